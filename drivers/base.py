@@ -1,0 +1,306 @@
+"""The driver interface: every platform is used the same way.
+
+    driver = get_driver("huawei")(target)
+    with driver:                      # one login for everything inside
+        result = driver.provision(service, wan=wan, wifi=[wifi])
+        status = driver.status(OnuRef(result.data.pon, result.data.onu_id))
+
+Each public operation validates all of its input first, so bad input is
+refused before any connection is opened (the session itself opens lazily,
+on the first command).  Each returns an OperationResult carrying the typed
+payload and the masked transcript; each failure is a DriverError carrying
+the same transcript.
+
+Platforms subclass OltDriver (CLI OLTs, see drivers/cli.py) or RouterDriver
+(MikroTik) and supply the underscore hooks, which raise NotImplementedError
+here.
+"""
+
+import abc
+from contextlib import contextmanager
+
+from . import validation as v
+from .errors import DriverError, InvalidInput, UnsupportedOperation
+from .models import OperationResult
+from .transcript import Masker, Transcript
+
+
+class BaseDriver(abc.ABC):
+    platform = None
+    #: protocols this platform speaks: 'ssh', 'telnet', 'api', 'api-ssl'
+    protocols = ()
+
+    def __init__(self, target):
+        self.target = target
+        self.masker = Masker([target.password, target.secret])
+        self.transcript = Transcript(self.masker)
+        self._connection = None
+        self._depth = 0
+        #: SSH host key fingerprint seen on the last connection (to pin it)
+        self.seen_host_key = ""
+
+    # -- session lifetime ------------------------------------------------
+    def __enter__(self):
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        self._depth -= 1
+        if self._depth == 0:
+            self.close()
+
+    def check_target(self):
+        target = self.target
+        if target.protocol not in self.protocols:
+            raise InvalidInput("protocol", f"{target.protocol!r} is not one of {', '.join(self.protocols)}")
+        if not target.host or any(ch.isspace() for ch in target.host):
+            raise InvalidInput("host", "is required and may not hold spaces")
+        v.check_int("port", target.port, 1, 65535)
+        if not target.username:
+            raise InvalidInput("username", "is required")
+
+    @property
+    def connection(self):
+        """The open session, opened on first use."""
+        if self._connection is None:
+            self._connection = self._open()
+        return self._connection
+
+    def close(self):
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            self._close(connection)
+
+    @contextmanager
+    def _operation(self, name):
+        """One operation: closes the session after it unless inside ``with driver``."""
+        try:
+            yield
+        except DriverError as error:
+            if error.transcript is None:
+                error.transcript = self.transcript
+            # Exception texts are shown to operators and logged: mask them too.
+            error.message = self.masker(error.message)
+            error.args = (error.message,)
+            raise
+        finally:
+            if self._depth == 0:
+                self.close()
+
+    def _result(self, operation, data):
+        return OperationResult(operation, data, self.transcript)
+
+    def add_secrets(self, *secrets):
+        for secret in secrets:
+            self.masker.add(secret)
+
+    @abc.abstractmethod
+    def _open(self):
+        """Connect and log in; return the connection object."""
+
+    @abc.abstractmethod
+    def _close(self, connection):
+        """Log out and release the connection."""
+
+
+class OltDriver(BaseDriver):
+    """A GPON OLT."""
+
+    protocols = ("ssh", "telnet")
+    #: how many '/'-separated numbers a PON address has on this platform
+    pon_parts = 3
+    onu_id_range = (0, 127)
+    wifi_index_max = 4
+    #: where the OLT chooses the ONU id itself when none is given
+    olt_assigns_onu_id = False
+
+    # -- capabilities (may depend on target.options, e.g. firmware) ------
+    def supports_wan(self):
+        return True
+
+    def supports_wifi(self):
+        return True
+
+    # -- validation --------------------------------------------------------
+    def normalize_serial(self, serial, field="serial"):
+        return v.normalize_serial(serial, field)
+
+    def check_pon(self, pon, field="pon"):
+        return v.check_pon(pon, self.pon_parts, field)
+
+    def check_ref(self, ref, prefix=""):
+        self.check_pon(ref.pon, f"{prefix}pon")
+        v.check_int(f"{prefix}onu_id", ref.onu_id, *self.onu_id_range)
+        return ref
+
+    def check_service(self, service):
+        self.normalize_serial(service.serial)
+        self.check_pon(service.pon)
+        v.check_vlan(service.vlan)
+        if service.user_vlan is not None:
+            v.check_vlan(service.user_vlan, "user_vlan")
+        if service.onu_id is not None:
+            v.check_int("onu_id", service.onu_id, *self.onu_id_range)
+        v.check_description(service.description)
+        for name in ("line_profile", "service_profile", "dba_profile", "traffic_profile", "onu_type"):
+            v.check_name(getattr(service, name), name, required=False)
+        v.check_int("tcont", service.tcont, 1, 8)
+        v.check_int("gemport", service.gemport, 1, 128)
+
+    def check_wan(self, wan):
+        if not self.supports_wan():
+            raise UnsupportedOperation(f"WAN over OMCI is unsupported on this platform/firmware ({self.platform})")
+        v.check_wan(wan)
+
+    def check_wifi(self, wifi):
+        if not self.supports_wifi():
+            raise UnsupportedOperation(f"WiFi over OMCI is unsupported on this platform/firmware ({self.platform})")
+        v.check_wifi(wifi, max_index=self.wifi_index_max)
+
+    def check_bulk_change(self, change):
+        if change.kind == "dns":
+            v.check_dns_change(change.params)
+        elif change.kind == "traffic_profile":
+            v.check_name(str(change.params.get("profile", "")), "params.profile")
+        elif change.kind == "vlan":
+            v.check_vlan(change.params.get("vlan"), "params.vlan")
+        else:
+            raise InvalidInput("kind", f"{change.kind!r} is not one of dns, traffic_profile, vlan")
+
+    # -- operations --------------------------------------------------------
+    def discover(self):
+        """Every ONU waiting in auto-find on every PON port, in one session."""
+        self.check_target()
+        with self._operation("discover"):
+            return self._result("discover", self._discover())
+
+    def provision(self, service, wan=None, wifi=()):
+        """Register the ONU and its service, then WAN and WiFi, as one plan:
+        a failure anywhere undoes everything this call changed."""
+        self.check_target()
+        self.check_service(service)
+        if wan is not None:
+            self.check_wan(wan)
+            self.add_secrets(wan.password)
+        for item in wifi:
+            self.check_wifi(item)
+            self.add_secrets(item.key)
+        self.add_secrets(service.password)
+        with self._operation("provision"):
+            return self._result("provision", self._provision(service, wan, list(wifi)))
+
+    def provision_base(self, service):
+        return self.provision(service)
+
+    def provision_wan(self, ref, wan):
+        self.check_target()
+        self.check_ref(ref)
+        self.check_wan(wan)
+        self.add_secrets(wan.password)
+        with self._operation("provision_wan"):
+            return self._result("provision_wan", self._provision_wan(ref, wan))
+
+    def provision_wifi(self, ref, wifi):
+        self.check_target()
+        self.check_ref(ref)
+        self.check_wifi(wifi)
+        self.add_secrets(wifi.key)
+        with self._operation("provision_wifi"):
+            return self._result("provision_wifi", self._provision_wifi(ref, wifi))
+
+    def suspend(self, ref):
+        self.check_target()
+        self.check_ref(ref)
+        with self._operation("suspend"):
+            return self._result("suspend", self._suspend(ref))
+
+    def resume(self, ref):
+        self.check_target()
+        self.check_ref(ref)
+        with self._operation("resume"):
+            return self._result("resume", self._resume(ref))
+
+    def remove(self, ref):
+        self.check_target()
+        self.check_ref(ref)
+        with self._operation("remove"):
+            return self._result("remove", self._remove(ref))
+
+    def status(self, ref):
+        self.check_target()
+        self.check_ref(ref)
+        with self._operation("status"):
+            return self._result("status", self._status(ref))
+
+    def save(self):
+        self.check_target()
+        with self._operation("save"):
+            return self._result("save", self._save())
+
+    def bulk_apply(self, refs, change):
+        """Apply one change to many ONUs in one session; one result per ONU."""
+        self.check_target()
+        self.check_bulk_change(change)
+        for number, ref in enumerate(refs):
+            self.check_ref(ref, prefix=f"onus[{number}].")
+        with self._operation("bulk_apply"):
+            return self._result("bulk_apply", self._bulk_apply(list(refs), change))
+
+    # -- hooks each platform supplies -------------------------------------
+    def _discover(self):
+        raise NotImplementedError
+
+    def _provision(self, service, wan, wifi):
+        raise NotImplementedError
+
+    def _provision_wan(self, ref, wan):
+        raise NotImplementedError
+
+    def _provision_wifi(self, ref, wifi):
+        raise NotImplementedError
+
+    def _suspend(self, ref):
+        raise NotImplementedError
+
+    def _resume(self, ref):
+        raise NotImplementedError
+
+    def _remove(self, ref):
+        raise NotImplementedError
+
+    def _status(self, ref):
+        raise NotImplementedError
+
+    def _save(self):
+        raise NotImplementedError
+
+    def _bulk_apply(self, refs, change):
+        raise NotImplementedError
+
+    @classmethod
+    def parse_autofind(cls, text):
+        """Auto-find output as captured from a terminal -> [DiscoveredOnu]."""
+        raise NotImplementedError
+
+
+class RouterDriver(BaseDriver):
+    """A router that authenticates and shapes PPPoE subscribers (MikroTik)."""
+
+    protocols = ("api", "api-ssl")
+    suspend_methods = ("disable_secret", "address_list", "profile")
+
+    def ensure_subscriber(self, subscriber):
+        """Create or update the PPPoE secret and its rate limit."""
+        raise NotImplementedError
+
+    def remove_subscriber(self, name):
+        raise NotImplementedError
+
+    def suspend_subscriber(self, name, method=None):
+        raise NotImplementedError
+
+    def resume_subscriber(self, name, method=None):
+        raise NotImplementedError
+
+    def subscriber_status(self, name):
+        raise NotImplementedError

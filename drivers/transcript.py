@@ -1,0 +1,102 @@
+"""The record of a device session: every command sent and every response.
+
+Secrets are masked when an entry is recorded, not when it is shown, so no
+copy of the transcript (log, chatter message, exception text, JSON output)
+can ever hold one.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+MASK = "********"
+
+# Keywords after which devices and our own commands carry a secret, whatever
+# its value: a safety net for secrets the caller did not declare.
+_SECRET_AFTER_KEYWORD = re.compile(
+    r"(?P<kw>\b(?:password|pwd|shared_key|key|secret|user-password)\b[ =:]+)"
+    r"(?P<q>\"?)(?P<value>[^\s\"]+)(?P=q)",
+    re.IGNORECASE,
+)
+_KEYWORD_EXCEPTIONS = {"wpa2-psk", "wpa-psk", "aes", "tkipaes"}
+
+
+class Masker:
+    """Replaces known secret values, and any value following a secret keyword."""
+
+    def __init__(self, secrets=()):
+        self._secrets = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret):
+        # Very short values would mask ordinary words ('1', 'on'): the keyword
+        # rule still covers them where a device echoes them after 'password'.
+        if secret and len(str(secret)) >= 3:
+            self._secrets.add(str(secret))
+
+    def __call__(self, text):
+        if not text:
+            return text
+        # Longest first, so a secret containing another is masked whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+
+        def _keyword(match):
+            if match.group("value").lower() in _KEYWORD_EXCEPTIONS:
+                return match.group(0)
+            return f"{match.group('kw')}{match.group('q')}{MASK}{match.group('q')}"
+
+        return _SECRET_AFTER_KEYWORD.sub(_keyword, text)
+
+
+@dataclass
+class Entry:
+    at: float  # wall clock, seconds since the epoch
+    elapsed: float  # seconds the device took to answer (0 for notes)
+    kind: str  # 'send' | 'recv' | 'note'
+    text: str
+
+    def to_dict(self):
+        return {"at": round(self.at, 3), "elapsed": round(self.elapsed, 3), "kind": self.kind, "text": self.text}
+
+
+class Transcript:
+    """Ordered, masked entries of one session."""
+
+    def __init__(self, masker=None):
+        self.masker = masker or Masker()
+        self.entries = []
+
+    def mask(self, text):
+        return self.masker(text)
+
+    def send(self, command):
+        self.entries.append(Entry(time.time(), 0.0, "send", self.mask(command)))
+
+    def receive(self, response, elapsed):
+        self.entries.append(Entry(time.time(), elapsed, "recv", self.mask(response)))
+
+    def note(self, text):
+        self.entries.append(Entry(time.time(), 0.0, "note", self.mask(text)))
+
+    def commands(self):
+        return [entry.text for entry in self.entries if entry.kind == "send"]
+
+    def to_list(self):
+        return [entry.to_dict() for entry in self.entries]
+
+    def to_text(self):
+        """Readable form for a chatter message or a terminal: '> cmd' then the answer."""
+        lines = []
+        for entry in self.entries:
+            if entry.kind == "send":
+                lines.append(f"> {entry.text}")
+            elif entry.kind == "recv":
+                lines.append(f"{entry.text.rstrip()}  [{entry.elapsed * 1000:.0f} ms]")
+            else:
+                lines.append(f"# {entry.text}")
+        return "\n".join(lines)
+
+    def __len__(self):
+        return len(self.entries)
