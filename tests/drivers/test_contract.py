@@ -1,0 +1,268 @@
+"""The contract every OLT platform must pass (NAPALM's shared test-suite idea).
+
+One test body, run for every platform and both protocols with the real
+Netmiko client over real sockets to the simulator, and checked against the
+simulator's own state, never against what the driver says it did.
+"""
+
+import json
+import re
+
+import pytest
+
+import simulator
+from drivers import get_driver
+from drivers.errors import AuthenticationError, CommandRejected, DriverError, HostKeyMismatch, InvalidInput
+from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
+
+PASSWORD = "Dev1ce-Pw-77"
+ENABLE = "En4ble-Pw-88"
+PPPOE_PASSWORD = "Ppp0e-S3cret"
+WIFI_KEY = "W1fi-K3y-Secret"
+
+#: what each platform needs beyond the common inputs (profiles that exist on
+#: the simulated device, the model options that enable WAN/WiFi over OMCI)
+CASES = {
+    "huawei": {
+        "sim_options": {"firmware": "ma5800"},
+        "target_options": {"model": "MA5800", "firmware": "V100R019"},
+        "service": {"line_profile": "10", "service_profile": "10", "traffic_profile": "10"},
+    },
+    "vsol": {
+        "sim_options": {},
+        "target_options": {},
+        "service": {"line_profile": "default", "dba_profile": "default1"},
+    },
+    "zte": {
+        "sim_options": {},
+        "target_options": {},
+        "service": {"onu_type": "ZTE-F660", "dba_profile": "100M"},
+    },
+    "zte_c600": {
+        "sim_options": {},
+        "target_options": {},
+        "service": {"onu_type": "ZTE-F660", "dba_profile": "100M"},
+    },
+}
+
+MATRIX = [(platform, protocol) for platform in CASES for protocol in ("ssh", "telnet")]
+ENABLED = {"active", "enable", "enabled", "activate", "activated", "up"}
+
+
+def _driver_available(platform):
+    try:
+        get_driver(platform)
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(params=MATRIX, ids=lambda case: f"{case[0]}-{case[1]}")
+def olt(request):
+    platform, protocol = request.param
+    if not _driver_available(platform):
+        pytest.fail(f"driver for {platform} is missing")
+    case = CASES[platform]
+    with simulator.start(
+        platform=platform,
+        protocol=protocol,
+        username="admin",
+        password=PASSWORD,
+        secret=ENABLE,
+        onus=2,
+        options=dict(case["sim_options"]),
+    ) as sim:
+        yield Olt(platform, protocol, sim, case)
+
+
+class Olt:
+    """A simulated OLT and the inputs that fit it."""
+
+    def __init__(self, platform, protocol, sim, case):
+        self.platform, self.protocol, self.sim, self.case = platform, protocol, sim, case
+
+    def target(self, **overrides):
+        values = {
+            "platform": self.platform,
+            "host": self.sim.host,
+            "port": self.sim.port,
+            "protocol": self.protocol,
+            "username": "admin",
+            "password": PASSWORD,
+            "secret": ENABLE,
+            "command_timeout": 10.0,
+            "options": dict(self.case["target_options"], busy_delay=0.01),
+        }
+        values.update(overrides)
+        return Target(**values)
+
+    def driver(self, **overrides):
+        return get_driver(self.platform)(self.target(**overrides))
+
+    def waiting(self):
+        return self.sim.state()["autofind"]
+
+    def service(self, waiting, **overrides):
+        values = {"serial": waiting["serial"], "pon": waiting["pon"], "vlan": 100, "description": "CT-0001"}
+        values.update(self.case["service"])
+        values.update(overrides)
+        return OnuService(**values)
+
+    def onu(self, serial):
+        for onus in self.sim.state()["onus"].values():
+            for onu in onus:
+                if onu["serial"] == serial:
+                    return onu
+        return None
+
+
+def _wan():
+    return WanConfig(mode="pppoe", vlan=100, username="client0001", password=PPPOE_PASSWORD)
+
+
+def _wifi():
+    return WifiConfig(index=1, ssid="Cliente-0001", key=WIFI_KEY)
+
+
+def _comparable(state):
+    """Device state without the counters a read-only session may bump."""
+    state = json.loads(json.dumps(state))
+    state.pop("saved", None)
+    return state
+
+
+def _no_secrets(text):
+    for secret in (PASSWORD, ENABLE, PPPOE_PASSWORD, WIFI_KEY):
+        assert secret not in text
+
+
+def test_discover_lists_every_waiting_onu(olt):
+    result = olt.driver().discover()
+    found = {(onu.pon, onu.serial) for onu in result.data}
+    expected = {(onu["pon"], onu["serial"]) for onu in olt.waiting()}
+    assert found == expected
+    assert all(re.fullmatch(r"[A-Z0-9]{4}[0-9A-F]{8}", onu.serial) for onu in result.data)
+    assert olt.sim.logins["succeeded"] == 1
+
+
+def test_full_lifecycle(olt):
+    waiting = olt.waiting()[0]
+    driver = olt.driver()
+    with driver:
+        provisioned = driver.provision(olt.service(waiting), wan=_wan(), wifi=[_wifi()]).data
+        status = driver.status(OnuRef(provisioned.pon, provisioned.onu_id)).data
+    assert olt.sim.logins["succeeded"] == 1, "one login for the whole block"
+    onu = olt.onu(waiting["serial"])
+    assert onu is not None and onu["id"] == provisioned.onu_id
+    assert provisioned.pon == waiting["pon"]
+    assert waiting["serial"] not in {item["serial"] for item in olt.waiting()}
+    assert status.run_state == "online" and status.admin_state == "enabled"
+    assert isinstance(status.rx_power_dbm, float)
+    _no_secrets(driver.transcript.to_text())
+
+    ref = OnuRef(provisioned.pon, provisioned.onu_id)
+    olt.driver().suspend(ref)
+    assert str(olt.onu(waiting["serial"])["admin_state"]).lower() not in ENABLED
+    assert olt.driver().status(ref).data.admin_state == "disabled"
+    olt.driver().suspend(ref)  # idempotent
+    olt.driver().resume(ref)
+    assert str(olt.onu(waiting["serial"])["admin_state"]).lower() in ENABLED
+    olt.driver().resume(ref)  # idempotent
+
+    olt.driver().remove(ref)
+    assert olt.onu(waiting["serial"]) is None
+    assert not [port for port in olt.sim.state()["service_ports"] if port.get("onu_id") == ref.onu_id
+                and port.get("pon") == ref.pon]
+
+
+def test_rerun_of_completed_provisioning_changes_nothing(olt):
+    waiting = olt.waiting()[0]
+    service = olt.service(waiting)
+    first = olt.driver().provision(service, wan=_wan(), wifi=[_wifi()]).data
+    before = _comparable(olt.sim.state())
+    second = olt.driver().provision(service, wan=_wan(), wifi=[_wifi()]).data
+    assert second.onu_id == first.onu_id
+    assert _comparable(olt.sim.state()) == before
+
+
+def test_failure_at_every_step_leaves_the_device_as_it_was(olt):
+    waiting = olt.waiting()[0]
+    service = olt.service(waiting)
+    probe = olt.driver()
+    probe.provision(service, wan=_wan(), wifi=[_wifi()])
+    sent = [entry.text for entry in probe.transcript.entries if entry.kind == "send"]
+    probe.remove(OnuRef(service.pon, olt.onu(waiting["serial"])["id"]))
+    baseline = _comparable(olt.sim.state())
+    changing = [command for command in sent if not re.match(r"(show|display|terminal|scroll|enable)\b", command)]
+    assert changing, "provisioning sent no command"
+    for command in changing:
+        olt.sim.faults.reject_pattern = "^" + re.escape(command) + "$"
+        with pytest.raises(DriverError) as raised:
+            olt.driver().provision(service, wan=_wan(), wifi=[_wifi()])
+        olt.sim.faults.reject_pattern = None
+        # CommandRejected, not RollbackFailed: the undo steps all went through.
+        assert isinstance(raised.value, CommandRejected), f"{command!r}: {raised.value}"
+        assert _comparable(olt.sim.state()) == baseline, f"device changed after failing at {command!r}"
+        _no_secrets(str(raised.value))
+        _no_secrets(raised.value.transcript.to_text())
+
+
+def test_bad_input_is_refused_before_any_login(olt):
+    waiting = olt.waiting()[0]
+    attempts = olt.sim.logins["attempted"]
+    bad = [
+        (olt.service(waiting, serial="HWTC0B08"), "serial"),
+        (olt.service(waiting, vlan=4095), "vlan"),
+        (olt.service(waiting, pon="0/1/2/3/4"), "pon"),
+        (olt.service(waiting, description="CT 1\nquit"), "description"),
+    ]
+    for service, field in bad:
+        with pytest.raises(InvalidInput) as raised:
+            olt.driver().provision(service)
+        assert raised.value.field == field
+    with pytest.raises(InvalidInput) as raised:
+        olt.driver().provision(olt.service(waiting), wan=WanConfig("pppoe", 100, "user name", PPPOE_PASSWORD))
+    assert raised.value.field == "wan.username"
+    with pytest.raises(InvalidInput) as raised:
+        olt.driver().provision(olt.service(waiting), wifi=[WifiConfig(1, "ok", "short")])
+    assert raised.value.field == "wifi.key"
+    with pytest.raises(InvalidInput) as raised:
+        olt.driver().bulk_apply([OnuRef(waiting["pon"], 1)], BulkChange("vlan", {"vlan": 0}))
+    assert raised.value.field == "params.vlan"
+    assert olt.sim.logins["attempted"] == attempts
+
+
+def test_wrong_password_is_an_authentication_error(olt):
+    with pytest.raises(AuthenticationError) as raised:
+        olt.driver(password="Wr0ng-Passw0rd").discover()
+    assert "Wr0ng-Passw0rd" not in str(raised.value)
+
+
+def test_host_key_is_checked_against_the_pin(olt):
+    if olt.protocol != "ssh":
+        pytest.skip("host keys exist only on SSH")
+    attempts = olt.sim.logins["attempted"]
+    with pytest.raises(HostKeyMismatch) as raised:
+        olt.driver(host_key="SHA256:" + "A" * 43).discover()
+    assert raised.value.seen == olt.sim.host_key_fingerprint
+    assert olt.sim.logins["attempted"] == attempts, "no password may be sent to an unverified host"
+    pinned = olt.driver(host_key=olt.sim.host_key_fingerprint)
+    pinned.discover()
+    unpinned = olt.driver()
+    unpinned.discover()
+    assert unpinned.seen_host_key == olt.sim.host_key_fingerprint
+
+
+def test_bulk_apply_uses_one_login_and_reports_each_onu(olt):
+    driver = olt.driver()
+    refs = []
+    with driver:
+        for number, waiting in enumerate(olt.waiting()):
+            service = olt.service(waiting, description=f"CT-000{number}")
+            refs.append(OnuRef(waiting["pon"], driver.provision(service).data.onu_id))
+    logins = olt.sim.logins["succeeded"]
+    missing = OnuRef(refs[0].pon, 77)
+    result = olt.driver().bulk_apply(refs + [missing], BulkChange("vlan", {"vlan": 200}))
+    assert olt.sim.logins["succeeded"] == logins + 1
+    outcome = {(item.onu.pon, item.onu.onu_id): item.ok for item in result.data}
+    assert outcome == {**{(ref.pon, ref.onu_id): True for ref in refs}, (missing.pon, missing.onu_id): False}
