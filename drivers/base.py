@@ -82,6 +82,11 @@ class BaseDriver(abc.ABC):
             # Exception texts are shown to operators and logged: mask them too.
             error.message = self.masker(error.message)
             error.args = (error.message,)
+            # CommandRejected carries the command itself (to_dict shows it): a
+            # PPPoE or WiFi command holds the secret.
+            for attribute in ("command", "device_message"):
+                if isinstance(getattr(error, attribute, None), str):
+                    setattr(error, attribute, self.masker(getattr(error, attribute)))
             raise
         finally:
             if self._depth == 0:

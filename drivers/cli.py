@@ -170,13 +170,15 @@ class CliSession:
         return self
 
     def close(self):
-        conn, self.conn = self.conn, None
-        if conn is None:
+        if self.conn is None:
             return
         try:
             self._switch_mode(())
         except DriverError:
             pass
+        conn, self.conn = self.conn, None
+        if conn is None:  # the connection was lost while leaving the modes
+            return
         try:
             conn.disconnect()
         except Exception:  # noqa: BLE001 - logging out of a broken session must not hide the real error
@@ -247,6 +249,9 @@ class CliSession:
                     elif self.prompt.search(clean_output(pending[-300:])):
                         break
                     continue
+                if _channel_closed(conn):
+                    # An SSH channel the device closed reads as silence, not as an error.
+                    raise EOFError("the device closed the session")
                 if time.monotonic() > deadline:
                     self.transcript.receive(clean_output(buffer), time.monotonic() - started)
                     raise CommandTimeout(f"no prompt after {self.target.command_timeout:.0f} s (command: {command})")
@@ -278,6 +283,12 @@ class CliSession:
         for enter in wanted[common:]:
             self._command(enter)
             self.mode = self.mode + (enter,)
+
+
+def _channel_closed(conn):
+    """Whether the SSH channel under a Netmiko connection was closed by the device."""
+    channel = getattr(conn, "remote_conn", None)
+    return isinstance(channel, paramiko.Channel) and (channel.closed or channel.eof_received)
 
 
 def _first_match(patterns, text):

@@ -14,7 +14,7 @@ MASK = "********"
 # Keywords after which devices and our own commands carry a secret, whatever
 # its value: a safety net for secrets the caller did not declare.
 _SECRET_AFTER_KEYWORD = re.compile(
-    r"(?P<kw>\b(?:password|pwd|shared_key|key|secret|user-password)\b[ =:]+)"
+    r"(?P<kw>\b(?:password|pwd|shared_key|secret|user-password|(?<!host )(?<!host-)key)\b[ =:]+)"
     r"(?P<q>\"?)(?P<value>[^\s\"]+)(?P=q)",
     re.IGNORECASE,
 )

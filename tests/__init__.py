@@ -5,3 +5,4 @@ if __name__.startswith("odoo.addons."):
     from . import test_failures
     from . import test_discovery
     from . import test_sync_security
+    from . import test_concurrency

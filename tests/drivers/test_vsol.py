@@ -1,0 +1,559 @@
+"""V-SOL V1600G/V1600D: the driver against the simulator over real SSH and Telnet.
+
+Every operation is checked against the simulator's own state (sim.state()),
+never against what the driver says it did.  Parsing tests run on captured
+terminal output (prompts, echoes, pager, cursor escapes, syslog lines).
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import simulator
+from drivers import get_driver
+from drivers.cli import clean_output
+from drivers.errors import (
+    AuthenticationError,
+    CommandRejected,
+    DeviceBusy,
+    DriverError,
+    HostKeyMismatch,
+    InvalidInput,
+    UnsupportedOperation,
+)
+from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
+from drivers.vsol import SYSLOG_LINE, VsolDriver, parse_running_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CAPTURES = Path(__file__).parent / "fixtures" / "vsol_captures"
+PASSWORD = "Olt-Pa55-vsol"
+ENABLE = "En-Pa55-vsol"
+PPPOE_PASSWORD = "Ppp-S3cret-77"
+WIFI_KEY = "Wifi-K3y-Secret"
+SECRETS = (PASSWORD, ENABLE, PPPOE_PASSWORD, WIFI_KEY)
+ESC = "\x1b"
+
+
+# ---------------------------------------------------------------------------
+# Parsing captured output (no device)
+# ---------------------------------------------------------------------------
+
+
+def test_clean_output_turns_cursor_forward_into_spaces():
+    raw = "GPON0/1:1" + ESC + "[16CGPON002E64F8" + ESC + "[13Cunknow\r\n"
+    assert clean_output(raw) == "GPON0/1:1" + " " * 16 + "GPON002E64F8" + " " * 13 + "unknow\n"
+
+
+def test_clean_output_removes_pager_and_syslog_lines():
+    raw = (
+        "GPON0/1:1   enable   enable   working   GPON002E64F8\r\n"
+        "2025/09/10 13:58:45   User Login   User x-10.0.0.1-telnet log in.\r\n"
+        "--More--\r        \rGPON0/1:2   enable   disable   offline   GPON0CE43515\r\n"
+    )
+    text = clean_output(raw, VsolDriver.async_patterns)
+    assert text.split("\n") == [
+        "GPON0/1:1   enable   enable   working   GPON002E64F8",
+        "GPON0/1:2   enable   disable   offline   GPON0CE43515",
+        "",
+    ]
+
+
+def test_syslog_pattern_keeps_table_rows():
+    assert re.search(SYSLOG_LINE, "2025/09/10 13:58:45   User Login   User x log in.\n", re.MULTILINE)
+    assert not re.search(SYSLOG_LINE, "GPON0/1:1  GPON002E64F8  unknow\n", re.MULTILINE)
+
+
+def test_parse_autofind_capture_of_three_ports():
+    text = (CAPTURES / "autofind_three_ports.txt").read_text(encoding="utf-8")
+    found = [(onu.pon, onu.serial, onu.olt_index, onu.model, onu.loid) for onu in VsolDriver.parse_autofind(text)]
+    assert found == [
+        ("0/1", "GPON002E64F8", "GPON0/1:1", "", ""),
+        # the 16-hex form is normalised to the vendor form
+        ("0/1", "HWTC0B086EA9", "GPON0/1:2", "", ""),
+        ("0/3", "GPON0CE43515", "GPON0/3:1", "V2801S", "loid-7"),
+    ]
+
+
+def test_parse_autofind_takes_the_port_from_the_prompt_for_bare_indexes():
+    text = (CAPTURES / "autofind_equipment_bare_index.txt").read_text(encoding="utf-8")
+    [onu] = VsolDriver.parse_autofind(text)
+    assert (onu.pon, onu.serial, onu.olt_index, onu.model, onu.vendor_id) == (
+        "0/4",
+        "GPON002E64F8",
+        "GPON0/4:1",
+        "V2802RH",
+        "GPON",
+    )
+
+
+def test_parse_autofind_refuses_unknown_lines():
+    with pytest.raises(DriverError):
+        VsolDriver.parse_autofind("OnuIndex  Sn  State\nthis is not a row of the table at all\n")
+
+
+def test_running_config_is_split_per_port_and_onu():
+    text = (CAPTURES / "running_config_onu_detail.txt").read_text(encoding="utf-8")
+    config = parse_running_config(text)
+    assert sorted(config) == ["0/1", "0/2"]
+    assert sorted(config["0/1"]) == [1, 12]
+    assert config["0/1"][1][0] == "onu add 1 profile default sn GPON002E64F8"
+    assert len(config["0/1"][1]) == 10
+    assert config["0/2"] == {1: ["onu add 1 profile default sn HWTC0B086EA9"]}
+
+
+def test_command_line_parse(tmp_path):
+    capture = CAPTURES / "autofind_three_ports.txt"
+    output = subprocess.run(
+        [sys.executable, "-m", "drivers", "parse", "vsol", "autofind", str(capture)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert [(item["pon"], item["serial"]) for item in json.loads(output)] == [
+        ("0/1", "GPON002E64F8"),
+        ("0/1", "HWTC0B086EA9"),
+        ("0/3", "GPON0CE43515"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Against the simulator
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["ssh", "telnet"])
+def sim(request):
+    with simulator.start(
+        platform="vsol",
+        protocol=request.param,
+        username="admin",
+        password=PASSWORD,
+        secret=ENABLE,
+        onus=3,
+        options={"pons": ["0/1", "0/2", "0/3", "0/4"]},
+    ) as running:
+        yield running
+
+
+def _target(sim, **overrides):
+    values = {
+        "platform": "vsol",
+        "host": sim.host,
+        "port": sim.port,
+        "protocol": sim.protocol,
+        "username": "admin",
+        "password": PASSWORD,
+        "secret": ENABLE,
+        "command_timeout": 10.0,
+        "options": {"busy_delay": 0.01},
+    }
+    options = overrides.pop("options", {})
+    values.update(overrides)
+    values["options"] = dict(values["options"], **options)
+    return Target(**values)
+
+
+def _driver(sim, **overrides):
+    return VsolDriver(_target(sim, **overrides))
+
+
+def _service(waiting, **overrides):
+    values = {
+        "serial": waiting["serial"],
+        "pon": waiting["pon"],
+        "vlan": 100,
+        "description": "CT-0001",
+        "line_profile": "default",
+        "dba_profile": "default1",
+    }
+    values.update(overrides)
+    return OnuService(**values)
+
+
+def _wan():
+    return WanConfig(mode="pppoe", vlan=100, username="client0001", password=PPPOE_PASSWORD)
+
+
+def _wifi(index=1):
+    return WifiConfig(index=index, ssid="Cliente-0001", key=WIFI_KEY)
+
+
+def _onu(sim, serial):
+    for onus in sim.state()["onus"].values():
+        for onu in onus:
+            if onu["serial"] == serial:
+                return onu
+    return None
+
+
+def _comparable(state):
+    state = json.loads(json.dumps(state))
+    state.pop("saved", None)
+    return state
+
+
+def _no_secrets(text):
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_registry_gives_the_vsol_driver():
+    assert get_driver("vsol") is VsolDriver
+
+
+def test_discover_visits_every_port_in_one_session(sim):
+    sim.add_autofind(pon="0/4", serial="GPON0A0B0C0D")
+    expected = {(onu["pon"], onu["serial"]) for onu in sim.state()["autofind"]}
+    result = _driver(sim).discover()
+    assert {(onu.pon, onu.serial) for onu in result.data} == expected
+    assert sim.logins["succeeded"] == 1
+    # Without options['pon_ports'] the driver walks the ports until the OLT refuses one.
+    assert "interface gpon 0/5" in sim.commands
+    assert "terminal width 511" not in sim.commands
+
+
+def test_discover_on_the_ports_the_caller_names(sim):
+    sim.add_autofind(pon="0/2", serial="GPON0A0B0C0E")
+    result = _driver(sim, options={"pon_ports": "0/2"}).discover()
+    expected = {(onu["pon"], onu["serial"]) for onu in sim.state()["autofind"] if onu["pon"] == "0/2"}
+    assert {(onu.pon, onu.serial) for onu in result.data} == expected
+    assert not [command for command in sim.commands if command.startswith("interface gpon 0/1")]
+
+
+@pytest.mark.parametrize("shape", ["simple", "equipment", "detail"])
+def test_discover_reads_every_firmware_shape_with_cursor_escapes(shape):
+    options = {"autofind_format": shape, "cursor_columns": True, "pons": ["0/1", "0/2"]}
+    with simulator.start(
+        platform="vsol",
+        protocol="telnet",
+        password=PASSWORD,
+        secret=ENABLE,
+        onus=4,
+        options=options,
+    ) as running:
+        waiting = running.state()["autofind"]
+        found = _driver(running).discover().data
+    assert sorted((onu.pon, onu.serial) for onu in found) == sorted((onu["pon"], onu["serial"]) for onu in waiting)
+    if shape != "simple":
+        models = {onu["serial"]: onu["model"] for onu in waiting}
+        assert all(onu.model == models[onu.serial] for onu in found)
+
+
+def test_pager_is_answered_when_paging_is_on(sim):
+    with simulator.start(
+        platform="vsol",
+        protocol=sim.protocol,
+        password=PASSWORD,
+        secret=ENABLE,
+        registered=30,
+        options={"pons": ["0/1"]},
+    ) as running:
+        driver = _driver(running)
+        with driver:
+            driver.session.execute("terminal length 5")
+            table = driver._onu_table("0/1")
+        assert sorted(table) == sorted(onu["id"] for onu in running.state()["onus"]["0/1"])
+        assert len(table) == 30
+
+
+def test_discover_detail_info_gives_model_and_version(sim):
+    waiting = {onu["serial"]: onu for onu in sim.state()["autofind"]}
+    found = _driver(sim, options={"autofind_detail": "yes", "pon_ports": "0/1,0/2,0/3,0/4"}).discover().data
+    assert "show onu auto-find detail-info" in sim.commands
+    assert {onu.serial for onu in found} == set(waiting)
+    assert all(
+        (onu.model, onu.version) == (waiting[onu.serial]["model"], waiting[onu.serial]["version"]) for onu in found
+    )
+
+
+def test_optical_command_falls_back_and_a_missing_reading_is_none(sim):
+    waiting = sim.state()["autofind"][0]
+    ref = OnuRef(waiting["pon"], _driver(sim).provision(_service(waiting)).data.onu_id)
+    expected = _onu(sim, waiting["serial"])["rx_power"]
+    assert _driver(sim).status(ref).data.rx_power_dbm == pytest.approx(expected, abs=0.01)
+    # A firmware without the command: the status still answers, without RX power.
+    driver = _driver(sim, options={"optical_command": "show onu {onu_id} optical"})
+    status = driver.status(ref).data
+    assert status.run_state == "online" and status.rx_power_dbm is None
+    assert "RX power not read" in driver.transcript.to_text()
+
+
+def test_lowest_free_onu_id_is_read_from_the_device(sim):
+    waiting = sim.state()["autofind"]
+    first = _driver(sim).provision(_service(waiting[0], pon="0/1", serial=waiting[0]["serial"])).data
+    assert first.onu_id == 1
+    sim.add_autofind(pon="0/1", serial="GPON0A0B0C10")
+    second = _driver(sim).provision(_service({"serial": "GPON0A0B0C10", "pon": "0/1"})).data
+    assert second.onu_id == 2
+    _driver(sim).remove(OnuRef("0/1", 1))
+    sim.add_autofind(pon="0/1", serial="GPON0A0B0C11")
+    third = _driver(sim).provision(_service({"serial": "GPON0A0B0C11", "pon": "0/1"})).data
+    assert third.onu_id == 1, "the hole left by a removed ONU is reused"
+
+
+def test_full_lifecycle(sim):
+    waiting = sim.state()["autofind"][0]
+    driver = _driver(sim)
+    with driver:
+        provisioned = driver.provision(_service(waiting), wan=_wan(), wifi=[_wifi()]).data
+        status = driver.status(OnuRef(provisioned.pon, provisioned.onu_id)).data
+    assert sim.logins["succeeded"] == 1
+    onu = _onu(sim, waiting["serial"])
+    assert onu["id"] == provisioned.onu_id and provisioned.pon == waiting["pon"]
+    assert onu["description"] == "CT-0001"
+    assert waiting["serial"] not in {item["serial"] for item in sim.state()["autofind"]}
+    assert len(onu["wan"]) == 1
+    assert status.run_state == "online" and status.admin_state == "enabled"
+    assert isinstance(status.rx_power_dbm, float)
+    _no_secrets(driver.transcript.to_text())
+
+    ref = OnuRef(provisioned.pon, provisioned.onu_id, waiting["serial"])
+    _driver(sim).suspend(ref)
+    assert _driver(sim).status(ref).data.admin_state == "disabled"
+    _driver(sim).suspend(ref)
+    _driver(sim).resume(ref)
+    assert _driver(sim).status(ref).data.admin_state == "enabled"
+    _driver(sim).resume(ref)
+    _driver(sim).remove(ref)
+    assert _onu(sim, waiting["serial"]) is None
+    assert _driver(sim).remove(ref).data["removed"] is False
+
+
+def test_rerun_of_completed_provisioning_changes_nothing(sim):
+    waiting = sim.state()["autofind"][0]
+    first = _driver(sim).provision(_service(waiting), wan=_wan(), wifi=[_wifi()]).data
+    before = _comparable(sim.state())
+    second = _driver(sim).provision(_service(waiting), wan=_wan(), wifi=[_wifi()]).data
+    assert second.onu_id == first.onu_id
+    assert _comparable(sim.state()) == before
+
+
+def test_failure_at_every_step_leaves_the_device_as_it_was(sim):
+    waiting = sim.state()["autofind"][0]
+    probe = _driver(sim)
+    with probe:
+        probe.provision(_service(waiting), wan=_wan(), wifi=[_wifi()])
+        sent = probe.transcript.commands()
+        probe.remove(OnuRef(waiting["pon"], _onu(sim, waiting["serial"])["id"]))
+    baseline = _comparable(sim.state())
+    changing = [command for command in sent if command.startswith(("onu ", "no onu"))]
+    assert len(changing) >= 10
+    driver = _driver(sim)
+    with driver:  # one login for all the attempts: the session survives a rejected command
+        for command in changing:
+            pattern = "^" + re.escape(command).replace(re.escape("********"), r"\S+") + "$"
+            sim.faults.reject_pattern = pattern
+            try:
+                with pytest.raises(CommandRejected) as raised:
+                    driver.provision(_service(waiting), wan=_wan(), wifi=[_wifi()])
+            finally:
+                sim.faults.reject_pattern = None
+            assert _comparable(sim.state()) == baseline, f"device changed after failing at {command!r}"
+            assert "rollback complete" in driver.transcript.to_text() or command.startswith("onu add")
+            _no_secrets(str(raised.value))
+            _no_secrets(json.dumps(raised.value.to_dict()))
+            _no_secrets(raised.value.transcript.to_text())
+    assert sim.logins["succeeded"] == 2
+
+
+def test_wan_before_the_onu_works_is_rejected_with_the_device_words(sim):
+    waiting = sim.state()["autofind"][0]
+    driver = _driver(sim)
+    provisioned = driver.provision(_service(waiting)).data
+    sim.set_run_state(waiting["serial"], "offline")
+    before = _comparable(sim.state())
+    with pytest.raises(CommandRejected) as raised:
+        _driver(sim).provision_wan(OnuRef(provisioned.pon, provisioned.onu_id), _wan())
+    assert "Unsupport private protocol" in str(raised.value)
+    assert _comparable(sim.state()) == before
+    status = _driver(sim).status(OnuRef(provisioned.pon, provisioned.onu_id)).data
+    assert status.run_state == "offline" and status.rx_power_dbm is None
+
+
+def test_wan_and_wifi_on_a_registered_onu(sim):
+    waiting = sim.state()["autofind"][0]
+    provisioned = _driver(sim).provision(_service(waiting)).data
+    ref = OnuRef(provisioned.pon, provisioned.onu_id)
+    _driver(sim).provision_wan(ref, _wan())
+    _driver(sim).provision_wifi(ref, _wifi(2))
+    onu = _onu(sim, waiting["serial"])
+    assert len(onu["wan"]) == 1
+    assert "2" in {str(index) for index in onu["wifi"]}
+
+
+def test_secrets_never_reach_transcript_or_errors(sim):
+    waiting = sim.state()["autofind"][0]
+    driver = _driver(sim)
+    driver.provision(_service(waiting), wan=_wan(), wifi=[_wifi()])
+    text = driver.transcript.to_text() + json.dumps(driver.transcript.to_list())
+    _no_secrets(text)
+    assert "pwd ********" in text and "shared_key ********" in text
+
+
+def test_bad_input_is_refused_before_any_login(sim):
+    waiting = sim.state()["autofind"][0]
+    attempts = sim.logins["attempted"]
+    cases = [
+        (lambda: _driver(sim).provision(_service(waiting, serial="GPON12")), "serial"),
+        (lambda: _driver(sim).provision(_service(waiting, pon="0/1/1")), "pon"),
+        (lambda: _driver(sim).provision(_service(waiting, onu_id=0)), "onu_id"),
+        (lambda: _driver(sim).provision(_service(waiting, onu_id=129)), "onu_id"),
+        (lambda: _driver(sim).provision(_service(waiting, vlan=0)), "vlan"),
+        (
+            lambda: _driver(sim).provision(_service(waiting, description="a b")),
+            "description",
+        ),
+        (
+            lambda: _driver(sim).provision(_service(waiting, line_profile="x\ny")),
+            "line_profile",
+        ),
+        (
+            lambda: _driver(sim).provision(_service(waiting), wan=WanConfig("pppoe", 100, "u", "p w")),
+            "wan.password",
+        ),
+        (
+            lambda: _driver(sim).provision(_service(waiting), wifi=[WifiConfig(9, "ssid", WIFI_KEY)]),
+            "wifi.index",
+        ),
+        (
+            lambda: _driver(sim).provision(_service(waiting), wifi=[WifiConfig(1, "a?b", WIFI_KEY)]),
+            "wifi.ssid",
+        ),
+        (
+            lambda: _driver(sim, options={"pon_ports": "0/1,x"}).discover(),
+            "options.pon_ports",
+        ),
+        (
+            lambda: _driver(sim, options={"wan_bind": "lan1 wan9"}).provision_wan(OnuRef("0/1", 1), _wan()),
+            "options.wan_bind",
+        ),
+        (lambda: _driver(sim).suspend(OnuRef("0/1", 200)), "onu_id"),
+        (lambda: _driver(sim, protocol="api").discover(), "protocol"),
+    ]
+    for call, field in cases:
+        with pytest.raises(InvalidInput) as raised:
+            call()
+        assert raised.value.field == field
+        _no_secrets(str(raised.value))
+    with pytest.raises(UnsupportedOperation):
+        _driver(sim).provision(_service(waiting), wan=WanConfig("dhcp", 100, wan_mode="bridge"))
+    with pytest.raises(UnsupportedOperation):
+        _driver(sim, options={"no_private_omci": "yes"}).provision(_service(waiting), wifi=[_wifi()])
+    assert sim.logins["attempted"] == attempts
+    assert sim.commands == []
+
+
+def test_wrong_password_and_wrong_enable_password(sim):
+    with pytest.raises(AuthenticationError) as raised:
+        _driver(sim, password="Wrong-Pa55").discover()
+    assert "Wrong-Pa55" not in str(raised.value)
+    with pytest.raises(AuthenticationError) as raised:
+        _driver(sim, secret="Wrong-En4ble").discover()
+    assert "Wrong-En4ble" not in str(raised.value)
+
+
+def test_host_key_mismatch_is_refused(sim):
+    if sim.protocol != "ssh":
+        pytest.skip("host keys exist only on SSH")
+    attempts = sim.logins["attempted"]
+    with pytest.raises(HostKeyMismatch) as raised:
+        _driver(sim, host_key="SHA256:wrong").discover()
+    assert raised.value.seen == sim.host_key_fingerprint
+    assert sim.logins["attempted"] == attempts
+    driver = _driver(sim, host_key=sim.host_key_fingerprint)
+    driver.discover()
+    assert driver.seen_host_key == sim.host_key_fingerprint
+
+
+def test_busy_is_retried_then_reported(sim):
+    waiting = sim.state()["autofind"][0]
+    sim.faults.busy_pattern = r"^onu add"
+    sim.faults.busy_count = 2
+    provisioned = _driver(sim).provision(_service(waiting)).data
+    assert _onu(sim, waiting["serial"])["id"] == provisioned.onu_id
+    ref = OnuRef(provisioned.pon, provisioned.onu_id)
+    sim.faults.busy_pattern = r"deactivate"
+    sim.faults.busy_count = 10
+    with pytest.raises(DeviceBusy):
+        _driver(sim).suspend(ref)
+    sim.faults.busy_count = 0
+
+
+def test_syslog_lines_in_the_middle_of_output_are_ignored(sim):
+    sim.faults.async_every = 2
+    expected = {(onu["pon"], onu["serial"]) for onu in sim.state()["autofind"]}
+    driver = _driver(sim, options={"pon_ports": "0/1,0/2,0/3,0/4"})
+    assert {(onu.pon, onu.serial) for onu in driver.discover().data} == expected
+    waiting = sim.state()["autofind"][0]
+    provisioned = _driver(sim).provision(_service(waiting), wan=_wan()).data
+    assert _onu(sim, waiting["serial"])["id"] == provisioned.onu_id
+
+
+def test_save_uses_the_model_command(sim):
+    saved = sim.state()["saved"]
+    result = _driver(sim).save()
+    assert sim.state()["saved"] == saved + 1 and result.data["command"] == "write"
+    # V1600G answers "write memory" with "% Too many parameters.": the model decides.
+    with pytest.raises(CommandRejected):
+        _driver(sim, options={"model": "V1600GS"}).save()
+    assert sim.state()["saved"] == saved + 1
+
+
+def test_save_on_v1600gs_is_write_memory():
+    with simulator.start(
+        platform="vsol",
+        protocol="telnet",
+        password=PASSWORD,
+        secret=ENABLE,
+        options={"model": "V1600GS"},
+    ) as gs:
+        result = _driver(gs, options={"model": "V1600GS"}).save()
+        assert gs.state()["saved"] == 1 and result.data["command"] == "write memory"
+        assert "write" not in gs.commands
+
+
+def test_bulk_apply_one_session_per_onu_results(sim):
+    refs = []
+    driver = _driver(sim)
+    with driver:
+        for number, waiting in enumerate(sim.state()["autofind"]):
+            service = _service(waiting, description=f"CT-000{number}")
+            refs.append(OnuRef(waiting["pon"], driver.provision(service).data.onu_id))
+    logins = sim.logins["succeeded"]
+    missing = OnuRef(refs[0].pon, 77)
+    result = _driver(sim).bulk_apply([missing] + refs, BulkChange("vlan", {"vlan": 200}))
+    assert sim.logins["succeeded"] == logins + 1
+    assert [item.ok for item in result.data] == [False] + [True] * len(refs)
+    assert result.data[0].onu == missing
+    for ref in refs:
+        ports = [
+            port for port in sim.state()["service_ports"] if port["onu_id"] == ref.onu_id and port["pon"] == ref.pon
+        ]
+        assert ports and all(port["vlan"] == 200 for port in ports)
+
+
+def test_bulk_apply_lost_connection_marks_the_rest_failed(sim):
+    serials = ["GPON0A0B0D01", "GPON0A0B0D02", "GPON0A0B0D03"]
+    refs = []
+    driver = _driver(sim, command_timeout=3.0)
+    with driver:
+        for serial in serials:
+            sim.add_autofind(pon="0/4", serial=serial)
+            refs.append(
+                OnuRef(
+                    "0/4",
+                    driver.provision(_service({"serial": serial, "pon": "0/4"})).data.onu_id,
+                )
+            )
+    sim.faults.drop_pattern = rf"^no onu {refs[1].onu_id} service-port 1$"
+    result = _driver(sim, command_timeout=3.0).bulk_apply(refs, BulkChange("vlan", {"vlan": 300}))
+    sim.faults.drop_pattern = None
+    assert [item.ok for item in result.data] == [True, False, False]
+    assert result.data[2].error.startswith("not attempted")
+    untouched = [port for port in sim.state()["service_ports"] if port["onu_id"] == refs[2].onu_id]
+    assert [port["vlan"] for port in untouched] == [100]
