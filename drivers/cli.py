@@ -252,6 +252,8 @@ class CliSession:
                 if _channel_closed(conn):
                     # An SSH channel the device closed reads as silence, not as an error.
                     raise EOFError("the device closed the session")
+                if _channel_closed(conn):
+                    raise EOFError("the device closed the connection")
                 if time.monotonic() > deadline:
                     self.transcript.receive(clean_output(buffer), time.monotonic() - started)
                     raise CommandTimeout(f"no prompt after {self.target.command_timeout:.0f} s (command: {command})")
@@ -289,6 +291,14 @@ def _channel_closed(conn):
     """Whether the SSH channel under a Netmiko connection was closed by the device."""
     channel = getattr(conn, "remote_conn", None)
     return isinstance(channel, paramiko.Channel) and (channel.closed or channel.eof_received)
+
+
+def _channel_closed(conn):
+    """An SSH channel the device closed reads as empty forever: notice it."""
+    channel = getattr(conn, "remote_conn", None)
+    if isinstance(channel, paramiko.Channel):
+        return channel.closed or channel.eof_received
+    return False
 
 
 def _first_match(patterns, text):
