@@ -172,18 +172,24 @@ class CliSession:
     def close(self):
         if self.conn is None:
             return
+        polite = True
         try:
             self._switch_mode(())
         except DriverError:
-            pass
+            # A device that refuses to leave a mode would keep Netmiko's logout
+            # waiting for its own timeout: hang up instead.
+            polite = False
         conn, self.conn = self.conn, None
         if conn is None:  # the connection was lost while leaving the modes
             return
         try:
-            conn.disconnect()
+            if polite:
+                conn.disconnect()
+            else:
+                _hang_up(conn)
         except Exception:  # noqa: BLE001 - logging out of a broken session must not hide the real error
             pass
-        self.transcript.note("logged out")
+        self.transcript.note("logged out" if polite else "connection closed without logging out")
 
     def note(self, text):
         self.transcript.note(text)
@@ -287,10 +293,26 @@ class CliSession:
             self.mode = self.mode + (enter,)
 
 
+def _hang_up(conn):
+    """Close the transport under a Netmiko connection without its logout dialogue."""
+    for name in ("remote_conn", "remote_conn_pre"):
+        handle = getattr(conn, name, None)
+        if handle is not None and hasattr(handle, "close"):
+            handle.close()
+
+
 def _channel_closed(conn):
     """Whether the SSH channel under a Netmiko connection was closed by the device."""
     channel = getattr(conn, "remote_conn", None)
     return isinstance(channel, paramiko.Channel) and (channel.closed or channel.eof_received)
+
+
+def _hang_up(conn):
+    """Close the transport under a Netmiko connection without its logout dialogue."""
+    for name in ("remote_conn", "remote_conn_pre"):
+        handle = getattr(conn, name, None)
+        if handle is not None and hasattr(handle, "close"):
+            handle.close()
 
 
 def _channel_closed(conn):

@@ -1,0 +1,774 @@
+"""The Huawei SmartAX driver against the simulated OLT, over real SSH and Telnet.
+
+Every check reads the simulator's own state (what the "device" holds), never
+what the driver says it did.  The parser tests use raw terminal captures
+(tests/drivers/captures/huawei_*.txt) with echo, prompts, completion prompts,
+pager lines, cursor escapes and alarm blocks left in.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import simulator
+from drivers import get_driver, parsing
+from drivers.cli import clean_output
+from drivers.errors import (
+    AuthenticationError,
+    CommandRejected,
+    DeviceBusy,
+    DriverError,
+    HostKeyMismatch,
+    InvalidInput,
+    UnsupportedOperation,
+)
+from drivers.huawei import HuaweiDriver
+from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
+
+HERE = Path(__file__).parent
+CAPTURES = HERE / "captures"
+FIXTURES = HERE / "fixtures"
+
+PASSWORD = "Hw-Dev1ce-Pw"
+PPPOE_PASSWORD = "Ppp0e-S3cret-9"
+WIFI_KEY = "W1fi-K3y-Secret"
+SECRETS = (PASSWORD, PPPOE_PASSWORD, WIFI_KEY)
+MA5800 = {"model": "MA5800", "firmware": "V100R019C10"}
+
+PROTOCOLS = ("ssh", "telnet")
+
+
+# -- parsing ------------------------------------------------------------------
+
+
+def test_parse_autofind_terminal_capture():
+    """Echo, prompt, completion prompt, 'Command:' echo, ESC[1D/ESC[1C, an alarm
+    block inside a block and a pager line are all handled."""
+    found = HuaweiDriver.parse_autofind(
+        (CAPTURES / "huawei_autofind_terminal.txt").read_text()
+    )
+    assert [(onu.serial, onu.pon, onu.model, onu.vendor_id) for onu in found] == [
+        ("HWTC0B086EA9", "0/1/3", "EG8010Hv6", "HWTC"),
+        ("ZTEGD824CDF3", "0/2/15", "F660", "ZTEG"),
+    ]
+    assert (
+        found[0].mac == "B85F-B0E0-61DE"
+        and found[0].software_version == "V5R020C10S035"
+    )
+    assert (
+        found[0].password == ""
+        and found[1].password == "1234567890"
+        and found[1].loid == "LOID0001"
+    )
+    assert found[1].mac == ""
+
+
+def test_parse_autofind_old_firmware_and_empty():
+    old = HuaweiDriver.parse_autofind(
+        (CAPTURES / "huawei_autofind_old_firmware.txt").read_text()
+    )
+    assert [(onu.serial, onu.pon, onu.vendor_id, onu.version) for onu in old] == [
+        ("HWTC11E70E9A", "0/1/0", "HWTC", "494.B")
+    ]
+    assert (
+        HuaweiDriver.parse_autofind(
+            (CAPTURES / "huawei_autofind_empty.txt").read_text()
+        )
+        == []
+    )
+
+
+def test_parse_autofind_refuses_unknown_lines():
+    text = (
+        (CAPTURES / "huawei_autofind_old_firmware.txt")
+        .read_text()
+        .replace("   Loid                :", "   Something new       : 1")
+    )
+    with pytest.raises(DriverError):
+        HuaweiDriver.parse_autofind(text)
+
+
+def test_command_line_parser_prints_json():
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "drivers",
+            "parse",
+            "huawei",
+            "autofind",
+            str(CAPTURES / "huawei_autofind_terminal.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent.parent,
+        check=True,
+    )
+    assert [(item["serial"], item["pon"]) for item in json.loads(completed.stdout)] == [
+        ("HWTC0B086EA9", "0/1/3"),
+        ("ZTEGD824CDF3", "0/2/15"),
+    ]
+
+
+def test_clean_output_turns_raw_service_port_capture_into_the_fixture():
+    """What the OLT really sends (CRLF, ESC[1D, a pager and its erasure, an alarm
+    block) cleans into exactly the fixture the template is tested on."""
+    fixture = (
+        FIXTURES / "huawei_display_service_port" / "ma5683t_one_ont.raw"
+    ).read_text()
+    lines = fixture.split("\n")
+    pager = "---- More ( Press 'Q' to break ) ----\x1b[37D" + " " * 37 + "\x1b[37D"
+    alarm = "  ! EVENT WARNING 2024-03-12 02:34:00-04:00\n  ALARM NAME :The ONT is online\n  --- END\n"
+    raw = "\n".join(
+        [" \x1b[1D" + lines[0]] + lines[1:6] + [alarm + pager + lines[6]] + lines[7:]
+    )
+    cleaned = clean_output(raw.replace("\n", "\r\n"), HuaweiDriver.async_patterns)
+    rows = parsing.parse("huawei_display_service_port", cleaned)
+    assert rows == json.loads(
+        (FIXTURES / "huawei_display_service_port" / "ma5683t_one_ont.json").read_text()
+    )
+
+
+def test_completion_echo_is_removed():
+    text = "\r\n  Command:\r\n          display ont info 0 1\r\n  ----\r\n  F/S/P : 0/1/0\r\n"
+    assert clean_output(text, HuaweiDriver.async_patterns).split("\n") == [
+        "",
+        "  ----",
+        "  F/S/P : 0/1/0",
+        "",
+    ]
+
+
+# -- against the simulator --------------------------------------------------------
+
+
+@pytest.fixture(params=PROTOCOLS)
+def protocol(request):
+    return request.param
+
+
+def start(protocol, onus=2, firmware="ma5800", **kwargs):
+    return simulator.start(
+        platform="huawei",
+        protocol=protocol,
+        username="admin",
+        password=PASSWORD,
+        onus=onus,
+        options={"firmware": firmware, **kwargs.pop("options", {})},
+        **kwargs,
+    )
+
+
+def target(sim, options=None, **overrides):
+    values = {
+        "platform": "huawei",
+        "host": sim.host,
+        "port": sim.port,
+        "protocol": sim.protocol,
+        "username": "admin",
+        "password": PASSWORD,
+        "command_timeout": 10.0,
+        "options": {**MA5800, "busy_delay": 0.01, **(options or {})},
+    }
+    values.update(overrides)
+    return Target(**values)
+
+
+def driver(sim, **kwargs):
+    return HuaweiDriver(target(sim, **kwargs))
+
+
+def service(waiting, **overrides):
+    values = {
+        "serial": waiting["serial"],
+        "pon": waiting["pon"],
+        "vlan": 100,
+        "description": "CT-0001",
+        "line_profile": "10",
+        "service_profile": "10",
+        "traffic_profile": "10",
+    }
+    values.update(overrides)
+    return OnuService(**values)
+
+
+def pppoe():
+    return WanConfig(
+        mode="pppoe", vlan=100, username="client0001", password=PPPOE_PASSWORD
+    )
+
+
+def wifi():
+    return WifiConfig(index=1, ssid="Cliente-0001", key=WIFI_KEY)
+
+
+def onu_of(sim, serial):
+    for onus in sim.state()["onus"].values():
+        for onu in onus:
+            if onu["serial"] == serial:
+                return onu
+    return None
+
+
+def ports_of(sim, pon, onu_id):
+    return [
+        port
+        for port in sim.state()["service_ports"]
+        if (port["pon"], port["onu_id"]) == (pon, onu_id)
+    ]
+
+
+def comparable(state):
+    state = json.loads(json.dumps(state))
+    state.pop("saved")
+    return state
+
+
+def assert_no_secrets(*texts):
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+
+
+def test_discover_every_port_in_one_login(protocol):
+    with start(protocol, onus=5) as sim:
+        result = driver(sim).discover()
+        expected = {
+            (item["serial"], item["pon"], item["model"])
+            for item in sim.state()["autofind"]
+        }
+        assert {(onu.serial, onu.pon, onu.model) for onu in result.data} == expected
+        assert len({onu.pon for onu in result.data}) == 4, (
+            "the simulated OLT spreads 5 ONUs over its 4 ports"
+        )
+        assert sim.logins["succeeded"] == 1
+        assert "display ont autofind all" in result.transcript.commands()
+
+
+@pytest.mark.parametrize("firmware", ["ma5683t", "ma5608t"])
+def test_discover_old_firmware_layout(firmware):
+    with start("ssh", onus=3, firmware=firmware) as sim:
+        found = driver(sim, options={"model": firmware.upper()}).discover().data
+        assert {(onu.serial, onu.pon) for onu in found} == {
+            (a["serial"], a["pon"]) for a in sim.state()["autofind"]
+        }
+        assert all(onu.vendor_id == onu.serial[:4] for onu in found)
+
+
+def test_discover_nothing_waiting(protocol):
+    with start(protocol, onus=0) as sim:
+        assert driver(sim).discover().data == []
+
+
+def test_discover_pages_through_long_output_with_alarms():
+    """40 ONUs are ~700 lines: more than a 512-line page; alarms interleave too."""
+    with start("ssh", onus=40) as sim:
+        sim.faults.async_every = 1
+        found = driver(sim).discover().data
+        assert len(found) == 40
+        assert {onu.serial for onu in found} == {
+            a["serial"] for a in sim.state()["autofind"]
+        }
+
+
+def test_provision_base_wan_wifi_and_status(protocol):
+    with start(protocol) as sim:
+        waiting = sim.state()["autofind"][0]
+        olt = driver(sim)
+        with olt:
+            result = olt.provision(service(waiting), wan=pppoe(), wifi=[wifi()]).data
+            status = olt.status(OnuRef(result.pon, result.onu_id)).data
+        assert sim.logins["succeeded"] == 1
+        onu = onu_of(sim, waiting["serial"])
+        assert (
+            (onu["pon"], onu["id"])
+            == (result.pon, result.onu_id)
+            == (waiting["pon"], 0)
+        )
+        assert (onu["line_profile"], onu["service_profile"], onu["description"]) == (
+            10,
+            10,
+            "CT-0001",
+        )
+        assert waiting["serial"] not in {
+            item["serial"] for item in sim.state()["autofind"]
+        }
+        wan = onu["wan"][0]
+        assert (
+            wan["mode"],
+            wan["username"],
+            wan["password"],
+            wan["vlan"],
+            wan["internet_config"],
+        ) == ("pppoe", "client0001", PPPOE_PASSWORD, 100, True)
+        assert onu["wifi"]["1"] == {
+            "ssid": "Cliente-0001",
+            "auth_mode": "wpa2-psk",
+            "encrypt_mode": "aes",
+            "key": WIFI_KEY,
+            "hidden": False,
+        }
+        [port] = ports_of(sim, result.pon, result.onu_id)
+        assert (
+            port["vlan"],
+            port["user_vlan"],
+            port["gemport"],
+            port["inbound_traffic_table"],
+        ) == (100, 100, 1, 10)
+        assert result.service_ports == [port["index"]]
+        assert (status.admin_state, status.run_state, status.serial) == (
+            "enabled",
+            "online",
+            waiting["serial"],
+        )
+        assert status.rx_power_dbm == pytest.approx(onu["rx_power"])
+        assert_no_secrets(
+            olt.transcript.to_text(), json.dumps(olt.transcript.to_list())
+        )
+
+
+def test_olt_chooses_the_onu_id_and_profiles_by_name():
+    with start("ssh", onus=0) as sim:
+        first = sim.add_autofind(pon="0/1/2", serial="HWTC00000001")
+        second = sim.add_autofind(pon="0/1/2", serial="HWTC00000002")
+        third = sim.add_autofind(pon="0/1/2", serial="HWTC00000003")
+        olt = driver(sim)
+        with olt:
+            a = olt.provision(service(first, description="")).data
+            b = olt.provision(
+                service(
+                    second,
+                    line_profile="line-profile_100",
+                    service_profile="srv-profile_100",
+                    traffic_profile="",
+                )
+            ).data
+            c = olt.provision(service(third, onu_id=9, user_vlan=300, gemport=2)).data
+        assert (a.onu_id, b.onu_id, c.onu_id) == (0, 1, 9)
+        assert [onu["id"] for onu in sim.state()["onus"]["0/1/2"]] == [0, 1, 9]
+        assert onu_of(sim, "HWTC00000002")["line_profile"] == 100
+        assert ports_of(sim, "0/1/2", 1)[0]["inbound_traffic_table"] == 6, (
+            "no traffic table: the OLT default"
+        )
+        [port] = ports_of(sim, "0/1/2", 9)
+        assert (port["user_vlan"], port["vlan"], port["gemport"]) == (300, 100, 2)
+        sent = olt.transcript.commands()
+        assert (
+            "ont add 2 sn-auth 4857544300000001 omci ont-lineprofile-id 10 ont-srvprofile-id 10"
+            in sent
+        )
+        assert any(command.startswith("ont add 2 9 sn-auth") for command in sent)
+
+
+def test_rerun_changes_nothing(protocol):
+    with start(protocol) as sim:
+        waiting = sim.state()["autofind"][0]
+        first = driver(sim).provision(service(waiting), wan=pppoe(), wifi=[wifi()]).data
+        before = comparable(sim.state())
+        second = driver(sim).provision(service(waiting), wan=pppoe(), wifi=[wifi()])
+        assert (second.data.onu_id, second.data.service_ports) == (
+            first.onu_id,
+            first.service_ports,
+        )
+        assert comparable(sim.state()) == before
+        assert not any(
+            command.startswith(("ont add", "service-port"))
+            for command in second.transcript.commands()
+        )
+
+
+def test_failure_at_every_step_leaves_the_device_as_it_was(protocol):
+    with start(protocol) as sim:
+        waiting = sim.state()["autofind"][0]
+        probe = driver(sim)
+        probe.provision(service(waiting), wan=pppoe(), wifi=[wifi()])
+        sent = probe.transcript.commands()
+        driver(sim).remove(OnuRef(waiting["pon"], onu_of(sim, waiting["serial"])["id"]))
+        baseline = comparable(sim.state())
+        # 'quit' is left out: rejecting it also blocks the logout, which Netmiko
+        # then waits 30 s for.
+        changing = [
+            command for command in sent if not re.match(r"(display|quit)\b", command)
+        ]
+        assert any(command.startswith("ont add") for command in changing)
+        assert any(command.startswith("service-port") for command in changing)
+        for command in changing:
+            # The transcript shows secrets masked: any value stands in for them.
+            sim.faults.reject_pattern = (
+                "^" + re.escape(command).replace(re.escape("********"), r"\S+") + "$"
+            )
+            with pytest.raises(CommandRejected) as raised:
+                driver(sim).provision(service(waiting), wan=pppoe(), wifi=[wifi()])
+            sim.faults.reject_pattern = None
+            assert type(raised.value) is CommandRejected, f"{command}: {raised.value}"
+            assert "Parameter error" in raised.value.device_message
+            assert comparable(sim.state()) == baseline, (
+                f"device changed after failing at {command!r}"
+            )
+            assert_no_secrets(str(raised.value), raised.value.transcript.to_text())
+
+
+def test_failure_on_a_reprovisioned_onu_undoes_only_what_changed():
+    """The ONT exists already with its service port: a new WAN and WiFi are
+    added, WiFi fails, the new WAN is taken back and the ONT stays."""
+    with start("ssh") as sim:
+        waiting = sim.state()["autofind"][0]
+        driver(sim).provision(service(waiting))
+        before = comparable(sim.state())
+        sim.faults.reject_pattern = r"^ont wifi "
+        with pytest.raises(CommandRejected):
+            driver(sim).provision(service(waiting), wan=pppoe(), wifi=[wifi()])
+        assert comparable(sim.state()) == before
+        assert onu_of(sim, waiting["serial"])["wan"] == []
+
+
+def test_suspend_resume_status_remove(protocol):
+    with start(protocol) as sim:
+        waiting = sim.state()["autofind"][0]
+        result = driver(sim).provision(service(waiting)).data
+        ref = OnuRef(result.pon, result.onu_id)
+
+        assert driver(sim).suspend(ref).data["already"] is False
+        assert onu_of(sim, waiting["serial"])["admin_state"] == "deactivated"
+        status = driver(sim).status(ref).data
+        assert (status.admin_state, status.run_state, status.rx_power_dbm) == (
+            "disabled",
+            "offline",
+            None,
+        )
+        assert driver(sim).suspend(ref).data["already"] is True
+
+        driver(sim).resume(ref)
+        assert onu_of(sim, waiting["serial"])["admin_state"] == "active"
+        assert driver(sim).status(ref).data.admin_state == "enabled"
+
+        sim.set_run_state(waiting["serial"], "offline")
+        status = driver(sim).status(ref).data
+        assert (status.admin_state, status.run_state, status.rx_power_dbm) == (
+            "enabled",
+            "offline",
+            None,
+        )
+
+        removed = driver(sim).remove(ref).data
+        assert (
+            removed["removed"] is True
+            and removed["service_ports"] == result.service_ports
+        )
+        assert onu_of(sim, waiting["serial"]) is None
+        assert ports_of(sim, ref.pon, ref.onu_id) == []
+        assert waiting["serial"] in {item["serial"] for item in sim.state()["autofind"]}
+        assert driver(sim).remove(ref).data["removed"] is False
+        with pytest.raises(CommandRejected):
+            driver(sim).status(ref)
+
+
+def test_failed_remove_puts_the_service_port_back():
+    with start("ssh") as sim:
+        waiting = sim.state()["autofind"][0]
+        result = driver(sim).provision(service(waiting)).data
+        before = comparable(sim.state())
+        sim.faults.reject_pattern = r"^ont delete "
+        with pytest.raises(CommandRejected):
+            driver(sim).remove(OnuRef(result.pon, result.onu_id))
+        assert comparable(sim.state()) == before
+
+
+def test_save_is_recorded(protocol):
+    with start(protocol, onus=0) as sim:
+        driver(sim).save()
+        assert sim.state()["saved"] == 1
+
+
+def test_busy_is_retried_then_reported():
+    with start("telnet") as sim:
+        waiting = sim.state()["autofind"][0]
+        sim.faults.busy_pattern, sim.faults.busy_count = r"^ont add", 2
+        assert driver(sim).provision(service(waiting)).data.onu_id == 0
+        assert onu_of(sim, waiting["serial"]) is not None
+
+        other = sim.state()["autofind"][0]
+        before = comparable(sim.state())
+        sim.faults.busy_pattern, sim.faults.busy_count = r"^service-port", 10
+        with pytest.raises(DeviceBusy):
+            driver(sim).provision(service(other))
+        assert comparable(sim.state()) == before
+
+
+def test_alarms_and_completion_prompts_do_not_disturb_provisioning():
+    with start("telnet", options={"completion_prompts": "always"}) as sim:
+        sim.faults.async_every = 1
+        waiting = sim.state()["autofind"][1]
+        olt = driver(sim)
+        with olt:
+            result = olt.provision(service(waiting), wan=pppoe()).data
+            status = olt.status(OnuRef(result.pon, result.onu_id)).data
+        assert status.run_state == "online" and isinstance(status.rx_power_dbm, float)
+        assert onu_of(sim, waiting["serial"])["id"] == result.onu_id
+
+
+def test_bulk_vlan_and_traffic_table_in_one_login():
+    with start("ssh", onus=3) as sim:
+        refs = []
+        olt = driver(sim)
+        with olt:
+            for item in sim.state()["autofind"]:
+                refs.append(
+                    OnuRef(item["pon"], olt.provision(service(item)).data.onu_id)
+                )
+        logins = sim.logins["succeeded"]
+        missing = OnuRef(refs[0].pon, 77)
+        result = (
+            driver(sim)
+            .bulk_apply(refs + [missing], BulkChange("vlan", {"vlan": 200}))
+            .data
+        )
+        assert [item.ok for item in result] == [True, True, True, False]
+        assert "does not exist" in result[3].error
+        for ref in refs:
+            assert onu_of_ref(sim, ref)["native_vlan"]["eth 1"]["vlan"] == 200
+        result = (
+            driver(sim)
+            .bulk_apply(refs, BulkChange("traffic_profile", {"profile": "20"}))
+            .data
+        )
+        assert all(item.ok for item in result)
+        for ref in refs:
+            [port] = ports_of(sim, ref.pon, ref.onu_id)
+            assert (
+                port["inbound_traffic_table"],
+                port["outbound_traffic_table"],
+                port["vlan"],
+            ) == (20, 20, 100)
+        assert sim.logins["succeeded"] == logins + 2
+
+
+def test_bulk_stops_when_the_connection_is_lost(protocol):
+    with start(protocol, onus=3) as sim:
+        olt = driver(sim)
+        refs = []
+        with olt:
+            for item in sim.state()["autofind"]:
+                refs.append(
+                    OnuRef(item["pon"], olt.provision(service(item)).data.onu_id)
+                )
+        sim.faults.drop_pattern = r"^ont port native-vlan 1 "
+        # Over SSH a dropped channel is only noticed by the command timeout.
+        result = (
+            driver(sim, command_timeout=2.0)
+            .bulk_apply(refs, BulkChange("vlan", {"vlan": 300}))
+            .data
+        )
+        assert [item.ok for item in result] == [True, False, False]
+        assert result[2].error.startswith("not attempted")
+
+
+def onu_of_ref(sim, ref):
+    return next(onu for onu in sim.state()["onus"][ref.pon] if onu["id"] == ref.onu_id)
+
+
+def test_bad_input_is_refused_before_any_login():
+    with start("ssh") as sim:
+        waiting = sim.state()["autofind"][0]
+        cases = [
+            (
+                lambda: driver(sim).provision(service(waiting, serial="HWTC0B08")),
+                "serial",
+            ),
+            (lambda: driver(sim).provision(service(waiting, pon="0/1/2/3")), "pon"),
+            (lambda: driver(sim).provision(service(waiting, vlan=4095)), "vlan"),
+            (lambda: driver(sim).provision(service(waiting, onu_id=128)), "onu_id"),
+            (
+                lambda: driver(sim).provision(
+                    service(waiting, description="CT 1\nquit")
+                ),
+                "description",
+            ),
+            (
+                lambda: driver(sim).provision(service(waiting, line_profile="")),
+                "line_profile",
+            ),
+            (
+                lambda: driver(sim).provision(service(waiting, traffic_profile="x y")),
+                "traffic_profile",
+            ),
+            (
+                lambda: driver(sim).provision(
+                    service(waiting), wan=WanConfig("pppoe", 100, "a b", "pw-123")
+                ),
+                "wan.username",
+            ),
+            (
+                lambda: driver(sim).provision(
+                    service(waiting), wifi=[WifiConfig(1, "ok", "short")]
+                ),
+                "wifi.key",
+            ),
+            (
+                lambda: driver(sim).provision(
+                    service(waiting), wifi=[WifiConfig(1, "ok\r", WIFI_KEY)]
+                ),
+                "wifi.ssid",
+            ),
+            (lambda: driver(sim).suspend(OnuRef("0/1/x", 1)), "pon"),
+            (
+                lambda: driver(sim).bulk_apply(
+                    [OnuRef("0/1/0", 1)], BulkChange("vlan", {"vlan": 0})
+                ),
+                "params.vlan",
+            ),
+            (lambda: driver(sim, protocol="api").discover(), "protocol"),
+        ]
+        for call, field in cases:
+            with pytest.raises(InvalidInput) as raised:
+                call()
+            assert raised.value.field == field
+        assert sim.logins["attempted"] == 0
+
+
+@pytest.mark.parametrize(
+    "options, wan, wifi_ok",
+    [
+        ({"model": "MA5608T", "firmware": "V800R013C00"}, False, False),
+        ({"model": "MA5683T", "firmware": "V800R015C00"}, True, False),
+        ({"model": "MA5800", "firmware": "V100R018C10"}, True, False),
+        ({"model": "MA5800", "firmware": "V100R019C10"}, True, True),
+        ({"model": "MA5800", "firmware": "V100R020C00"}, True, True),
+    ],
+)
+def test_unsupported_wan_and_wifi_refused_before_sending(options, wan, wifi_ok):
+    with start("ssh") as sim:
+        waiting = sim.state()["autofind"][0]
+        olt = driver(sim, options=options)
+        assert (olt.supports_wan(), olt.supports_wifi()) == (wan, wifi_ok)
+        if not wan:
+            with pytest.raises(UnsupportedOperation):
+                olt.provision(service(waiting), wan=pppoe())
+        if not wifi_ok:
+            with pytest.raises(UnsupportedOperation):
+                olt.provision(service(waiting), wifi=[wifi()])
+            with pytest.raises(UnsupportedOperation):
+                olt.provision_wifi(OnuRef(waiting["pon"], 0), wifi())
+        with pytest.raises(UnsupportedOperation):
+            olt.bulk_apply(
+                [OnuRef(waiting["pon"], 0)], BulkChange("dns", {"primary": "1.1.1.1"})
+            )
+        assert sim.logins["attempted"] == 0
+
+
+def test_wan_on_ma5608t_firmware_is_unsupported_by_the_device_too():
+    """The simulated MA5608T lacks 'ont internet-config': had the driver sent it,
+    the device would have refused; it is refused before the session instead."""
+    with start("ssh", firmware="ma5608t") as sim:
+        waiting = sim.state()["autofind"][0]
+        olt = driver(sim, options={"model": "MA5608T", "firmware": "V800R013C00"})
+        with pytest.raises(UnsupportedOperation):
+            olt.provision(service(waiting), wan=pppoe())
+        assert sim.commands == []
+        assert olt.provision(service(waiting)).data.onu_id == 0
+
+
+def test_two_part_pon_takes_the_frame_option():
+    with start("ssh") as sim:
+        waiting = sim.state()["autofind"][0]
+        slot_port = waiting["pon"].split("/", 1)[1]
+        result = (
+            driver(sim, options={"frame": 0})
+            .provision(service(waiting, pon=slot_port))
+            .data
+        )
+        assert result.pon == waiting["pon"]
+        assert onu_of(sim, waiting["serial"])["id"] == result.onu_id
+
+
+def test_separate_wan_and_wifi_operations_roll_back(protocol):
+    with start(protocol) as sim:
+        waiting = sim.state()["autofind"][0]
+        result = driver(sim).provision(service(waiting)).data
+        ref = OnuRef(result.pon, result.onu_id)
+        before = comparable(sim.state())
+        sim.faults.reject_pattern = r"^ont internet-config"
+        static = WanConfig(
+            mode="static",
+            vlan=100,
+            ip="10.0.0.2",
+            netmask="255.255.255.0",
+            gateway="10.0.0.1",
+            dns1="1.1.1.1",
+        )
+        with pytest.raises(CommandRejected):
+            driver(sim).provision_wan(ref, static)
+        sim.faults.reject_pattern = None
+        assert comparable(sim.state()) == before
+        driver(sim).provision_wan(ref, static)
+        wan = onu_of(sim, waiting["serial"])["wan"][0]
+        assert (wan["mode"], wan["ip_address"], wan["gateway"], wan["pri_dns"]) == (
+            "static",
+            "10.0.0.2",
+            "10.0.0.1",
+            "1.1.1.1",
+        )
+        driver(sim).provision_wifi(
+            ref,
+            WifiConfig(
+                2,
+                "Second",
+                WIFI_KEY,
+                hidden=True,
+                auth_mode="wpapsk/wpa2psk",
+                encrypt="tkipaes",
+            ),
+        )
+        assert onu_of(sim, waiting["serial"])["wifi"]["2"] == {
+            "ssid": "Second",
+            "auth_mode": "wpa-wpa2-psk",
+            "encrypt_mode": "tkip-aes",
+            "key": WIFI_KEY,
+            "hidden": True,
+        }
+
+
+def test_wrong_password_and_host_key():
+    with start("ssh", onus=0) as sim:
+        with pytest.raises(AuthenticationError) as raised:
+            driver(sim, password="Wr0ng-Passw0rd").discover()
+        assert "Wr0ng-Passw0rd" not in str(raised.value)
+        attempts = sim.logins["attempted"]
+        with pytest.raises(HostKeyMismatch) as raised:
+            driver(sim, host_key="SHA256:wrong").discover()
+        assert raised.value.seen == sim.host_key_fingerprint
+        assert sim.logins["attempted"] == attempts
+        pinned = driver(sim, host_key=sim.host_key_fingerprint)
+        pinned.discover()
+        assert pinned.seen_host_key == sim.host_key_fingerprint
+
+
+def test_registry_and_netmiko_device_types():
+    assert get_driver("huawei") is HuaweiDriver
+    assert HuaweiDriver.device_types == {
+        "ssh": "huawei_smartax",
+        "telnet": "huawei_olt_telnet",
+    }
+
+
+def test_yes_no_banner_is_answered(protocol):
+    with start(protocol, options={"yes_no_banner": True}) as sim:
+        assert len(driver(sim).discover().data) == 2
+        assert sim.logins["succeeded"] == 1
+
+
+def test_ma5683t_provisions_wan_but_not_wifi(protocol):
+    with start(protocol, firmware="ma5683t") as sim:
+        waiting = sim.state()["autofind"][0]
+        olt = driver(sim, options={"model": "MA5683T", "firmware": "V800R015C00"})
+        with pytest.raises(UnsupportedOperation):
+            olt.provision(service(waiting), wan=pppoe(), wifi=[wifi()])
+        assert sim.logins["attempted"] == 0
+        result = olt.provision(service(waiting), wan=pppoe()).data
+        onu = onu_of(sim, waiting["serial"])
+        assert onu["id"] == result.onu_id and onu["wan"][0]["internet_config"] is True
+        assert onu["wifi"] == {}
