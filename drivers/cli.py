@@ -137,7 +137,9 @@ class CliSession:
             "port": target.port,
             "username": target.username,
             "password": target.password,
-            "secret": target.secret,
+            # Netmiko's Huawei enable() types the secret as a command when no
+            # password is asked: a platform without one must never get it.
+            "secret": target.secret if driver.enable_secret else "",
             "conn_timeout": target.connect_timeout,
             "auth_timeout": target.connect_timeout,
             "banner_timeout": target.connect_timeout,
@@ -343,6 +345,8 @@ class CliOltDriver(OltDriver):
     netmiko_classes = {}
     #: leaves one CLI level
     exit_command = "exit"
+    #: the platform asks a password for 'enable' (Target.secret)
+    enable_secret = True
     #: the device's failure lines
     error_patterns = ()
     #: answers that mean the wanted state already exists (idempotent success)

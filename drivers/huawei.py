@@ -171,6 +171,8 @@ class HuaweiDriver(CliOltDriver):
         "telnet": HuaweiSmartAXTelnet,
     }
     exit_command = "quit"
+    # SmartAX 'enable' asks no password.
+    enable_secret = False
     pon_parts = 3
     onu_id_range = (0, 127)
     olt_assigns_onu_id = True

@@ -144,6 +144,8 @@ def test_discover_lists_every_waiting_onu(olt):
     assert found == expected
     assert all(re.fullmatch(r"[A-Z0-9]{4}[0-9A-F]{8}", onu.serial) for onu in result.data)
     assert olt.sim.logins["succeeded"] == 1
+    assert not [line for line in olt.sim.commands if ENABLE in line or PASSWORD in line], \
+        "a password was typed as a command (it would sit in the OLT's command history)"
 
 
 def test_full_lifecycle(olt):

@@ -1,0 +1,680 @@
+"""V-SOL V1600G / V1600D / V1600GS dialect (Zebra-style CLI).
+
+Device options (``options=`` of ``simulator.start``):
+
+- ``model``: ``"V1600G"`` (default), ``"V1600D"``, ``"V1600GS"`` (saves with
+  ``write memory``; the others with ``write``).
+- ``hostname`` (``gpon-olt``), ``pons`` (default ``0/1`` .. ``0/4``).
+- ``autofind_format``: shape of ``show onu auto-find``: ``"simple"`` (default:
+  ``OnuIndex / Sn / State`` rows like ``GPON0/1:1  GPON002E64F8  unknow``),
+  ``"equipment"`` (``Index / Sn / Equipment ID``) or ``"detail"`` (the
+  ``show onu auto-find detail-info`` table: ``OltIndex SN PW LOID Model Ver LOIDPW``).
+- ``cursor_columns`` (False): tables position columns with ``ESC[<n>C`` instead
+  of spaces (as some firmware does).
+- ``terminal_length``: initial pager length (24; ``terminal length 0`` disables;
+  the pager is ``--More--``: space next page, Enter one line, q stops).
+- ``onu_profiles`` (``["default"]``), ``dba_profiles`` (``["default1", "default2"]``).
+
+Login: banner ``Hello, this is gpon olt platform (version 1.00).``, ``Login:``,
+``Password:``; 3 failures close the connection. ``gpon-olt>``; ``enable`` asks
+``Password:`` (the enable secret; no question when the secret is empty) ->
+``gpon-olt#``; ``configure terminal`` -> ``gpon-olt(config)#``;
+``interface gpon 0/N`` -> ``gpon-olt(config-pon-0/N)#``. ``exit`` leaves one
+level (logs out from ``>``/``#``), ``end`` goes to ``#``, ``disable`` to ``>``.
+
+Accepted commands (pon mode unless noted; ``N`` ONU id 1..128):
+
+any mode: ``terminal length N`` (``terminal width N`` answers ``% Unknown command.``),
+``exit``, ``end``, ``show version``;
+``#`` and below: ``write`` (``write memory`` on V1600GS), ``configure terminal`` (``#``),
+``show running-config`` (per port ``interface gpon 0/N``, then every ONU's configuration
+as `` onu N ...`` lines in the syntax below, then ``exit`` and ``!``).
+config: ``interface gpon 0/N``.
+pon: ``show onu auto-find``, ``show onu auto-find detail-info``, ``show onu info``,
+``show onu info N``, ``show onu optical-info N`` (the simulator's choice: no public
+capture of the V-SOL optical command was found),
+``onu add N profile P sn SN``, ``no onu N``, ``onu N desc TEXT``,
+``onu N tcont T name NAME dba DBA``, ``no onu N tcont T``,
+``onu N gemport G tcont T gemport_name NAME``, ``no onu N gemport G``,
+``onu N gemport G traffic-limit upstream|downstream PROFILE`` (option ``traffic_profiles``:
+list of existing profile names; default ``None`` = any name accepted),
+``onu N service NAME gemport G vlan V``, ``no onu N service NAME``,
+``onu N service-port S gemport G uservlan U vlan V [new_cos C]``, ``no onu N service-port S``,
+``onu N portvlan veip|eth K mode tag vlan V`` (``mode transparent`` too),
+``onu N|A-B activate``, ``onu N|A-B deactivate``,
+``onu N pri wan_adv add route`` (answers ``... number is I``),
+``onu N pri wan_adv index I route mode internet mtu M``,
+``onu N pri wan_adv index I route ipv4 pppoe proxy disable user U pwd P mode auto nat enable``,
+``onu N pri wan_adv index I route ipv4 dhcp nat enable``,
+``onu N pri wan_adv index I route ipv4 static ip A mask M gateway G dns_pri D [dns_sec D] nat enable``,
+``onu N pri wan_adv index I vlan tag wan_vlan V P``, ``onu N pri wan_adv index I bind lan1 ... ssid1``,
+``onu N pri wan_adv commit``, ``onu N pri wan_adv delete index I``,
+``onu N pri wifi_ssid I name NAME hide enable|disable auth_mode open|wpapsk|wpa2psk|wpapsk/wpa2psk
+encrypt_type none|tkip|aes|tkipaes shared_key KEY rekey_interval S``.
+``pri`` commands answer ``Unsupport private protocol`` unless the ONU is online and active.
+
+State (``sim.state()``): each ONU also has ``profile`` (= ``line_profile``), ``tconts``
+``{"T": {"name", "dba"}}``, ``gemports`` ``{"G": {"tcont", "name", "traffic_limit"}}``,
+``services`` ``{name: {"gemport", "vlan"}}``, ``portvlan`` ``{"veip 1": {"mode", "vlan"}}``,
+``wan`` ``[{"index", "mode", "service", "mtu", "ipv4", "username", "password", "nat", "vlan",
+"priority", "bind", "committed"}]``, ``wifi`` ``{"1": {"ssid", "hidden", "auth_mode",
+"encrypt_type", "key", "rekey_interval"}}``; ``service_ports`` entries carry
+``key`` (``"0/1:3:1"``), ``index``, ``pon``, ``onu_id``, ``gemport``, ``user_vlan``, ``vlan``, ``new_cos``.
+
+Keywords may be abbreviated to a unique prefix (``conf t``, ``sh onu auto``).
+
+Error words: ``% Unknown command.``, ``% Command incomplete.``, ``% Too many parameters.``.
+The texts for duplicated serials/ids and unknown ids were not found in any capture;
+they are the simulator's choice: ``Onu N already exists.`` (same id),
+``SN already exists.`` (serial registered elsewhere), ``Onu N is not exist.``,
+``Profile P is not exist.``, ``Tcont T already exists.``, ``Gemport G already exists.``,
+``Service NAME already exists.``, ``Service-port S already exists.``. Re-issuing a
+state-setting command (desc, portvlan, activate, deactivate) succeeds silently.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .core import CliSession, CommandTable, Device
+
+VALUE = r"\S+"
+ALL = ("user", "enable", "config", "pon")
+PRIV = ("enable", "config", "pon")
+PON = ("pon",)
+
+
+def build_commands():
+    t = CommandTable()
+    add = t.add
+    add(r"terminal length (?P<n>\d+)", "do_terminal_length", ALL)
+    add(r"exit", "do_exit", ALL)
+    add(r"quit", "do_exit", ALL)
+    add(r"end", "do_end", PRIV)
+    add(r"enable", "do_enable", ("user",))
+    add(r"disable", "do_disable", PRIV)
+    add(r"show version", "do_version", ALL)
+    add(r"configure terminal", "do_configure", ("enable",))
+    add(r"write", "do_write", PRIV)
+    add(r"write memory", "do_write_memory", PRIV)
+    add(r"show running-config", "do_running", PRIV)
+    add(r"interface gpon (?P<pon>\d+/\d+)", "do_interface", ("config", "pon"))
+    add(r"show onu auto-find", "do_autofind", PON)
+    add(r"show onu auto-find detail-info", "do_autofind_detail", PON)
+    add(r"show onu info(?: (?P<n>\d+))?", "do_onu_info", PON)
+    add(r"show onu optical-info (?P<n>\d+)", "do_optical", PON)
+    add(r"onu add (?P<n>\d+) profile (?P<profile>\S+) sn (?P<sn>[A-Za-z0-9]{12})", "do_onu_add", PON)
+    add(r"no onu (?P<n>\d+)", "do_no_onu", PON)
+    add(r"onu (?P<n>\d+) desc (?P<desc>.+)", "do_desc", PON)
+    add(r"onu (?P<n>\d+) tcont (?P<t>\d+) name (?P<name>\S+) dba (?P<dba>\S+)", "do_tcont", PON)
+    add(r"no onu (?P<n>\d+) tcont (?P<t>\d+)", "do_no_tcont", PON)
+    add(r"onu (?P<n>\d+) gemport (?P<g>\d+) tcont (?P<t>\d+) gemport_name (?P<name>\S+)", "do_gemport", PON)
+    add(r"no onu (?P<n>\d+) gemport (?P<g>\d+)", "do_no_gemport", PON)
+    add(r"onu (?P<n>\d+) gemport (?P<g>\d+) traffic-limit (?P<dir>upstream|downstream) (?P<profile>\S+)",
+        "do_traffic_limit", PON)
+    add(r"onu (?P<n>\d+) service (?P<name>\S+) gemport (?P<g>\d+) vlan (?P<vlan>\d+)", "do_service", PON)
+    add(r"no onu (?P<n>\d+) service (?P<name>\S+)", "do_no_service", PON)
+    add(r"onu (?P<n>\d+) service-port (?P<s>\d+) gemport (?P<g>\d+) uservlan (?P<uvlan>\d+) vlan (?P<vlan>\d+)"
+        r"(?: new_cos (?P<cos>\d+))?", "do_service_port", PON)
+    add(r"no onu (?P<n>\d+) service-port (?P<s>\d+)", "do_no_service_port", PON)
+    add(r"onu (?P<n>\d+) portvlan (?P<port>veip|eth) (?P<k>\d+) mode (?:tag vlan (?P<vlan>\d+)|(?P<transparent>transparent))",
+        "do_portvlan", PON)
+    add(r"onu (?P<range>\d+(?:-\d+)?) (?P<action>activate|deactivate)", "do_activate", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv add route", "do_wan_add", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route mode internet mtu (?P<mtu>\d+)", "do_wan_mode", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 pppoe proxy (?:disable|enable) user (?P<user>\S+) "
+        r"pwd (?P<pwd>\S+) mode auto nat (?P<nat>enable|disable)", "do_wan_pppoe", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 dhcp nat (?P<nat>enable|disable)", "do_wan_dhcp", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 static ip (?P<ip>\S+) mask (?P<mask>\S+) "
+        r"gateway (?P<gw>\S+) dns_pri (?P<dns1>\S+)(?: dns_sec (?P<dns2>\S+))? nat (?P<nat>enable|disable)",
+        "do_wan_static", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) vlan tag wan_vlan (?P<vlan>\d+) (?P<pri>\d+)", "do_wan_vlan", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) bind (?P<ports>(?:lan\d|ssid\d)(?: (?:lan\d|ssid\d))*)",
+        "do_wan_bind", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv commit", "do_wan_commit", PON)
+    add(r"onu (?P<n>\d+) pri wan_adv delete index (?P<i>\d+)", "do_wan_delete", PON)
+    add(r"onu (?P<n>\d+) pri wifi_ssid (?P<i>\d+) name (?P<name>\S+) hide (?P<hide>enable|disable) "
+        r"auth_mode (?P<auth>open|wpapsk|wpa2psk|wpapsk/wpa2psk) encrypt_type (?P<enc>none|tkip|aes|tkipaes)"
+        r"(?: shared_key (?P<key>\S+))?(?: rekey_interval (?P<rekey>\d+))?", "do_wifi", PON)
+    return t
+
+
+COMMANDS = build_commands()
+
+
+class VsolSession(CliSession):
+    username_prompt = "Login: "
+    password_prompt = "Password: "
+    login_failed_text = "\n% Bad username or password.\n\n"
+    banner = "\n\nHello, this is gpon olt platform (version 1.00).\n\n"
+    pager_text = "--More--"
+    pager_erase = "\r        \r"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode = "user"
+        self.iface = None
+        self.scroll = int(self.device.options.get("terminal_length", 24))
+
+    def login(self):
+        ok = super().login()
+        if not ok:
+            self.write("% Bad passwords, too many failures!\n")
+        return ok
+
+    def prompt(self):
+        host = self.device.hostname
+        return {"user": f"{host}>", "enable": f"{host}#", "config": f"{host}(config)#",
+                "pon": f"{host}(config-pon-{self.iface})#"}[self.mode]
+
+    def rejected(self, line):
+        return "% Unknown command.\n"
+
+    def busy(self, line):
+        return "% System is busy, please try again later.\n"
+
+    def too_many_sessions(self):
+        return "% Too many users are logged in, please try later.\n"
+
+    def async_message(self):
+        self.device.syslog_seq += 1
+        return (f"\n2026/11/29 10:{self.device.syslog_seq % 60:02d}:00   User Login   "
+                f"User {self.device.username}-{self.peer}-{self.protocol} log in.\n")
+
+    def handle(self, line):
+        command, found = COMMANDS.match(line, self.mode)
+        if command is None:
+            kind = found[0]
+            self.write({"incomplete": "% Command incomplete.\n", "toomany": "% Too many parameters.\n"}.get(
+                kind, "% Unknown command.\n"))
+            return True
+        return getattr(self, command.handler)(found, line)
+
+    # -- helpers -------------------------------------------------------------------
+    def table(self, text):
+        """Column runs of 2+ spaces become ESC[nC on firmware that positions columns."""
+        if self.device.options.get("cursor_columns"):
+            text = re.sub(r"(?<=\S)( {2,})(?=\S)", lambda m: f"\x1b[{len(m.group(1))}C", text)
+        self.out(text)
+
+    def onus(self):
+        return self.device.onus[self.iface]
+
+    def onu_or_fail(self, n):
+        onu = self.onus().get(int(n))
+        if onu is None:
+            self.write(f"Onu {int(n)} is not exist.\n")
+        return onu
+
+    def working(self, onu):
+        return onu["admin_state"] == "active" and onu["run_state"] == "online"
+
+    # -- session ----------------------------------------------------------------
+    def do_terminal_length(self, m, line):
+        self.scroll = int(m["n"])
+
+    def do_exit(self, m, line):
+        if self.mode in ("user", "enable"):
+            return False
+        self.mode = {"config": "enable", "pon": "config"}[self.mode]
+
+    def do_end(self, m, line):
+        self.mode = "enable"
+
+    def do_enable(self, m, line):
+        if self.device.secret:
+            for _ in range(3):
+                if self.ask("Password: ", echo=False) == self.device.secret:
+                    break
+            else:
+                self.write("% Bad passwords, too many failures!\n")
+                return True
+        self.mode = "enable"
+
+    def do_disable(self, m, line):
+        self.mode = "user"
+
+    def do_configure(self, m, line):
+        self.mode = "config"
+
+    def do_version(self, m, line):
+        self.out(f"V-SOL {self.device.model} GPON OLT\nSoftware version: V2.1.6R\nHardware version: V1.0\n")
+
+    def _save(self):
+        self.device.saved += 1
+        self.device.changed()
+        self.write("Building configuration...\n[OK]\n")
+
+    def do_write(self, m, line):
+        if self.device.model == "V1600GS":
+            self.write("% Command incomplete.\n")
+            return True
+        self._save()
+
+    def do_write_memory(self, m, line):
+        if self.device.model != "V1600GS":
+            self.write("% Too many parameters.\n")
+            return True
+        self._save()
+
+    def do_running(self, m, line):
+        lines = ["!", f"hostname {self.device.hostname}", "!"]
+        for pon in self.device.pons:
+            lines.append(f"interface gpon {pon}")
+            for onu_id, onu in sorted(self.device.onus[pon].items()):
+                lines += [" " + text for text in self.device.onu_config(pon, onu)]
+            lines += ["exit", "!"]
+        self.out("\n".join(lines) + "\n")
+
+    def do_interface(self, m, line):
+        if m["pon"] not in self.device.onus:
+            self.write("% Unknown command.\n")
+            return True
+        self.iface = m["pon"]
+        self.mode = "pon"
+
+    # -- discovery / status ----------------------------------------------------------
+    def _autofind_rows(self):
+        return [a for a in self.device.autofind if a["pon"] == self.iface]
+
+    def do_autofind(self, m, line):
+        shape = self.device.options.get("autofind_format", "simple")
+        if shape == "detail":
+            return self.do_autofind_detail(m, line)
+        rows = self._autofind_rows()
+        if not rows:
+            self.write("No related information to show\n")
+            return True
+        if shape == "equipment":
+            text = "Index        Sn              Equipment ID\n" + "-" * 48 + "\n" + "".join(
+                f"GPON{self.iface}:{i:<6} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
+        else:
+            text = "OnuIndex     Sn              State\n" + "-" * 40 + "\n" + "".join(
+                f"GPON{self.iface}:{i:<6} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
+        self.table(text)
+
+    def do_autofind_detail(self, m, line):
+        rows = self._autofind_rows()
+        if not rows:
+            self.write("No related information to show\n")
+            return True
+        text = ("OltIndex     SN             PW          LOID        Model          Ver        LOIDPW\n"
+                + "-" * 90 + "\n"
+                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
+                          f"{a.get('loid') or 'N/A':<11} {a['model']:<14} {a['version']:<10} N/A\n"
+                          for i, a in enumerate(rows, 1)))
+        self.table(text)
+
+    def _phase(self, onu):
+        if onu["admin_state"] != "active":
+            return "disable", "disable", "offline"
+        if onu["run_state"] == "online":
+            return "enable", "enable", "working"
+        return "enable", "disable", "offline"
+
+    def do_onu_info(self, m, line):
+        onus = self.onus()
+        ids = sorted(onus) if m["n"] is None else [int(m["n"])]
+        rows = [onus[i] for i in ids if i in onus]
+        if not rows:
+            self.write("No related information to show\n")
+            return True
+        body = ""
+        for onu in rows:
+            admin, omcc, phase = self._phase(onu)
+            body += f"GPON{self.iface}:{onu['id']:<6} {admin:<14} {omcc:<13} {phase:<13} {onu['serial']}\n"
+        working = sum(self._phase(o)[2] == "working" for o in onus.values())
+        self.table("OnuIndex     Admin State    OMCC State    Phase State   Serial Number\n"
+                   + "-" * 63 + "\n" + body
+                   + f"pon: {self.iface.split('/')[1]} total: {len(onus)} working: {working}\n")
+
+    def do_optical(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if not self.working(onu) or onu["rx_power"] is None:
+            self.write("The onu is offline.\n")
+            return True
+        self.out(f"Onu Index:            GPON{self.iface}:{onu['id']}\n"
+                 f"Rx optical level:     {onu['rx_power']:.2f}(dBm)\n"
+                 "Tx optical level:     2.31(dBm)\n"
+                 "Temperature:          45.00(C)\n"
+                 "Voltage:              3.30(V)\n"
+                 "Bias current:         10.00(mA)\n")
+
+    # -- registration ------------------------------------------------------------------
+    def do_onu_add(self, m, line):
+        device = self.device
+        onu_id = int(m["n"])
+        serial = m["sn"].upper()
+        if not device.first_onu_id <= onu_id <= device.max_onu_id:
+            self.write("% Unknown command.\n")
+            return True
+        if m["profile"] not in device.onu_profiles:
+            self.write(f"Profile {m['profile']} is not exist.\n")
+            return True
+        existing = self.onus().get(onu_id)
+        if existing is not None:
+            self.write(f"Onu {onu_id} already exists.\n")
+            return True
+        if device.find_serial(serial):
+            self.write("SN already exists.\n")
+            return True
+        facts = device.take_autofind(serial, self.iface)
+        if facts is None:
+            facts = {"serial": serial, "serial_hex": serial[:4].encode().hex().upper() + serial[4:],
+                     "vendor_id": serial[:4], "offline": True, "rx_power": None}
+        device.add_onu(self.iface, onu_id, facts, profile=m["profile"], line_profile=m["profile"], tconts={},
+                       gemports={}, services={}, portvlan={})
+        device.changed()
+
+    def do_no_onu(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        device = self.device
+        for key in [k for k, sp in device.service_ports.items() if sp["pon"] == self.iface and sp["onu_id"] == onu["id"]]:
+            del device.service_ports[key]
+        device.remove_onu(self.iface, onu["id"])
+        device.changed()
+
+    def _set(self, onu, key, value):
+        if onu.get(key) != value:
+            onu[key] = value
+            self.device.changed()
+
+    def do_desc(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is not None:
+            self._set(onu, "description", m["desc"].strip())
+
+    def _create(self, onu, table, key, value, label):
+        if key in onu[table]:
+            self.write(f"{label} {key} already exists.\n")
+            return
+        onu[table][key] = value
+        self.device.changed()
+
+    def _delete(self, onu, table, key, label):
+        if onu[table].pop(key, None) is None:
+            self.write(f"{label} {key} is not exist.\n")
+            return
+        self.device.changed()
+
+    def do_tcont(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if m["dba"] not in self.device.dba_profiles:
+            self.write(f"Dba profile {m['dba']} is not exist.\n")
+            return True
+        self._create(onu, "tconts", m["t"], {"name": m["name"], "dba": m["dba"]}, "Tcont")
+
+    def do_no_tcont(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is not None:
+            self._delete(onu, "tconts", m["t"], "Tcont")
+
+    def do_gemport(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if m["t"] not in onu["tconts"]:
+            self.write(f"Tcont {m['t']} is not exist.\n")
+            return True
+        self._create(onu, "gemports", m["g"], {"tcont": int(m["t"]), "name": m["name"]}, "Gemport")
+
+    def do_no_gemport(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is not None:
+            self._delete(onu, "gemports", m["g"], "Gemport")
+
+    def do_traffic_limit(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        gem = onu["gemports"].get(m["g"])
+        if gem is None:
+            self.write(f"Gemport {m['g']} is not exist.\n")
+            return True
+        profiles = self.device.traffic_profiles
+        if profiles is not None and m["profile"] not in profiles:
+            self.write(f"Traffic profile {m['profile']} is not exist.\n")
+            return True
+        limits = gem.setdefault("traffic_limit", {})
+        if limits.get(m["dir"]) != m["profile"]:
+            limits[m["dir"]] = m["profile"]
+            self.device.changed()
+
+    def do_service(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if m["g"] not in onu["gemports"]:
+            self.write(f"Gemport {m['g']} is not exist.\n")
+            return True
+        self._create(onu, "services", m["name"], {"gemport": int(m["g"]), "vlan": int(m["vlan"])}, "Service")
+
+    def do_no_service(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is not None:
+            self._delete(onu, "services", m["name"], "Service")
+
+    def do_service_port(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if m["g"] not in onu["gemports"]:
+            self.write(f"Gemport {m['g']} is not exist.\n")
+            return True
+        key = f"{self.iface}:{onu['id']}:{int(m['s'])}"
+        if key in self.device.service_ports:
+            self.write(f"Service-port {int(m['s'])} already exists.\n")
+            return True
+        self.device.service_ports[key] = {
+            "key": key, "index": int(m["s"]), "pon": self.iface, "onu_id": onu["id"], "gemport": int(m["g"]),
+            "user_vlan": int(m["uvlan"]), "vlan": int(m["vlan"]), "new_cos": int(m["cos"] or 0)}
+        self.device.changed()
+
+    def do_no_service_port(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        key = f"{self.iface}:{onu['id']}:{int(m['s'])}"
+        if self.device.service_ports.pop(key, None) is None:
+            self.write(f"Service-port {int(m['s'])} is not exist.\n")
+            return True
+        self.device.changed()
+
+    def do_portvlan(self, m, line):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        value = {"mode": "transparent"} if m["transparent"] else {"mode": "tag", "vlan": int(m["vlan"])}
+        port = f"{m['port']} {m['k']}"
+        if onu["portvlan"].get(port) != value:
+            onu["portvlan"][port] = value
+            self.device.changed()
+
+    def do_activate(self, m, line):
+        first, _, last = m["range"].partition("-")
+        ids = range(int(first), int(last or first) + 1)
+        onus = self.onus()
+        if not any(i in onus for i in ids):
+            self.write(f"Onu {m['range']} is not exist.\n")
+            return True
+        wanted = "active" if m["action"] == "activate" else "deactivated"
+        for onu_id in ids:
+            onu = onus.get(onu_id)
+            if onu and onu["admin_state"] != wanted:
+                onu["admin_state"] = wanted
+                onu["run_state"] = "online" if wanted == "active" and onu["rx_power"] is not None else "offline"
+        self.device.changed()
+
+    # -- WAN / WiFi (private OMCI extensions) ----------------------------------------------
+    def pri_onu(self, m):
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return None
+        if not self.working(onu):
+            self.write("Unsupport private protocol\n")
+            return None
+        return onu
+
+    def wan(self, onu, index):
+        wan = next((w for w in onu["wan"] if w["index"] == int(index)), None)
+        if wan is None:
+            self.write(f"Wan index {int(index)} is not exist.\n")
+        return wan
+
+    def do_wan_add(self, m, line):
+        onu = self.pri_onu(m)
+        if onu is None:
+            return True
+        index = next(i for i in range(1, 9) if all(w["index"] != i for w in onu["wan"]))
+        onu["wan"].append({"index": index, "mode": "route", "committed": False})
+        self.device.changed()
+        self.write(f"Add wan connection success, the wan connection number is {index}.\n")
+
+    def _wan_update(self, m, **values):
+        onu = self.pri_onu(m)
+        if onu is None:
+            return True
+        wan = self.wan(onu, m["i"])
+        if wan is None:
+            return True
+        if any(wan.get(k) != v for k, v in values.items()):
+            wan.update(values)
+            wan["committed"] = False
+            self.device.changed()
+
+    def do_wan_mode(self, m, line):
+        return self._wan_update(m, service="internet", mtu=int(m["mtu"]))
+
+    def do_wan_pppoe(self, m, line):
+        return self._wan_update(m, ipv4="pppoe", username=m["user"], password=m["pwd"], nat=m["nat"] == "enable")
+
+    def do_wan_dhcp(self, m, line):
+        return self._wan_update(m, ipv4="dhcp", nat=m["nat"] == "enable")
+
+    def do_wan_static(self, m, line):
+        return self._wan_update(m, ipv4="static", ip=m["ip"], mask=m["mask"], gateway=m["gw"], dns_pri=m["dns1"],
+                                dns_sec=m["dns2"], nat=m["nat"] == "enable")
+
+    def do_wan_vlan(self, m, line):
+        return self._wan_update(m, vlan=int(m["vlan"]), priority=int(m["pri"]))
+
+    def do_wan_bind(self, m, line):
+        return self._wan_update(m, bind=m["ports"].split())
+
+    def do_wan_commit(self, m, line):
+        onu = self.pri_onu(m)
+        if onu is None:
+            return True
+        for wan in onu["wan"]:
+            wan["committed"] = True
+        self.device.changed()
+
+    def do_wan_delete(self, m, line):
+        onu = self.pri_onu(m)
+        if onu is None:
+            return True
+        wan = self.wan(onu, m["i"])
+        if wan is not None:
+            onu["wan"].remove(wan)
+            self.device.changed()
+
+    def do_wifi(self, m, line):
+        onu = self.pri_onu(m)
+        if onu is None:
+            return True
+        if not 1 <= int(m["i"]) <= 8 or (m["auth"] != "open" and not m["key"]):
+            self.write("% Unknown command.\n")
+            return True
+        value = {"ssid": m["name"], "hidden": m["hide"] == "enable", "auth_mode": m["auth"],
+                 "encrypt_type": m["enc"], "key": m["key"] or "", "rekey_interval": int(m["rekey"] or 0)}
+        if onu["wifi"].get(m["i"]) != value:
+            onu["wifi"][m["i"]] = value
+            self.device.changed()
+
+
+class VsolDevice(Device):
+    platform = "vsol"
+    session_class = VsolSession
+    default_pons = ("0/1", "0/2", "0/3", "0/4")
+    first_onu_id = 1
+    max_onu_id = 128
+    vendor_mix = ("GPON", "GPON", "HWTC", "ZTEG")
+
+    def setup(self, options):
+        self.model = options.get("model", "V1600G")
+        self.hostname = options.get("hostname", "gpon-olt")
+        self.onu_profiles = list(options.get("onu_profiles") or ["default"])
+        self.dba_profiles = list(options.get("dba_profiles") or ["default1", "default2"])
+        self.syslog_seq = 0
+        profiles = options.get("traffic_profiles")
+        self.traffic_profiles = list(profiles) if profiles is not None else None
+
+    def onu_config(self, pon, onu):
+        """The ONU's lines of ``show running-config``, in the syntax they were entered with."""
+        n = onu["id"]
+        lines = [f"onu add {n} profile {onu.get('profile', 'default')} sn {onu['serial']}"]
+        if onu["description"]:
+            lines.append(f"onu {n} desc {onu['description']}")
+        for t, tcont in sorted(onu.get("tconts", {}).items()):
+            lines.append(f"onu {n} tcont {t} name {tcont['name']} dba {tcont['dba']}")
+        for g, gem in sorted(onu.get("gemports", {}).items()):
+            lines.append(f"onu {n} gemport {g} tcont {gem['tcont']} gemport_name {gem['name']}")
+            for direction, profile in sorted(gem.get("traffic_limit", {}).items()):
+                lines.append(f"onu {n} gemport {g} traffic-limit {direction} {profile}")
+        for name, service in sorted(onu.get("services", {}).items()):
+            lines.append(f"onu {n} service {name} gemport {service['gemport']} vlan {service['vlan']}")
+        for key, sp in sorted(self.service_ports.items(), key=lambda item: str(item[0])):
+            if sp["pon"] == pon and sp["onu_id"] == n:
+                lines.append(f"onu {n} service-port {sp['index']} gemport {sp['gemport']} uservlan "
+                             f"{sp['user_vlan']} vlan {sp['vlan']} new_cos {sp['new_cos']}")
+        for port, value in sorted(onu.get("portvlan", {}).items()):
+            mode = "transparent" if value["mode"] == "transparent" else f"tag vlan {value['vlan']}"
+            lines.append(f"onu {n} portvlan {port} mode {mode}")
+        for wan in onu["wan"]:
+            head = f"onu {n} pri wan_adv index {wan['index']} route"
+            if "mtu" in wan:
+                lines.append(f"{head} mode internet mtu {wan['mtu']}")
+            nat = "nat enable" if wan.get("nat", True) else "nat disable"
+            if wan.get("ipv4") == "pppoe":
+                lines.append(f"{head} ipv4 pppoe proxy disable user {wan['username']} pwd {wan['password']} "
+                             f"mode auto {nat}")
+            elif wan.get("ipv4") == "dhcp":
+                lines.append(f"{head} ipv4 dhcp {nat}")
+            elif wan.get("ipv4") == "static":
+                dns2 = f" dns_sec {wan['dns_sec']}" if wan.get("dns_sec") else ""
+                lines.append(f"{head} ipv4 static ip {wan['ip']} mask {wan['mask']} gateway {wan['gateway']} "
+                             f"dns_pri {wan['dns_pri']}{dns2} {nat}")
+            if "vlan" in wan:
+                lines.append(f"onu {n} pri wan_adv index {wan['index']} vlan tag wan_vlan {wan['vlan']} "
+                             f"{wan['priority']}")
+            if "bind" in wan:
+                lines.append(f"onu {n} pri wan_adv index {wan['index']} bind {' '.join(wan['bind'])}")
+        for index, wifi in sorted(onu["wifi"].items()):
+            key = f" shared_key {wifi['key']}" if wifi["key"] else ""
+            lines.append(f"onu {n} pri wifi_ssid {index} name {wifi['ssid']} hide "
+                         f"{'enable' if wifi['hidden'] else 'disable'} auth_mode {wifi['auth_mode']} "
+                         f"encrypt_type {wifi['encrypt_type']}{key} rekey_interval {wifi['rekey_interval']}")
+        if onu["admin_state"] != "active":
+            lines.append(f"onu {n} deactivate")
+        return lines
+
+    def new_registered_onu(self, pon, onu_id, facts):
+        onu = self.add_onu(pon, onu_id, facts, profile="default", line_profile="default",
+                           description=f"CT-{len(self.service_ports) + 1:05d}",
+                           tconts={"1": {"name": "INTERNET", "dba": "default1"}},
+                           gemports={"1": {"tcont": 1, "name": "INTERNET"}},
+                           services={"ser_1": {"gemport": 1, "vlan": 100}},
+                           portvlan={"veip 1": {"mode": "tag", "vlan": 100}})
+        key = f"{pon}:{onu_id}:1"
+        self.service_ports[key] = {"key": key, "index": 1, "pon": pon, "onu_id": onu_id, "gemport": 1,
+                                   "user_vlan": 100, "vlan": 100, "new_cos": 0}
+        return onu
+
+    def platform_state(self):
+        return {"model": self.model, "onu_profiles": list(self.onu_profiles), "dba_profiles": list(self.dba_profiles)}
