@@ -10,6 +10,8 @@ import threading
 
 import paramiko
 
+logging.getLogger("simulator.ssh").setLevel(logging.CRITICAL)
+
 from .core import Terminal, server_socket, ssh_fingerprint
 
 _logger = logging.getLogger(__name__)
@@ -237,6 +239,9 @@ class Server:
 
     def _serve_ssh(self, conn, addr):
         transport = paramiko.Transport(conn)
+        # The server side logs under its own name: a client hanging up is
+        # routine for a device and must not read like a client error.
+        transport.set_log_channel("simulator.ssh")
         transport.add_server_key(self.host_key)
         interface = _SshInterface(self.device)
         try:

@@ -46,7 +46,8 @@ list of existing profile names; default ``None`` = any name accepted),
 ``onu N pri wan_adv index I route mode internet mtu M``,
 ``onu N pri wan_adv index I route ipv4 pppoe proxy disable user U pwd P mode auto nat enable``,
 ``onu N pri wan_adv index I route ipv4 dhcp nat enable``,
-``onu N pri wan_adv index I route ipv4 static ip A mask M gateway G dns_pri D [dns_sec D] nat enable``,
+``onu N pri wan_adv index I route ipv4 static ip A mask M gw G dns master D slave D nat enable``
+(the form public V1600 automation sends),
 ``onu N pri wan_adv index I vlan tag wan_vlan V P``, ``onu N pri wan_adv index I bind lan1 ... ssid1``,
 ``onu N pri wan_adv commit``, ``onu N pri wan_adv delete index I``,
 ``onu N pri wifi_ssid I name NAME hide enable|disable auth_mode open|wpapsk|wpa2psk|wpapsk/wpa2psk
@@ -126,7 +127,7 @@ def build_commands():
         r"pwd (?P<pwd>\S+) mode auto nat (?P<nat>enable|disable)", "do_wan_pppoe", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 dhcp nat (?P<nat>enable|disable)", "do_wan_dhcp", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 static ip (?P<ip>\S+) mask (?P<mask>\S+) "
-        r"gateway (?P<gw>\S+) dns_pri (?P<dns1>\S+)(?: dns_sec (?P<dns2>\S+))? nat (?P<nat>enable|disable)",
+        r"gw (?P<gw>\S+) dns master (?P<dns1>\S+) slave (?P<dns2>\S+) nat (?P<nat>enable|disable)",
         "do_wan_static", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) vlan tag wan_vlan (?P<vlan>\d+) (?P<pri>\d+)", "do_wan_vlan", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) bind (?P<ports>(?:lan\d|ssid\d)(?: (?:lan\d|ssid\d))*)",
@@ -647,9 +648,8 @@ class VsolDevice(Device):
             elif wan.get("ipv4") == "dhcp":
                 lines.append(f"{head} ipv4 dhcp {nat}")
             elif wan.get("ipv4") == "static":
-                dns2 = f" dns_sec {wan['dns_sec']}" if wan.get("dns_sec") else ""
-                lines.append(f"{head} ipv4 static ip {wan['ip']} mask {wan['mask']} gateway {wan['gateway']} "
-                             f"dns_pri {wan['dns_pri']}{dns2} {nat}")
+                lines.append(f"{head} ipv4 static ip {wan['ip']} mask {wan['mask']} gw {wan['gateway']} "
+                             f"dns master {wan['dns_pri']} slave {wan['dns_sec']} {nat}")
             if "vlan" in wan:
                 lines.append(f"onu {n} pri wan_adv index {wan['index']} vlan tag wan_vlan {wan['vlan']} "
                              f"{wan['priority']}")

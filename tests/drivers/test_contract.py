@@ -271,3 +271,17 @@ def test_bulk_apply_uses_one_login_and_reports_each_onu(olt):
     assert olt.sim.logins["succeeded"] == logins + 1
     outcome = {(item.onu.pon, item.onu.onu_id): item.ok for item in result.data}
     assert outcome == {**{(ref.pon, ref.onu_id): True for ref in refs}, (missing.pon, missing.onu_id): False}
+
+
+@pytest.mark.parametrize("mode", ["dhcp", "static"])
+def test_other_wan_modes_reach_the_device(olt, mode):
+    waiting = olt.waiting()[0]
+    wan = WanConfig(mode=mode, vlan=100)
+    if mode == "static":
+        wan = WanConfig(mode="static", vlan=100, ip="192.0.2.10", netmask="255.255.255.0", gateway="192.0.2.1",
+                        dns1="198.51.100.1", dns2="198.51.100.2")
+    olt.driver().provision(olt.service(waiting), wan=wan)
+    onu = json.dumps(olt.onu(waiting["serial"]))
+    assert mode in onu.lower()
+    if mode == "static":
+        assert "192.0.2.10" in onu and "192.0.2.1" in onu
