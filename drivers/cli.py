@@ -258,9 +258,6 @@ class CliSession:
                         break
                     continue
                 if _channel_closed(conn):
-                    # An SSH channel the device closed reads as silence, not as an error.
-                    raise EOFError("the device closed the session")
-                if _channel_closed(conn):
                     raise EOFError("the device closed the connection")
                 if time.monotonic() > deadline:
                     self.transcript.receive(clean_output(buffer), time.monotonic() - started)
@@ -293,20 +290,6 @@ class CliSession:
         for enter in wanted[common:]:
             self._command(enter)
             self.mode = self.mode + (enter,)
-
-
-def _hang_up(conn):
-    """Close the transport under a Netmiko connection without its logout dialogue."""
-    for name in ("remote_conn", "remote_conn_pre"):
-        handle = getattr(conn, name, None)
-        if handle is not None and hasattr(handle, "close"):
-            handle.close()
-
-
-def _channel_closed(conn):
-    """Whether the SSH channel under a Netmiko connection was closed by the device."""
-    channel = getattr(conn, "remote_conn", None)
-    return isinstance(channel, paramiko.Channel) and (channel.closed or channel.eof_received)
 
 
 def _hang_up(conn):
