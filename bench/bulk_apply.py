@@ -8,6 +8,7 @@ figures are ratios measured in this one run; nothing here asserts a time.
 """
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -19,6 +20,13 @@ from drivers import get_driver  # noqa: E402
 from drivers.models import BulkChange, OnuRef, Target  # noqa: E402
 
 PASSWORD = "bench-Pw-1"
+#: enough PON ports for 500 registered ONUs, written as each platform does
+PONS = {
+    "huawei": [f"0/1/{port}" for port in range(8)],
+    "vsol": [f"0/{port}" for port in range(1, 9)],
+    "zte": [f"1/1/{port}" for port in range(1, 9)],
+    "zte_c600": [f"1/1/{port}" for port in range(1, 9)],
+}
 
 
 def _refs(sim):
@@ -44,6 +52,8 @@ def _measure(sim, run):
 
 
 def main(argv=None):
+    # A device hanging up after 'quit' is routine; paramiko logs each one.
+    logging.getLogger("paramiko").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--platform", default="huawei")
     parser.add_argument("--protocol", default="ssh")
@@ -55,7 +65,7 @@ def main(argv=None):
     change = BulkChange("vlan", {"vlan": 300})
 
     with simulator.start(platform=args.platform, protocol=args.protocol, password=PASSWORD, secret=PASSWORD,
-                         registered=args.onus, latency=latency) as sim:
+                         registered=args.onus, latency=latency, options={"pons": PONS[args.platform]}) as sim:
         refs = _refs(sim)
         driver_class = get_driver(args.platform)
 
