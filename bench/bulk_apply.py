@@ -64,8 +64,15 @@ def main(argv=None):
     latency = args.latency_ms / 1000.0
     change = BulkChange("vlan", {"vlan": 300})
 
-    with simulator.start(platform=args.platform, protocol=args.protocol, password=PASSWORD, secret=PASSWORD,
-                         registered=args.onus, latency=latency, options={"pons": PONS[args.platform]}) as sim:
+    with simulator.start(
+        platform=args.platform,
+        protocol=args.protocol,
+        password=PASSWORD,
+        secret=PASSWORD,
+        registered=args.onus,
+        latency=latency,
+        options={"pons": PONS[args.platform]},
+    ) as sim:
         refs = _refs(sim)
         driver_class = get_driver(args.platform)
 
@@ -80,20 +87,28 @@ def main(argv=None):
                 results.extend(driver_class(_target(sim, args.platform, args.protocol)).bulk_apply([ref], change).data)
             return results
 
-        rows = [("one session", len(refs), _measure(sim, one_session)),
-                ("one login per ONU", len(baseline_refs), _measure(sim, one_login_per_onu))]
+        rows = [
+            ("one session", len(refs), _measure(sim, one_session)),
+            ("one login per ONU", len(baseline_refs), _measure(sim, one_login_per_onu)),
+        ]
 
     print(f"bulk apply, {args.platform}/{args.protocol}, latency {args.latency_ms:.0f} ms per command line")
-    print(f"{'strategy':<20}{'ONUs':>6}{'logins':>8}{'commands':>10}{'wall s':>9}{'bound s':>9}{'ratio':>7}{'failed':>8}")
+    print(
+        f"{'strategy':<20}{'ONUs':>6}{'logins':>8}{'commands':>10}{'wall s':>9}{'bound s':>9}{'ratio':>7}{'failed':>8}"
+    )
     for label, count, row in rows:
         bound = row["commands"] * latency
-        print(f"{label:<20}{count:>6}{row['logins']:>8}{row['commands']:>10}{row['wall']:>9.2f}{bound:>9.2f}"
-              f"{row['wall'] / bound:>7.2f}{row['failed']:>8}")
+        print(
+            f"{label:<20}{count:>6}{row['logins']:>8}{row['commands']:>10}{row['wall']:>9.2f}{bound:>9.2f}"
+            f"{row['wall'] / bound:>7.2f}{row['failed']:>8}"
+        )
     single, naive = rows[0][2], rows[1][2]
     per_onu_single = single["wall"] / len(refs)
     per_onu_naive = naive["wall"] / len(baseline_refs)
-    print(f"per ONU: {per_onu_single * 1000:.0f} ms in one session, {per_onu_naive * 1000:.0f} ms with a login each "
-          f"({per_onu_naive / per_onu_single:.1f}x)")
+    print(
+        f"per ONU: {per_onu_single * 1000:.0f} ms in one session, {per_onu_naive * 1000:.0f} ms with a login each "
+        f"({per_onu_naive / per_onu_single:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,10 +28,12 @@ def capture(platform, onus):
     Rebuilt from the transcript of a real session: each command after a
     prompt, then the device's answer, as a terminal shows it.
     """
-    with simulator.start(platform=platform, protocol="ssh", password="bench-Pw-1", secret="bench-Pw-1",
-                         onus=onus) as sim:
-        target = Target(platform, sim.host, sim.port, "ssh", "admin", "bench-Pw-1", secret="bench-Pw-1",
-                        command_timeout=120)
+    with simulator.start(
+        platform=platform, protocol="ssh", password="bench-Pw-1", secret="bench-Pw-1", onus=onus
+    ) as sim:
+        target = Target(
+            platform, sim.host, sim.port, "ssh", "admin", "bench-Pw-1", secret="bench-Pw-1", command_timeout=120
+        )
         result = get_driver(platform)(target).discover()
     lines = []
     for entry in result.transcript.entries:
@@ -60,8 +62,10 @@ def main(argv=None):
         verdict = "ok" if best <= TARGET_SECONDS else "OVER TARGET"
         if len(parsed) != discovered:
             verdict += f" (parsed {len(parsed)} of {discovered})"
-        print(f"{platform:<10}{len(text) / 1e6:>7.2f} MB{len(parsed):>7} ONUs{best:>8.3f} s  "
-              f"{best / TARGET_SECONDS:>5.2f} of target  {verdict}")
+        print(
+            f"{platform:<10}{len(text) / 1e6:>7.2f} MB{len(parsed):>7} ONUs{best:>8.3f} s  "
+            f"{best / TARGET_SECONDS:>5.2f} of target  {verdict}"
+        )
 
 
 if __name__ == "__main__":

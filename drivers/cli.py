@@ -17,7 +17,6 @@ import socket
 import time
 
 import paramiko
-from netmiko import ConnectHandler
 from netmiko.exceptions import (
     NetmikoAuthenticationException,
     NetmikoTimeoutException,
@@ -220,7 +219,7 @@ class CliSession:
             if busy:
                 if attempt < attempts:
                     self.note(f"device busy, retry {attempt} of {driver.busy_retries}")
-                    time.sleep(self.target.options.get("busy_delay", driver.busy_delay))
+                    time.sleep(float(self.target.options.get("busy_delay", driver.busy_delay)))
                     continue
                 raise DeviceBusy(command, busy)
             error = _first_match(driver.error_patterns, text)

@@ -121,8 +121,6 @@ class RollbackFailed(DriverError):
     code = "rollback_failed"
 
     def __init__(self, original, undo_error, transcript=None):
-        super().__init__(
-            f"{original.message}; rollback failed as well: {undo_error.message}", transcript
-        )
+        super().__init__(f"{original.message}; rollback failed as well: {undo_error.message}", transcript)
         self.original = original
         self.undo_error = undo_error

@@ -98,9 +98,7 @@ class HuaweiSmartAXTelnet(HuaweiSmartAXQuickLogout):
     """
 
     # "Username or password invalid.", "Reenter times have reached the upper limit."
-    _LOGIN_FAILED = re.compile(
-        r"invalid|Reenter times|authentication fail", re.IGNORECASE
-    )
+    _LOGIN_FAILED = re.compile(r"invalid|Reenter times|authentication fail", re.IGNORECASE)
 
     def telnet_login(
         self,
@@ -111,34 +109,24 @@ class HuaweiSmartAXTelnet(HuaweiSmartAXQuickLogout):
         delay_factor=1.0,
         max_loops=20,
     ):
-        deadline = time.monotonic() + max(
-            self.auth_timeout or 0, self.conn_timeout or 0, 5
-        )
+        deadline = time.monotonic() + max(self.auth_timeout or 0, self.conn_timeout or 0, 5)
         output, pending, sent = "", "", set()
         while time.monotonic() < deadline:
             try:
                 chunk = self.read_channel()
             except EOFError:
                 # The OLT hangs up after refused credentials.
-                raise NetmikoAuthenticationException(
-                    f"Login failed: {self.host}"
-                ) from None
+                raise NetmikoAuthenticationException(f"Login failed: {self.host}") from None
             if not chunk:
                 time.sleep(0.01)
                 continue
             output += chunk
             pending += chunk
-            if "user" not in sent and re.search(
-                username_pattern, pending, re.IGNORECASE
-            ):
+            if "user" not in sent and re.search(username_pattern, pending, re.IGNORECASE):
                 self.write_channel(self.username + "\r")
                 sent.add("user")
                 pending = ""
-            elif (
-                "user" in sent
-                and "password" not in sent
-                and re.search(pwd_pattern, pending, re.IGNORECASE)
-            ):
+            elif "user" in sent and "password" not in sent and re.search(pwd_pattern, pending, re.IGNORECASE):
                 self.write_channel(self.password + "\r")
                 sent.add("password")
                 pending = ""
@@ -151,9 +139,7 @@ class HuaweiSmartAXTelnet(HuaweiSmartAXQuickLogout):
                 alt_prompt_terminator, pending, re.MULTILINE
             ):
                 return output
-            elif self._LOGIN_FAILED.search(pending) or re.search(
-                r"user name\s*:\s*$", pending, re.IGNORECASE
-            ):
+            elif self._LOGIN_FAILED.search(pending) or re.search(r"user name\s*:\s*$", pending, re.IGNORECASE):
                 self.remote_conn.close()
                 raise NetmikoAuthenticationException(f"Login failed: {self.host}")
         self.remote_conn.close()
@@ -214,16 +200,13 @@ class HuaweiDriver(CliOltDriver):
     def supports_wifi(self):
         text = self._model_text()
         release = re.search(r"V(\d{3})R(\d{3})", text)
-        return (
-            "MA5800" in text
-            and bool(release)
-            and (int(release.group(1)), int(release.group(2))) >= (100, 19)
-        )
+        return "MA5800" in text and bool(release) and (int(release.group(1)), int(release.group(2))) >= (100, 19)
 
     def check_wan(self, wan):
         if not self.supports_wan():
             raise UnsupportedOperation(
-                "WAN over OMCI is unsupported on MA5608T V800R013 (no 'ont internet-config'); configure it through TR-069"
+                "WAN over OMCI is unsupported on MA5608T V800R013 (no 'ont internet-config'); "
+                "configure it through TR-069"
             )
         super().check_wan(wan)
 
@@ -250,7 +233,8 @@ class HuaweiDriver(CliOltDriver):
         super().check_bulk_change(change)
         if change.kind == "dns":
             raise UnsupportedOperation(
-                "Huawei sets DNS over OMCI only inside a static WAN (ont ipconfig ... static): change DNS through TR-069"
+                "Huawei sets DNS over OMCI only inside a static WAN (ont ipconfig ... static): "
+                "change DNS through TR-069"
             )
 
     # -- helpers ----------------------------------------------------------------
@@ -274,9 +258,7 @@ class HuaweiDriver(CliOltDriver):
         if not value:
             return ""
         key = "index" if str(value).isdigit() else "name"
-        return (
-            f" inbound traffic-table {key} {value} outbound traffic-table {key} {value}"
-        )
+        return f" inbound traffic-table {key} {value} outbound traffic-table {key} {value}"
 
     def _read_or_empty(self, command, mode, empty_pattern):
         """A display command whose 'nothing there' answer is a Failure line: '' then."""
@@ -306,9 +288,7 @@ class HuaweiDriver(CliOltDriver):
 
     def _all_service_ports(self):
         """Every service port of the OLT ('display service-port all'), F/S/P unpadded."""
-        text = self._read_or_empty(
-            "display service-port all", ("config",), self._NO_SERVICE_PORT
-        )
+        text = self._read_or_empty("display service-port all", ("config",), self._NO_SERVICE_PORT)
         rows = parsing.parse("huawei_display_service_port", text)
         for row in rows:
             row["fsp"] = re.sub(r"\s+", "", row["fsp"])
@@ -323,9 +303,7 @@ class HuaweiDriver(CliOltDriver):
         )
         return parsing.parse("huawei_display_service_port", text)
 
-    def _ont_add_command(
-        self, port, onu_id, serial_hex, line_profile, service_profile, description
-    ):
+    def _ont_add_command(self, port, onu_id, serial_hex, line_profile, service_profile, description):
         command = f"ont add {port}"
         if onu_id is not None:
             command += f" {onu_id}"
@@ -338,9 +316,7 @@ class HuaweiDriver(CliOltDriver):
         return command
 
     @staticmethod
-    def _service_port_command(
-        pon, onu_id, vlan, gemport, user_vlan, traffic, index=None
-    ):
+    def _service_port_command(pon, onu_id, vlan, gemport, user_vlan, traffic, index=None):
         head = f"service-port {index}" if index is not None else "service-port"
         return (
             f"{head} vlan {vlan} gpon {pon} ont {onu_id} gemport {gemport} multi-service"
@@ -350,9 +326,7 @@ class HuaweiDriver(CliOltDriver):
     @staticmethod
     def _matching_port(rows, vlan, gemport, user_vlan):
         for row in rows:
-            if (int(row["vlan"]), int(row["gemport"])) == (vlan, gemport) and row[
-                "flow_para"
-            ] == str(user_vlan):
+            if (int(row["vlan"]), int(row["gemport"])) == (vlan, gemport) and row["flow_para"] == str(user_vlan):
                 return int(row["index"])
         return None
 
@@ -402,15 +376,11 @@ class HuaweiDriver(CliOltDriver):
         except InvalidInput:
             if row["serial_vendor"]:
                 return v.normalize_serial(row["serial_vendor"])
-            raise ParseError(
-                f"autofind entry {row['number']}: {row['serial_hex']!r} is not a GPON serial"
-            ) from None
+            raise ParseError(f"autofind entry {row['number']}: {row['serial_hex']!r} is not a GPON serial") from None
 
     # -- operations -----------------------------------------------------------------
     def _discover(self):
-        reply = self.session.execute(
-            "display ont autofind all", ("config",), done_patterns=(self._NO_AUTOFIND,)
-        )
+        reply = self.session.execute("display ont autofind all", ("config",), done_patterns=(self._NO_AUTOFIND,))
         return [] if reply.already else self.parse_autofind(reply.text)
 
     def _provision(self, service, wan, wifi):
@@ -428,18 +398,12 @@ class HuaweiDriver(CliOltDriver):
         # A re-run finds the ONT registered already: its id is reused and the
         # registration counts as done (nothing to undo for it).
         registered = next(
-            (
-                row
-                for row in self._port_onts(pon)
-                if row["serial_hex"].upper() == serial_hex
-            ),
+            (row for row in self._port_onts(pon) if row["serial_hex"].upper() == serial_hex),
             None,
         )
         if registered:
             context["onu_id"] = int(registered["ont_id"])
-            self.session.note(
-                f"{serial} is registered on {pon} as ONT {context['onu_id']} already: reusing it"
-            )
+            self.session.note(f"{serial} is registered on {pon} as ONT {context['onu_id']} already: reusing it")
         else:
             steps.append(
                 Step(
@@ -469,10 +433,7 @@ class HuaweiDriver(CliOltDriver):
 
         user_vlan = service.user_vlan or service.vlan
         mine = [
-            row
-            for row in service_ports
-            if registered
-            and (row["fsp"], int(row["ont_id"])) == (pon, context["onu_id"])
+            row for row in service_ports if registered and (row["fsp"], int(row["ont_id"])) == (pon, context["onu_id"])
         ]
         existing = self._matching_port(mine, service.vlan, service.gemport, user_vlan)
         if existing is not None:
@@ -480,9 +441,7 @@ class HuaweiDriver(CliOltDriver):
             self.session.note(f"service port {existing} exists already")
         else:
             used = {int(row["index"]) for row in service_ports}
-            context["service_port"] = index = next(
-                i for i in range(len(used) + 1) if i not in used
-            )
+            context["service_port"] = index = next(i for i in range(len(used) + 1) if i not in used)
             steps.append(
                 Step(
                     lambda c: self._service_port_command(
@@ -499,9 +458,7 @@ class HuaweiDriver(CliOltDriver):
                 )
             )
         run = run_plan(self.session, steps, context)
-        return ProvisionResult(
-            pon, run.context["onu_id"], serial, [run.context["service_port"]]
-        )
+        return ProvisionResult(pon, run.context["onu_id"], serial, [run.context["service_port"]])
 
     def _capture_ont_id(self, pon, serial_hex):
         def capture(text, context):
@@ -515,9 +472,7 @@ class HuaweiDriver(CliOltDriver):
                 if row["serial_hex"].upper() == serial_hex:
                     context["onu_id"] = int(row["ont_id"])
                     return
-            raise ParseError(
-                f"the OLT did not say which ONT id it gave {serial_hex}: {text.strip()!r}"
-            )
+            raise ParseError(f"the OLT did not say which ONT id it gave {serial_hex}: {text.strip()!r}")
 
         return capture
 
@@ -543,9 +498,7 @@ class HuaweiDriver(CliOltDriver):
             Step(
                 lambda c: f"{ipconfig(c)} {how} vlan {wan.vlan} priority 0",
                 mode=interface,
-                undo=Step(ont("undo ont ipconfig"), mode=interface)
-                if own_undo
-                else None,
+                undo=Step(ont("undo ont ipconfig"), mode=interface) if own_undo else None,
             ),
             # No undo of its own: undoing the ipconfig above removes the whole
             # ip-index, its internet binding included.
@@ -573,9 +526,7 @@ class HuaweiDriver(CliOltDriver):
                 mode=interface,
                 undo=(
                     Step(
-                        lambda c: (
-                            f"undo ont wifi {port} {c['onu_id']} ssid-index {wifi.index}"
-                        ),
+                        lambda c: f"undo ont wifi {port} {c['onu_id']} ssid-index {wifi.index}",
                         mode=interface,
                     )
                     if own_undo
@@ -605,9 +556,7 @@ class HuaweiDriver(CliOltDriver):
     def _set_active(self, ref, active):
         pon, frame_slot, port = self._address(ref.pon)
         interface = self._interface(frame_slot)
-        verb, opposite = (
-            ("activate", "deactivate") if active else ("deactivate", "activate")
-        )
+        verb, opposite = ("activate", "deactivate") if active else ("deactivate", "activate")
         step = Step(
             f"ont {verb} {port} {ref.onu_id}",
             mode=interface,
@@ -632,9 +581,7 @@ class HuaweiDriver(CliOltDriver):
         interface = self._interface(frame_slot)
         info = self._ont_info(pon, ref.onu_id)
         if info is None:
-            self.session.note(
-                f"ONT {ref.onu_id} on {pon} does not exist: nothing to remove"
-            )
+            self.session.note(f"ONT {ref.onu_id} on {pon} does not exist: nothing to remove")
             return {
                 "pon": pon,
                 "onu_id": ref.onu_id,
@@ -664,11 +611,7 @@ class HuaweiDriver(CliOltDriver):
                     ),
                 )
             )
-        description = (
-            info["description"]
-            if re.fullmatch(r"[A-Za-z0-9._\-/:#@]{1,64}", info["description"])
-            else ""
-        )
+        description = info["description"] if re.fullmatch(r"[A-Za-z0-9._\-/:#@]{1,64}", info["description"]) else ""
         readd = self._ont_add_command(
             port,
             ref.onu_id,
@@ -708,9 +651,7 @@ class HuaweiDriver(CliOltDriver):
                 self._interface(frame_slot),
                 self._NOT_ONLINE,
             )
-            rows = (
-                parsing.parse("huawei_display_ont_optical_info", text) if text else []
-            )
+            rows = parsing.parse("huawei_display_ont_optical_info", text) if text else []
             if rows and re.fullmatch(r"-?\d+(\.\d+)?", rows[0]["rx_power"]):
                 rx_power = float(rows[0]["rx_power"])
         serial = info["serial_hex"]
@@ -722,9 +663,7 @@ class HuaweiDriver(CliOltDriver):
             pon=pon,
             onu_id=ref.onu_id,
             serial=serial,
-            admin_state="enabled"
-            if info["control_flag"].lower() == "active"
-            else "disabled",
+            admin_state="enabled" if info["control_flag"].lower() == "active" else "disabled",
             run_state=run_state,
             rx_power_dbm=rx_power,
         )
@@ -743,8 +682,7 @@ class HuaweiDriver(CliOltDriver):
                 # The session is gone or out of step: this ONU and every one after it are not done.
                 results.append(BulkItemResult(ref, False, error.message))
                 results.extend(
-                    BulkItemResult(rest, False, f"not attempted: {error.message}")
-                    for rest in refs[number + 1 :]
+                    BulkItemResult(rest, False, f"not attempted: {error.message}") for rest in refs[number + 1 :]
                 )
                 break
             except DriverError as error:
@@ -766,9 +704,7 @@ class HuaweiDriver(CliOltDriver):
             ]
         if change.kind == "traffic_profile":
             return self._traffic_steps(pon, ref.onu_id, str(change.params["profile"]))
-        raise UnsupportedOperation(
-            f"bulk change {change.kind!r} is not supported on Huawei"
-        )
+        raise UnsupportedOperation(f"bulk change {change.kind!r} is not supported on Huawei")
 
     def _traffic_steps(self, pon, onu_id, profile):
         """Each service port of the ONU re-created, same index, with the new traffic table."""
@@ -794,18 +730,14 @@ class HuaweiDriver(CliOltDriver):
                     f"undo service-port {index}",
                     mode=("config",),
                     undo=Step(
-                        self._service_port_command(
-                            pon, onu_id, vlan, gemport, user_vlan, old, index=index
-                        ),
+                        self._service_port_command(pon, onu_id, vlan, gemport, user_vlan, old, index=index),
                         mode=("config",),
                     ),
                 )
             )
             steps.append(
                 Step(
-                    self._service_port_command(
-                        pon, onu_id, vlan, gemport, user_vlan, profile, index=index
-                    ),
+                    self._service_port_command(pon, onu_id, vlan, gemport, user_vlan, profile, index=index),
                     mode=("config",),
                     undo=Step(f"undo service-port {index}", mode=("config",)),
                 )
@@ -816,7 +748,5 @@ class HuaweiDriver(CliOltDriver):
 def _known(context, key):
     """A value an earlier step captured; an undo without it cannot be sent."""
     if key not in context:
-        raise DriverError(
-            f"cannot undo: the device never reported the {key.replace('_', ' ')}"
-        )
+        raise DriverError(f"cannot undo: the device never reported the {key.replace('_', ' ')}")
     return context[key]

@@ -78,10 +78,35 @@ QUEUE = "/queue/simple"
 
 #: fields written back when a removed item is restored by a rollback
 _RESTORABLE = {
-    SECRET: ("name", "service", "caller-id", "password", "profile", "local-address", "remote-address",
-             "routes", "limit-bytes-in", "limit-bytes-out", "disabled", "comment"),
-    QUEUE: ("name", "target", "parent", "packet-marks", "priority", "queue", "limit-at", "max-limit",
-            "burst-limit", "burst-threshold", "burst-time", "disabled", "comment"),
+    SECRET: (
+        "name",
+        "service",
+        "caller-id",
+        "password",
+        "profile",
+        "local-address",
+        "remote-address",
+        "routes",
+        "limit-bytes-in",
+        "limit-bytes-out",
+        "disabled",
+        "comment",
+    ),
+    QUEUE: (
+        "name",
+        "target",
+        "parent",
+        "packet-marks",
+        "priority",
+        "queue",
+        "limit-at",
+        "max-limit",
+        "burst-limit",
+        "burst-threshold",
+        "burst-time",
+        "disabled",
+        "comment",
+    ),
     ADDRESS_LIST: ("list", "address", "disabled", "comment"),
     PROFILE: ("name", "local-address", "remote-address", "rate-limit", "comment"),
 }
@@ -162,7 +187,7 @@ def _normal_queue_value(name, value):
 def _normal_rate_limit(value):
     groups = str(value or "").split()
     defaults = ["0/0", "0/0", "0/0", "0/0", "8", "0/0"]
-    groups = groups + defaults[len(groups):]
+    groups = groups + defaults[len(groups) :]
     return (
         _normal_pair(groups[0], _bps),
         _normal_pair(groups[1], _bps),

@@ -31,4 +31,4 @@ def parse(name, text):
     except textfsm.TextFSMError as error:
         raise ParseError(f"output did not match template {name}: {error}") from error
     header = [column.lower() for column in fsm.header]
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]

@@ -295,7 +295,9 @@ class ZteDriver(CliOltDriver):
         if change.kind == "dns":
             # ZXAN takes a WAN's DNS from PPPoE/DHCP or from the OLT-wide ip-profile of a
             # static WAN; there is no per-ONU DNS command to push.
-            raise UnsupportedOperation("a DNS change per ONU is not supported on ZTE OLTs (DNS comes from the ip-profile)")
+            raise UnsupportedOperation(
+                "a DNS change per ONU is not supported on ZTE OLTs (DNS comes from the ip-profile)"
+            )
         super().check_bulk_change(change)
 
     # Old ONU firmware has no OMCI WAN/WiFi: the caller says so per OLT.
@@ -341,7 +343,9 @@ class ZteDriver(CliOltDriver):
             return
         held = self._detail(ref)["serial"].upper()
         if held and held != v.normalize_serial(ref.serial):
-            raise InvalidInput("serial", f"ONU {ref.pon}:{ref.onu_id} holds {held}, not {ref.serial}: nothing was changed")
+            raise InvalidInput(
+                "serial", f"ONU {ref.pon}:{ref.onu_id} holds {held}, not {ref.serial}: nothing was changed"
+            )
 
     def _rx_power(self, ref):
         """The power the ONU receives: from the attenuation table, else from onu-rx; None if neither answers."""
@@ -429,7 +433,9 @@ class ZteDriver(CliOltDriver):
 
     def _base_steps(self, service, serial, pon, onu_id):
         onu = self.onu_mode(pon, onu_id)
-        profile = service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
+        profile = (
+            service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
+        )
         user_vlan = service.user_vlan or service.vlan
         tcont, gem = service.tcont, service.gemport
         steps = [self._registration_step(service, serial, pon, onu_id)]
@@ -451,7 +457,8 @@ class ZteDriver(CliOltDriver):
     def _wan_command(self, wan):
         vlan_profile = self._option("vlan_profile", self.default_vlan_profile)
         if wan.mode == "pppoe":
-            return f"wan-ip 1 mode pppoe username {wan.username} password {wan.password} vlan-profile {vlan_profile} host 1"
+            credentials = f"username {wan.username} password {wan.password}"
+            return f"wan-ip 1 mode pppoe {credentials} vlan-profile {vlan_profile} host 1"
         if wan.mode == "dhcp":
             return f"wan-ip 1 mode dhcp vlan-profile {vlan_profile} host 1"
         ip_profile = self._option("ip_profile", self.default_ip_profile)
@@ -470,7 +477,8 @@ class ZteDriver(CliOltDriver):
         if wifi.auth_mode == "open":
             auth = f"ssid auth wep {port} open-system"
         else:
-            auth = f"ssid auth wpa {port} {_WIFI_AUTH[wifi.auth_mode]} encrypt {_WIFI_ENCRYPT[wifi.encrypt]} key {wifi.key}"
+            method = f"{_WIFI_AUTH[wifi.auth_mode]} encrypt {_WIFI_ENCRYPT[wifi.encrypt]}"
+            auth = f"ssid auth wpa {port} {method} key {wifi.key}"
         return [Step(name, mode), Step(auth, mode)]
 
     def _provision_wan(self, ref, wan):
@@ -559,7 +567,9 @@ class ZteDriver(CliOltDriver):
                 run_plan(self.session, self._bulk_steps(ref, change))
             except ConnectError as error:
                 results.append(BulkItemResult(ref, False, error.message))
-                results += [BulkItemResult(rest, False, f"not attempted: {error.message}") for rest in refs[number + 1 :]]
+                results += [
+                    BulkItemResult(rest, False, f"not attempted: {error.message}") for rest in refs[number + 1 :]
+                ]
                 break
             except DriverError as error:
                 results.append(BulkItemResult(ref, False, error.message))
@@ -591,7 +601,9 @@ class ZteC600Driver(ZteDriver):
         onu = self.onu_mode(pon, onu_id)
         vport = self.vport_mode(pon, onu_id)
         mng = self.mng_mode(pon, onu_id)
-        profile = service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
+        profile = (
+            service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
+        )
         user_vlan = service.user_vlan or service.vlan
         tcont, gem = service.tcont, service.gemport
         steps = [self._registration_step(service, serial, pon, onu_id)]

@@ -160,21 +160,61 @@ class Simulator:
         return f"<Simulator {self.platform} {self.protocol} {self.host}:{self.port}>"
 
 
-def start(platform="huawei", protocol="ssh", host="127.0.0.1", port=0, username="admin", password="admin",
-          secret="", onus=0, registered=0, latency=0.0, host_key=None, state_file=None, seed=None,
-          options=None, name=None, **kwargs):
+def start(
+    platform="huawei",
+    protocol="ssh",
+    host="127.0.0.1",
+    port=0,
+    username="admin",
+    password="admin",
+    secret="",
+    onus=0,
+    registered=0,
+    latency=0.0,
+    host_key=None,
+    state_file=None,
+    seed=None,
+    options=None,
+    name=None,
+    **kwargs,
+):
     """Start one simulated device in background threads; returns a ``Simulator``."""
     from .core import Device
     from .server import Server
 
     target = resolve(platform)
     if not (isinstance(target, type) and issubclass(target, Device)):
-        return target(platform=platform, protocol=protocol, host=host, port=port, username=username,
-                      password=password, secret=secret, onus=onus, registered=registered, latency=latency,
-                      host_key=host_key, state_file=state_file, seed=seed, options=options, name=name, **kwargs)
+        return target(
+            platform=platform,
+            protocol=protocol,
+            host=host,
+            port=port,
+            username=username,
+            password=password,
+            secret=secret,
+            onus=onus,
+            registered=registered,
+            latency=latency,
+            host_key=host_key,
+            state_file=state_file,
+            seed=seed,
+            options=options,
+            name=name,
+            **kwargs,
+        )
     if kwargs:
         raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
-    device = target(username=username, password=password, secret=secret, onus=onus, registered=registered,
-                    latency=latency, seed=seed, state_file=state_file, options=options, name=name)
+    device = target(
+        username=username,
+        password=password,
+        secret=secret,
+        onus=onus,
+        registered=registered,
+        latency=latency,
+        seed=seed,
+        state_file=state_file,
+        options=options,
+        name=name,
+    )
     server = Server(device, protocol=protocol, host=host, port=port, host_key=host_key).start()
     return Simulator(device, server)

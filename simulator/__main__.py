@@ -16,8 +16,9 @@ from . import PLATFORMS, start
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--config", help="JSON file describing several devices")
     parser.add_argument("--platform", choices=sorted(PLATFORMS), default="huawei")
     parser.add_argument("--protocol", default="ssh", help="ssh or telnet (api/api-ssl for mikrotik)")
@@ -32,8 +33,13 @@ def parse_args(argv):
     parser.add_argument("--host-key", help="SSH private key file (created if missing)")
     parser.add_argument("--state-file", help="JSON state dump, rewritten after every change")
     parser.add_argument("--seed", help="seed for generated serials")
-    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                        help="platform option (VALUE parsed as JSON when it can be)")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="platform option (VALUE parsed as JSON when it can be)",
+    )
     return parser.parse_args(argv)
 
 
@@ -54,13 +60,24 @@ def device_specs(args):
                 spec["latency"] = spec.pop("latency_ms") / 1000.0
         return specs
     options = dict(item.split("=", 1) for item in args.option)
-    return [{
-        "platform": args.platform, "protocol": args.protocol, "host": args.host, "port": args.port,
-        "username": args.username, "password": args.password, "secret": args.secret,
-        "onus": args.onus, "registered": args.registered, "latency": args.latency_ms / 1000.0,
-        "host_key": args.host_key, "state_file": args.state_file, "seed": args.seed,
-        "options": {k: _option_value(v) for k, v in options.items()},
-    }]
+    return [
+        {
+            "platform": args.platform,
+            "protocol": args.protocol,
+            "host": args.host,
+            "port": args.port,
+            "username": args.username,
+            "password": args.password,
+            "secret": args.secret,
+            "onus": args.onus,
+            "registered": args.registered,
+            "latency": args.latency_ms / 1000.0,
+            "host_key": args.host_key,
+            "state_file": args.state_file,
+            "seed": args.seed,
+            "options": {k: _option_value(v) for k, v in options.items()},
+        }
+    ]
 
 
 def main(argv=None):
@@ -70,8 +87,7 @@ def main(argv=None):
         for spec in device_specs(args):
             sim = start(**spec)
             sims.append(sim)
-            print(f"{sim.platform} {sim.protocol} {sim.host}:{sim.port} {sim.host_key_fingerprint or '-'}",
-                  flush=True)
+            print(f"{sim.platform} {sim.protocol} {sim.host}:{sim.port} {sim.host_key_fingerprint or '-'}", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:

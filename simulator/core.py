@@ -152,8 +152,12 @@ def ssh_fingerprint(key_blob: bytes) -> str:
 # ---------------------------------------------------------------------------
 
 MODELS = {
-    "HWTC": [("EG8145V5", "V5R020C10S115", "10D0.A"), ("HG8546M", "V3R017C10S120", "4A5.A"),
-             ("EG8010Hv6", "V5R020C10S035", "260F.A"), ("HG8245H", "V3R015C10S106", "4A1.A")],
+    "HWTC": [
+        ("EG8145V5", "V5R020C10S115", "10D0.A"),
+        ("HG8546M", "V3R017C10S120", "4A5.A"),
+        ("EG8010Hv6", "V5R020C10S035", "260F.A"),
+        ("HG8245H", "V3R015C10S106", "4A1.A"),
+    ],
     "ZTEG": [("F660", "V6.0.10P2N2", "V6.0"), ("F670L", "V1.1.20P1N3", "V1.0")],
     "GPON": [("V2802RH", "V2.1.07", "V1.0"), ("V2801S", "V1.0.5", "V1.0"), ("V2804AX30", "V3.0.2", "V3.0")],
     "ALCL": [("G-140W-C", "3FE49362IJHK46", "3FE47150DEAA")],
@@ -185,6 +189,7 @@ def onu_facts(rng: random.Random, vendor: str, number: int) -> dict:
 # Device
 # ---------------------------------------------------------------------------
 
+
 class Device:
     """One simulated OLT: state, credentials, faults, records. Thread-safe via ``lock``."""
 
@@ -195,8 +200,20 @@ class Device:
     max_onu_id = 127
     vendor_mix: tuple = ("HWTC",)
 
-    def __init__(self, *, username="admin", password="admin", secret="", onus=0, registered=0,
-                 latency=0.0, seed=None, state_file=None, options=None, name=None):
+    def __init__(
+        self,
+        *,
+        username="admin",
+        password="admin",
+        secret="",
+        onus=0,
+        registered=0,
+        latency=0.0,
+        seed=None,
+        state_file=None,
+        options=None,
+        name=None,
+    ):
         self.username = username
         self.password = password
         self.secret = secret
@@ -340,8 +357,7 @@ class Device:
     def check_login(self, username, password):
         with self.lock:
             self.logins["attempted"] += 1
-            ok = (not self.faults.reject_login and username == self.username
-                  and password == self.password)
+            ok = not self.faults.reject_login and username == self.username and password == self.password
             self.logins["succeeded" if ok else "failed"] += 1
             return ok
 
@@ -402,6 +418,7 @@ class Device:
 # ---------------------------------------------------------------------------
 # Terminal I/O
 # ---------------------------------------------------------------------------
+
 
 class ConnectionClosed(Exception):
     pass
@@ -493,6 +510,7 @@ class Terminal:
 # ---------------------------------------------------------------------------
 # CLI session
 # ---------------------------------------------------------------------------
+
 
 class DropConnection(Exception):
     """Raised to end a session by closing the connection (fault or logout)."""
@@ -661,6 +679,7 @@ class CliSession:
 # Command tables
 # ---------------------------------------------------------------------------
 
+
 @dataclass
 class Command:
     """One accepted command: literal head words, full regex, handler, modes."""
@@ -692,8 +711,17 @@ class CommandTable:
                 break
         # the least number of words any line of this command has (optional groups removed)
         required = re.sub(r"\((?:[^()]|\([^()]*\))*\)\?", "", syntax)
-        self.commands.append(Command(tuple(head), re.compile(syntax + r"\Z"), re.compile(syntax + r"(?= )"),
-                                     handler, tuple(modes), len(required.split()), doc))
+        self.commands.append(
+            Command(
+                tuple(head),
+                re.compile(syntax + r"\Z"),
+                re.compile(syntax + r"(?= )"),
+                handler,
+                tuple(modes),
+                len(required.split()),
+                doc,
+            )
+        )
 
     def match(self, line, mode):
         """(command, match) for the first command valid in ``mode``; or (None, error) where
@@ -712,7 +740,7 @@ class CommandTable:
                 return None, ("toomany", len(found.group(0).split(" ")))
         for command in candidates:
             matched = 0
-            for word, token in zip(command.head, tokens):
+            for word, token in zip(command.head, tokens, strict=False):
                 if word != token:
                     break
                 matched += 1
@@ -720,14 +748,13 @@ class CommandTable:
         if best < 0:
             return None, ("unknown", 0)
         known_heads = [c.head for c in self.commands if mode in c.modes]
-        if any(tokens[:len(h)] == list(h) for h in known_heads if h):
-            index = max(len(h) for h in known_heads if h and tokens[:len(h)] == list(h))
-            shortest = min(c.min_tokens for c in candidates if c.head and tokens[:len(c.head)] == list(c.head))
+        if any(tokens[: len(h)] == list(h) for h in known_heads if h):
+            index = max(len(h) for h in known_heads if h and tokens[: len(h)] == list(h))
+            shortest = min(c.min_tokens for c in candidates if c.head and tokens[: len(c.head)] == list(c.head))
             if index >= len(tokens) or len(tokens) < shortest:
                 return None, ("incomplete", len(tokens))
             return None, ("parameter", index)
         return None, ("unknown", best)
-
 
     @staticmethod
     def expand(tokens, candidates):

@@ -64,7 +64,8 @@ interface gpon F/S (port P, ONT id N):
 [vlan V] [priority X]``, ``undo ont ipconfig P N [ip-index I]``,
 ``ont internet-config P N ip-index I`` / ``ont wan-config P N ip-index I profile-id X`` and their
 ``undo ont internet-config P N ip-index I`` / ``undo ont wan-config P N ip-index I``
-(firmware ``internet_config``; undoing what is not set answers ``Make configuration repeatedly``), ``ont tr069-server-config P N profile-id X``,
+(firmware ``internet_config``; undoing what is not set answers ``Make configuration repeatedly``),
+``ont tr069-server-config P N profile-id X``,
 ``ont wifi P N ssid-index I ssid NAME auth-mode open|wpa-psk|wpa2-psk|wpa-wpa2-psk
 [encrypt-mode aes|tkip|tkip-aes] [key K] [hidden enable|disable]`` (firmware ``wifi``; the
 exact MA5800 WiFi syntax could not be confirmed from a public capture: this is the
@@ -96,12 +97,30 @@ from typing import ClassVar
 from .core import CliSession, CommandTable, Device, DropConnection, token_offset
 
 FIRMWARES = {
-    "ma5800": {"hostname": "MA5800-X7", "autofind_format": "new", "internet_config": True, "wifi": True,
-               "version": "MA5800V100R019C10", "product": "MA5800"},
-    "ma5683t": {"hostname": "MA5683T", "autofind_format": "old", "internet_config": True, "wifi": False,
-                "version": "MA5600V800R015C00", "product": "MA5683T"},
-    "ma5608t": {"hostname": "MA5608T", "autofind_format": "old", "internet_config": False, "wifi": False,
-                "version": "MA5600V800R013C00", "product": "MA5608T"},
+    "ma5800": {
+        "hostname": "MA5800-X7",
+        "autofind_format": "new",
+        "internet_config": True,
+        "wifi": True,
+        "version": "MA5800V100R019C10",
+        "product": "MA5800",
+    },
+    "ma5683t": {
+        "hostname": "MA5683T",
+        "autofind_format": "old",
+        "internet_config": True,
+        "wifi": False,
+        "version": "MA5600V800R015C00",
+        "product": "MA5683T",
+    },
+    "ma5608t": {
+        "hostname": "MA5608T",
+        "autofind_format": "old",
+        "internet_config": False,
+        "wifi": False,
+        "version": "MA5600V800R013C00",
+        "product": "MA5608T",
+    },
 }
 
 UNKNOWN = "% Unknown command, the error locates at '^'"
@@ -169,10 +188,13 @@ def build_commands():
     add(r"mmi-mode (?:enable|disable)", "do_noop", ("config",))
     add(r"interface gpon (?P<fs>\d+/\d+)", "do_interface", ("config",))
     add(r"vlan (?P<v>\d+) smart", "do_vlan", ("config",))
-    add(r"service-port(?: (?P<index>\d+))? vlan (?P<vlan>\d+) gpon (?P<fsp>\d+/\d+/\d+) ont (?P<ont>\d+) "
+    add(
+        r"service-port(?: (?P<index>\d+))? vlan (?P<vlan>\d+) gpon (?P<fsp>\d+/\d+/\d+) ont (?P<ont>\d+) "
         r"gemport (?P<gem>\d+) multi-service user-vlan (?P<uvlan>\d+)(?P<tag> tag-transform translate)?"
         r"(?: inbound traffic-table index (?P<tin>\d+) outbound traffic-table index (?P<tout>\d+))?",
-        "do_service_port", ("config",))
+        "do_service_port",
+        ("config",),
+    )
     add(r"undo service-port (?P<index>\d+)", "do_undo_sp", ("config",))
     add(r"ont-lineprofile gpon profile-id (?P<id>\d+)(?: profile-name (?P<name>\S+))?", "do_lineprofile", ("config",))
     add(r"ont-srvprofile gpon profile-id (?P<id>\d+)(?: profile-name (?P<name>\S+))?", "do_srvprofile", ("config",))
@@ -184,18 +206,33 @@ def build_commands():
     add(r"ont-port eth (?P<eth>\d+)(?: pots (?P<pots>\d+))?", "do_profile_line", ("srvprofile",))
     add(r"commit", "do_noop", PROFILE)
     # interface gpon F/S
-    add(r"ont add (?P<p>\d+)(?: (?P<n>\d+))? sn-auth (?P<sn>" + SN16 + r") omci "
+    add(
+        r"ont add (?P<p>\d+)(?: (?P<n>\d+))? sn-auth (?P<sn>" + SN16 + r") omci "
         r"(?:ont-lineprofile-id (?P<lid>\d+)|ont-lineprofile-name (?P<lname>" + VALUE + r")) "
         r"(?:ont-srvprofile-id (?P<sid>\d+)|ont-srvprofile-name (?P<sname>" + VALUE + r"))"
-        r"(?: desc (?P<desc>" + VALUE + r"))?", "do_ont_add", ("if",))
+        r"(?: desc (?P<desc>" + VALUE + r"))?",
+        "do_ont_add",
+        ("if",),
+    )
     add(r"ont delete (?P<p>\d+) (?P<n>\d+|all)", "do_ont_delete", ("if",))
     add(r"ont (?P<action>activate|deactivate) (?P<p>\d+) (?P<n>\d+)", "do_ont_state", ("if",))
-    add(r"ont modify (?P<p>\d+) (?P<n>\d+) (?P<key>desc|ont-lineprofile-id|ont-srvprofile-id) (?P<value>" + VALUE + ")",
-        "do_ont_modify", ("if",))
-    add(r"ont port native-vlan (?P<p>\d+) (?P<n>\d+) eth (?P<eth>\d+) vlan (?P<vlan>\d+)(?: priority (?P<pri>\d+))?",
-        "do_native_vlan", ("if",))
-    add(r"ont ipconfig (?P<p>\d+) (?P<n>\d+)(?: ip-index (?P<idx>\d+))? (?P<mode>pppoe|dhcp|static)(?P<rest>(?: "
-        + VALUE + r")*)", "do_ipconfig", ("if",))
+    add(
+        r"ont modify (?P<p>\d+) (?P<n>\d+) (?P<key>desc|ont-lineprofile-id|ont-srvprofile-id) (?P<value>" + VALUE + ")",
+        "do_ont_modify",
+        ("if",),
+    )
+    add(
+        r"ont port native-vlan (?P<p>\d+) (?P<n>\d+) eth (?P<eth>\d+) vlan (?P<vlan>\d+)(?: priority (?P<pri>\d+))?",
+        "do_native_vlan",
+        ("if",),
+    )
+    add(
+        r"ont ipconfig (?P<p>\d+) (?P<n>\d+)(?: ip-index (?P<idx>\d+))? (?P<mode>pppoe|dhcp|static)(?P<rest>(?: "
+        + VALUE
+        + r")*)",
+        "do_ipconfig",
+        ("if",),
+    )
     add(r"undo ont ipconfig (?P<p>\d+) (?P<n>\d+)(?: ip-index (?P<idx>\d+))?", "do_undo_ipconfig", ("if",))
     add(r"ont internet-config (?P<p>\d+) (?P<n>\d+) ip-index (?P<idx>\d+)", "do_internet_config", ("if",))
     add(r"ont wan-config (?P<p>\d+) (?P<n>\d+) ip-index (?P<idx>\d+) profile-id (?P<pid>\d+)", "do_wan_config", ("if",))
@@ -213,6 +250,13 @@ def build_commands():
 
 
 COMMANDS = build_commands()
+
+
+def _optical_cell(onu):
+    """'-18.50/2.31' (RX/TX dBm) for an online ONU, '-/-' otherwise."""
+    if onu["run_state"] == "online" and onu["rx_power"] is not None:
+        return "{:.2f}/2.31".format(onu["rx_power"])
+    return "-/-"
 
 
 class HuaweiSession(CliSession):
@@ -239,16 +283,18 @@ class HuaweiSession(CliSession):
 
     def after_login(self):
         fw = self.device.fw
-        text = (f"\n  Huawei Integrated Access Software ({fw['product']}).\n"
-                "  Copyright(C) Huawei Technologies Co., Ltd. 2002-2019. All rights reserved.\n\n"
-                "  -----------------------------------------------------------------------------\n"
-                "  User last login information:\n"
-                "  -----------------------------------------------------------------------------\n"
-                f"  Access Type : {'SSH' if self.protocol == 'ssh' else 'Telnet'}\n"
-                f"  IP-Address  : {self.peer}\n"
-                "  Login  Time : 2026-11-29 08:00:00+08:00\n"
-                "  Logout Time : 2026-11-29 08:10:00+08:00\n"
-                "  -----------------------------------------------------------------------------\n\n")
+        text = (
+            f"\n  Huawei Integrated Access Software ({fw['product']}).\n"
+            "  Copyright(C) Huawei Technologies Co., Ltd. 2002-2019. All rights reserved.\n\n"
+            "  -----------------------------------------------------------------------------\n"
+            "  User last login information:\n"
+            "  -----------------------------------------------------------------------------\n"
+            f"  Access Type : {'SSH' if self.protocol == 'ssh' else 'Telnet'}\n"
+            f"  IP-Address  : {self.peer}\n"
+            "  Login  Time : 2026-11-29 08:00:00+08:00\n"
+            "  Logout Time : 2026-11-29 08:10:00+08:00\n"
+            "  -----------------------------------------------------------------------------\n\n"
+        )
         if fw.get("yes_no_banner"):
             question = text + "  Warning: The user is using the default password. Continue? (YES.NO):"
             for _ in range(3):
@@ -287,11 +333,13 @@ class HuaweiSession(CliSession):
     def async_message(self):
         self.device.alarm_seq += 1
         seq = self.device.alarm_seq
-        return (f"\n  ! EVENT WARNING 2026-11-29 10:{seq % 60:02d}:{seq % 60:02d}+08:00\n"
-                "  ALARM NAME :The ONT is online\n"
-                f"  PARAMETERS :FrameID: 0, SlotID: 1, PortID: 0, ONT ID: {seq % 128}, "
-                f"ONT SN: 48575443ABCDEF{seq % 256:02X}\n"
-                "  --- END\n\n")
+        return (
+            f"\n  ! EVENT WARNING 2026-11-29 10:{seq % 60:02d}:{seq % 60:02d}+08:00\n"
+            "  ALARM NAME :The ONT is online\n"
+            f"  PARAMETERS :FrameID: 0, SlotID: 1, PortID: 0, ONT ID: {seq % 128}, "
+            f"ONT SN: 48575443ABCDEF{seq % 256:02X}\n"
+            "  --- END\n\n"
+        )
 
     def _error(self, line, text, token_index):
         indent = len(self.prompt()) + token_offset(line, token_index)
@@ -377,8 +425,10 @@ class HuaweiSession(CliSession):
         if self.mode in ("user", "enable"):
             answer = self.ask("  Are you sure to log out? (y/n)[n]:")
             if answer.strip().lower() == "y":
-                self.write("\n  Check whether system data has been changed. Please save data before logout.\n"
-                           "  Configuration console exit, please retry to log on\n")
+                self.write(
+                    "\n  Check whether system data has been changed. Please save data before logout.\n"
+                    "  Configuration console exit, please retry to log on\n"
+                )
                 return False
             return True
         self.mode = {"config": "enable", "if": "config", "lineprofile": "config", "srvprofile": "config"}[self.mode]
@@ -389,16 +439,21 @@ class HuaweiSession(CliSession):
             return True
         self.device.saved += 1
         self.device.changed()
-        self.write("  It will take several minutes to save configuration file, please wait...\n"
-                   "  The data of the system has been saved completely\n\n")
+        self.write(
+            "  It will take several minutes to save configuration file, please wait...\n"
+            "  The data of the system has been saved completely\n\n"
+        )
 
     def do_display_board(self, m, line):
         slots = sorted({pon.split("/")[1] for pon in self.device.onus})
         rows = "".join(f"  {s:<6} H901GPHF  Normal\n" for s in slots)
-        self.emit("  -------------------------------------------------------------------------\n"
-                  "  SlotID  BoardName  Status          SubType0 SubType1    Online/Offline\n"
-                  "  -------------------------------------------------------------------------\n"
-                  + rows + "  -------------------------------------------------------------------------\n")
+        self.emit(
+            "  -------------------------------------------------------------------------\n"
+            "  SlotID  BoardName  Status          SubType0 SubType1    Online/Offline\n"
+            "  -------------------------------------------------------------------------\n"
+            + rows
+            + "  -------------------------------------------------------------------------\n"
+        )
 
     # -- profiles / vlans -----------------------------------------------------
     def do_vlan(self, m, line):
@@ -437,11 +492,14 @@ class HuaweiSession(CliSession):
 
     def _display_profiles(self, kind, title):
         rows = "".join(f"  {pid:<11}{p['name']:<32}0\n" for pid, p in sorted(self.device.profiles[kind].items()))
-        self.emit("  -----------------------------------------------------------------------------\n"
-                  "  Profile-ID  Profile-name                                Binding times\n"
-                  "  -----------------------------------------------------------------------------\n"
-                  + rows + "  -----------------------------------------------------------------------------\n"
-                  f"  Total: {len(self.device.profiles[kind])}\n")
+        self.emit(
+            "  -----------------------------------------------------------------------------\n"
+            "  Profile-ID  Profile-name                                Binding times\n"
+            "  -----------------------------------------------------------------------------\n"
+            + rows
+            + "  -----------------------------------------------------------------------------\n"
+            f"  Total: {len(self.device.profiles[kind])}\n"
+        )
 
     def do_display_lineprofiles(self, m, line):
         self._display_profiles("line", "line")
@@ -461,23 +519,29 @@ class HuaweiSession(CliSession):
     # -- auto-find -----------------------------------------------------------
     def _autofind_block(self, number, a):
         new = self.device.fw["autofind_format"] == "new"
-        lines = ["   ----------------------------------------------------------------------------",
-                 f"   Number              : {number}",
-                 f"   F/S/P               : {a['pon']}"]
+        lines = [
+            "   ----------------------------------------------------------------------------",
+            f"   Number              : {number}",
+            f"   F/S/P               : {a['pon']}",
+        ]
         if new:
             lines.append("   ONT NNI type        : 2.5G/1.25G")
-        lines += [f"   Ont SN              : {a['serial_hex']} ({a['vendor_id']}-{a['serial'][4:]})",
-                  f"   Password            : 0x{a.get('password', '').encode().hex():0<20}",
-                  f"   Loid                : {a.get('loid', '')}",
-                  "   Checkcode           :",
-                  f"   {'VendorID' if new else 'VenderID'}            : {a['vendor_id']}",
-                  f"   Ont Version         : {a['version']}",
-                  f"   Ont SoftwareVersion : {a['software_version']}",
-                  f"   Ont EquipmentID     : {a['model']}"]
+        lines += [
+            f"   Ont SN              : {a['serial_hex']} ({a['vendor_id']}-{a['serial'][4:]})",
+            f"   Password            : 0x{a.get('password', '').encode().hex():0<20}",
+            f"   Loid                : {a.get('loid', '')}",
+            "   Checkcode           :",
+            f"   {'VendorID' if new else 'VenderID'}            : {a['vendor_id']}",
+            f"   Ont Version         : {a['version']}",
+            f"   Ont SoftwareVersion : {a['software_version']}",
+            f"   Ont EquipmentID     : {a['model']}",
+        ]
         if new:
-            lines += ["   Ont Customized Info : COMMON",
-                      f"   Ont MAC             : {a['mac']}",
-                      f"   Ont Equipment SN    : {a['equipment_sn']}"]
+            lines += [
+                "   Ont Customized Info : COMMON",
+                f"   Ont MAC             : {a['mac']}",
+                f"   Ont Equipment SN    : {a['equipment_sn']}",
+            ]
         lines.append(f"   Ont autofind time   : {a['found_at']}-04:00")
         if new:
             lines.append("   Multi channel       : -")
@@ -533,10 +597,10 @@ class HuaweiSession(CliSession):
         facts = device.take_autofind(hex16, pon)
         if facts is None:
             # pre-provisioned, not (yet) plugged in: registered but offline
-            facts = {"serial": serial, "serial_hex": hex16, "vendor_id": serial[:4], "offline": True,
-                     "rx_power": None}
-        onu = device.add_onu(pon, onu_id, facts, description=desc, line_profile=line_profile,
-                             service_profile=srv_profile)
+            facts = {"serial": serial, "serial_hex": hex16, "vendor_id": serial[:4], "offline": True, "rx_power": None}
+        onu = device.add_onu(
+            pon, onu_id, facts, description=desc, line_profile=line_profile, service_profile=srv_profile
+        )
         onu["ip"] = {}
         device.changed()
         self.write(f"  Number of ONTs that can be added: 1, success: 1\n  PortID :{port}, ONTID :{onu_id}\n\n")
@@ -578,8 +642,9 @@ class HuaweiSession(CliSession):
             self.write(F_REPEAT + "\n")
             return True
         onu["admin_state"] = wanted
-        onu["run_state"] = "offline" if wanted == "deactivated" else (
-            "offline" if onu["rx_power"] is None else "online")
+        onu["run_state"] = (
+            "offline" if wanted == "deactivated" else ("offline" if onu["rx_power"] is None else "online")
+        )
         self.device.changed()
 
     def do_ont_modify(self, m, line):
@@ -629,8 +694,10 @@ class HuaweiSession(CliSession):
     IP_KEYS: ClassVar[dict] = {
         "pppoe": ({"vlan", "priority", "user-account"}, set()),
         "dhcp": ({"vlan", "priority"}, set()),
-        "static": ({"vlan", "priority", "ip-address", "mask", "gateway", "pri-dns", "slave-dns"},
-                   {"ip-address", "mask", "gateway"}),
+        "static": (
+            {"vlan", "priority", "ip-address", "mask", "gateway", "pri-dns", "slave-dns"},
+            {"ip-address", "mask", "gateway"},
+        ),
     }
 
     def do_ipconfig(self, m, line):
@@ -640,13 +707,14 @@ class HuaweiSession(CliSession):
         rest = m["rest"].strip()
         config = {"mode": m["mode"], "ip_index": int(m["idx"] or 0)}
         if m["mode"] == "pppoe":
-            found = re.search(r'user-account username (' + VALUE + r') password (' + VALUE + r')', rest)
+            found = re.search(r"user-account username (" + VALUE + r") password (" + VALUE + r")", rest)
             if not found:
-                self.write(self._error(line, INCOMPLETE if "user-account" not in rest else PARAMETER,
-                                       len(line.split())))
+                self.write(
+                    self._error(line, INCOMPLETE if "user-account" not in rest else PARAMETER, len(line.split()))
+                )
                 return True
             config["username"], config["password"] = unquote(found[1]), unquote(found[2])
-            rest = (rest[:found.start()] + rest[found.end():]).strip()
+            rest = (rest[: found.start()] + rest[found.end() :]).strip()
         pairs = kv_pairs(rest)
         allowed, required = self.IP_KEYS[m["mode"]]
         if pairs is None or set(pairs) - allowed or required - set(pairs):
@@ -659,8 +727,9 @@ class HuaweiSession(CliSession):
         wans = onu["wan"]
         current = next((w for w in wans if w["ip_index"] == config["ip_index"]), None)
         if current is not None:
-            merged = dict(config, internet_config=current.get("internet_config", False),
-                          wan_profile=current.get("wan_profile"))
+            merged = dict(
+                config, internet_config=current.get("internet_config", False), wan_profile=current.get("wan_profile")
+            )
             if merged == current:
                 self.write(F_REPEAT + "\n")
                 return True
@@ -732,13 +801,15 @@ class HuaweiSession(CliSession):
             return True
         lines = [f"  F/S/P                   : {onu['pon']}", f"  ONT-ID                  : {onu['id']}"]
         for wan in onu["wan"]:
-            lines += ["  --------------------------------------------------------------",
-                      f"  Index                   : {wan['ip_index']}",
-                      f"  Service type            : {'INTERNET' if wan.get('internet_config') else 'OTHER'}",
-                      f"  IPv4 Connection status  : {'Connected' if onu['run_state'] == 'online' else 'Disconnected'}",
-                      f"  IPv4 access type        : {wan['mode'].upper() if wan['mode'] != 'dhcp' else 'DHCP'}",
-                      f"  Manage VLAN             : {wan.get('vlan', '-')}",
-                      f"  PPPoE user name         : {wan.get('username', '-')}"]
+            lines += [
+                "  --------------------------------------------------------------",
+                f"  Index                   : {wan['ip_index']}",
+                f"  Service type            : {'INTERNET' if wan.get('internet_config') else 'OTHER'}",
+                f"  IPv4 Connection status  : {'Connected' if onu['run_state'] == 'online' else 'Disconnected'}",
+                f"  IPv4 access type        : {wan['mode'].upper() if wan['mode'] != 'dhcp' else 'DHCP'}",
+                f"  Manage VLAN             : {wan.get('vlan', '-')}",
+                f"  PPPoE user name         : {wan.get('username', '-')}",
+            ]
         self.emit("\n".join(lines) + "\n  --------------------------------------------------------------\n")
 
     # -- WiFi --------------------------------------------------------------------
@@ -752,18 +823,27 @@ class HuaweiSession(CliSession):
         if onu is None:
             return True
         pairs = kv_pairs(m["rest"].strip())
-        if (pairs is None or set(pairs) - self.WIFI_KEYS or "ssid" not in pairs or "auth-mode" not in pairs
-                or pairs["auth-mode"] not in ("open", "wpa-psk", "wpa2-psk", "wpa-wpa2-psk")
-                or pairs.get("hidden", "disable") not in ("enable", "disable")
-                or (pairs["auth-mode"] != "open" and "key" not in pairs)):
+        if (
+            pairs is None
+            or set(pairs) - self.WIFI_KEYS
+            or "ssid" not in pairs
+            or "auth-mode" not in pairs
+            or pairs["auth-mode"] not in ("open", "wpa-psk", "wpa2-psk", "wpa-wpa2-psk")
+            or pairs.get("hidden", "disable") not in ("enable", "disable")
+            or (pairs["auth-mode"] != "open" and "key" not in pairs)
+        ):
             self.write(self._error(line, PARAMETER, 5))
             return True
         if not 1 <= int(m["idx"]) <= 8:
             self.write(self._error(line, PARAMETER, 5))
             return True
-        config = {"ssid": pairs["ssid"], "auth_mode": pairs["auth-mode"],
-                  "encrypt_mode": pairs.get("encrypt-mode", "aes"), "key": pairs.get("key", ""),
-                  "hidden": pairs.get("hidden", "disable") == "enable"}
+        config = {
+            "ssid": pairs["ssid"],
+            "auth_mode": pairs["auth-mode"],
+            "encrypt_mode": pairs.get("encrypt-mode", "aes"),
+            "key": pairs.get("key", ""),
+            "hidden": pairs.get("hidden", "disable") == "enable",
+        }
         if onu["wifi"].get(m["idx"]) == config:
             self.write(F_REPEAT + "\n")
             return True
@@ -798,13 +878,20 @@ class HuaweiSession(CliSession):
             if m[key] is not None and int(m[key]) not in device.traffic_tables:
                 self.write("  Failure: The traffic table does not exist\n\n")
                 return True
-        entry = {"vlan": int(m["vlan"]), "pon": pon, "onu_id": int(m["ont"]), "gemport": int(m["gem"]),
-                 "user_vlan": int(m["uvlan"]), "tag_transform": "translate" if m["tag"] else "default",
-                 "inbound_traffic_table": int(m["tin"]) if m["tin"] else 6,
-                 "outbound_traffic_table": int(m["tout"]) if m["tout"] else 6}
+        entry = {
+            "vlan": int(m["vlan"]),
+            "pon": pon,
+            "onu_id": int(m["ont"]),
+            "gemport": int(m["gem"]),
+            "user_vlan": int(m["uvlan"]),
+            "tag_transform": "translate" if m["tag"] else "default",
+            "inbound_traffic_table": int(m["tin"]) if m["tin"] else 6,
+            "outbound_traffic_table": int(m["tout"]) if m["tout"] else 6,
+        }
         for sp in device.service_ports.values():
-            same = {k: sp[k] for k in ("pon", "onu_id", "gemport", "user_vlan")} == \
-                {k: entry[k] for k in ("pon", "onu_id", "gemport", "user_vlan")}
+            same = {k: sp[k] for k in ("pon", "onu_id", "gemport", "user_vlan")} == {
+                k: entry[k] for k in ("pon", "onu_id", "gemport", "user_vlan")
+            }
             if same:
                 self.write(F_SP_EXISTS + "\n")
                 return True
@@ -848,17 +935,20 @@ class HuaweiSession(CliSession):
         rows = []
         for s in sps:
             frame, slot, port = s["pon"].split("/")
-            rows.append(f"  {s['index']:<6}{s['vlan']:<5}common   gpon {frame}/{slot:>2} /{port:<2} "
-                        f"{s['onu_id']:<4}{s['gemport']:<5}vlan  {s['user_vlan']:<8}{s['inbound_traffic_table']:<4}"
-                        f"{s['outbound_traffic_table']:<4}up")
-        self.emit("  -----------------------------------------------------------------------------\n"
-                  "  INDEX VLAN VLAN     PORT F/ S/ P VPI  VCI   FLOW  FLOW       RX   TX   STATE\n"
-                  "        ID   ATTR     TYPE                    TYPE  PARA\n"
-                  "  -----------------------------------------------------------------------------\n"
-                  + "\n".join(rows) + "\n"
-                  "  -----------------------------------------------------------------------------\n"
-                  f"   Total : {len(sps)}  (Up/Down :    {len(sps)}/0)\n"
-                  "  -----------------------------------------------------------------------------\n")
+            rows.append(
+                f"  {s['index']:<6}{s['vlan']:<5}common   gpon {frame}/{slot:>2} /{port:<2} "
+                f"{s['onu_id']:<4}{s['gemport']:<5}vlan  {s['user_vlan']:<8}{s['inbound_traffic_table']:<4}"
+                f"{s['outbound_traffic_table']:<4}up"
+            )
+        self.emit(
+            "  -----------------------------------------------------------------------------\n"
+            "  INDEX VLAN VLAN     PORT F/ S/ P VPI  VCI   FLOW  FLOW       RX   TX   STATE\n"
+            "        ID   ATTR     TYPE                    TYPE  PARA\n"
+            "  -----------------------------------------------------------------------------\n" + "\n".join(rows) + "\n"
+            "  -----------------------------------------------------------------------------\n"
+            f"   Total : {len(sps)}  (Up/Down :    {len(sps)}/0)\n"
+            "  -----------------------------------------------------------------------------\n"
+        )
 
     # -- ONT display ----------------------------------------------------------------
     def do_display_info_fspn(self, m, line):
@@ -919,7 +1009,8 @@ class HuaweiSession(CliSession):
             "  -----------------------------------------------------------------------------\n"
             f"  Service profile ID   : {sp}\n"
             f"  Service profile name : {profiles['service'].get(sp, {}).get('name', '-')}\n"
-            "  -----------------------------------------------------------------------------\n")
+            "  -----------------------------------------------------------------------------\n"
+        )
 
     def do_display_info_all(self, m, line):
         if not self.port_ok(m["p"]):
@@ -931,24 +1022,28 @@ class HuaweiSession(CliSession):
             return True
         f, s, p = pon.split("/")
         fsp = f"{f}/{s:>2}/{p}"
-        rows = [f"  {fsp:<8}{o['id']:>3}  {o['serial_hex']}  {o['admin_state']:<11} {o['run_state']:<8} "
-                f"{'normal' if o['run_state'] == 'online' else 'initial':<8} "
-                f"{'match' if o['run_state'] == 'online' else 'initial':<8} no" for o in onus]
+        rows = [
+            f"  {fsp:<8}{o['id']:>3}  {o['serial_hex']}  {o['admin_state']:<11} {o['run_state']:<8} "
+            f"{'normal' if o['run_state'] == 'online' else 'initial':<8} "
+            f"{'match' if o['run_state'] == 'online' else 'initial':<8} no"
+            for o in onus
+        ]
         descs = [f"  {fsp:<8}{o['id']:>3}   {o['description']}" for o in onus]
         online = sum(o["run_state"] == "online" for o in onus)
         self.emit(
             "  -----------------------------------------------------------------------------\n"
             "  F/S/P   ONT         SN         Control     Run      Config   Match    Protect\n"
             "          ID                     flag        state    state    state    side\n"
-            "  -----------------------------------------------------------------------------\n"
-            + "\n".join(rows) + "\n"
+            "  -----------------------------------------------------------------------------\n" + "\n".join(rows) + "\n"
             "  -----------------------------------------------------------------------------\n"
             "  F/S/P   ONT-ID   Description\n"
             "  -----------------------------------------------------------------------------\n"
-            + "\n".join(descs) + "\n"
+            + "\n".join(descs)
+            + "\n"
             "  -----------------------------------------------------------------------------\n"
             f"  In port {fsp} , the total of ONTs are: {len(onus)}, online: {online}\n"
-            "  -----------------------------------------------------------------------------\n")
+            "  -----------------------------------------------------------------------------\n"
+        )
 
     def do_display_summary(self, m, line):
         pon = m["fsp"]
@@ -959,12 +1054,16 @@ class HuaweiSession(CliSession):
         online = sum(o["run_state"] == "online" for o in onus)
         state_rows = "".join(
             f"  {o['id']:<5}{o['run_state']:<8}{'2026-11-29 08:00:00' if o['run_state'] == 'online' else '-':<20}"
-            f"{'-':<20}{'-'}\n" for o in onus)
+            f"{'-':<20}{'-'}\n"
+            for o in onus
+        )
         power_rows = "".join(
             f"  {o['id']:<4}{o['serial_hex']} {o['model'] or '-':<13} "
             f"{(2000 + o['id'] * 7) if o['run_state'] == 'online' else '-':<6} "
-            f"{('{:.2f}/2.31'.format(o['rx_power'])) if o['run_state'] == 'online' and o['rx_power'] is not None else '-/-':<13}"
-            f"{o['description']}\n" for o in onus)
+            f"{_optical_cell(o):<13}"
+            f"{o['description']}\n"
+            for o in onus
+        )
         self.emit(
             "  ----------------------------------------------------------------------------\n"
             f"  In port {pon}, the total of ONTs are: {len(onus)}, online: {online}\n"
@@ -972,13 +1071,14 @@ class HuaweiSession(CliSession):
             "  ONT  Run     Last                Last                Last\n"
             "  ID   State   UpTime              DownTime            DownCause\n"
             "  ----------------------------------------------------------------------------\n"
-            + state_rows +
-            "  ----------------------------------------------------------------------------\n"
+            + state_rows
+            + "  ----------------------------------------------------------------------------\n"
             "  ONT        SN        Type          Distance Rx/Tx power  Description\n"
             "  ID                                    (m)      (dBm)\n"
             "  ----------------------------------------------------------------------------\n"
-            + power_rows +
-            "  ----------------------------------------------------------------------------\n")
+            + power_rows
+            + "  ----------------------------------------------------------------------------\n"
+        )
 
     def do_display_by_sn(self, m, line):
         sn = m["sn"].upper()
@@ -1025,7 +1125,8 @@ class HuaweiSession(CliSession):
             "  Temperature(C)                         : 47\n"
             "  Voltage(V)                             : 3.280\n"
             f"  OLT Rx ONT optical power(dBm)          : {onu['rx_power'] - 1.6:.2f}\n"
-            "  -----------------------------------------------------------------------------\n")
+            "  -----------------------------------------------------------------------------\n"
+        )
 
 
 class HuaweiDevice(Device):
@@ -1054,13 +1155,22 @@ class HuaweiDevice(Device):
         self.vlans = set(vlans) if vlans is not None else None
 
     def new_registered_onu(self, pon, onu_id, facts):
-        onu = self.add_onu(pon, onu_id, facts, description=f"CT-{len(self.service_ports) + 1:05d}",
-                           line_profile=10, service_profile=10)
+        onu = self.add_onu(
+            pon, onu_id, facts, description=f"CT-{len(self.service_ports) + 1:05d}", line_profile=10, service_profile=10
+        )
         onu["native_vlan"] = {"eth 1": {"vlan": 100, "priority": 0}}
         index = len(self.service_ports)
         self.service_ports[index] = {
-            "index": index, "vlan": 100, "pon": pon, "onu_id": onu_id, "gemport": 1, "user_vlan": 100,
-            "tag_transform": "translate", "inbound_traffic_table": 10, "outbound_traffic_table": 10}
+            "index": index,
+            "vlan": 100,
+            "pon": pon,
+            "onu_id": onu_id,
+            "gemport": 1,
+            "user_vlan": 100,
+            "tag_transform": "translate",
+            "inbound_traffic_table": 10,
+            "outbound_traffic_table": 10,
+        }
         return onu
 
     def platform_state(self):

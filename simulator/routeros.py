@@ -592,8 +592,19 @@ class RouterOsSimulator:
 
     platform = "mikrotik"
 
-    def __init__(self, username="admin", password="admin", protocol="api", host="127.0.0.1", port=0,
-                 latency=0.0, host_key=None, state_file=None, options=None, name=None):
+    def __init__(
+        self,
+        username="admin",
+        password="admin",
+        protocol="api",
+        host="127.0.0.1",
+        port=0,
+        latency=0.0,
+        host_key=None,
+        state_file=None,
+        options=None,
+        name=None,
+    ):
         if protocol not in ("api", "api-ssl"):
             raise ValueError(f"protocol {protocol!r}: mikrotik speaks 'api' or 'api-ssl'")
         options = dict(options or {})
@@ -684,7 +695,7 @@ class RouterOsSimulator:
         if path and os.path.exists(path):
             with open(path, "rb") as handle:
                 data = handle.read()
-            cert = data[data.index(b"-----BEGIN CERTIFICATE-----"):]
+            cert = data[data.index(b"-----BEGIN CERTIFICATE-----") :]
             key = data[: data.index(b"-----BEGIN CERTIFICATE-----")]
             return cert, key
         cert, key = _self_signed_certificate(self.name)
@@ -743,8 +754,9 @@ class RouterOsSimulator:
         for menu in MENUS:
             if menu in data:
                 self.router.tables[menu] = data[menu]
-        ids = [int(row[".id"][1:], 16) for rows in self.router.tables.values() for row in rows
-               if row[".id"] != "*FFFFFFFE"]
+        ids = [
+            int(row[".id"][1:], 16) for rows in self.router.tables.values() for row in rows if row[".id"] != "*FFFFFFFE"
+        ]
         self.router._next_id = max(ids, default=0) + 1
         # Sessions do not survive a simulator restart, as on a router reboot.
         self.router.tables["/ppp/active"] = []
@@ -792,7 +804,7 @@ class RouterOsSimulator:
     def _handle(self, session, words):
         """The reply sentences to one received sentence; None to close unanswered."""
         command = words[0]
-        tag = next((w[len(".tag="):] for w in words[1:] if w.startswith(".tag=")), None)
+        tag = next((w[len(".tag=") :] for w in words[1:] if w.startswith(".tag=")), None)
         attrs, api_attrs, queries = {}, {}, []
         for word in words[1:]:
             if word.startswith("=."):
@@ -929,8 +941,20 @@ def _close_quietly(sock):
         sock.close()
 
 
-def start(platform="mikrotik", protocol="api", host="127.0.0.1", port=0, username="admin", password="admin",
-          latency=0.0, host_key=None, state_file=None, options=None, name=None, **unused):
+def start(
+    platform="mikrotik",
+    protocol="api",
+    host="127.0.0.1",
+    port=0,
+    username="admin",
+    password="admin",
+    latency=0.0,
+    host_key=None,
+    state_file=None,
+    options=None,
+    name=None,
+    **unused,
+):
     """``simulator.start(platform="mikrotik", ...)`` lands here; returns a started simulator.
 
     OLT-only arguments (secret, onus, registered, seed) are accepted and ignored.
@@ -940,6 +964,15 @@ def start(platform="mikrotik", protocol="api", host="127.0.0.1", port=0, usernam
     if protocol == "ssh":
         # simulator.start's default is the OLTs' protocol.
         protocol = "api"
-    return RouterOsSimulator(username=username, password=password, protocol=protocol, host=host, port=port,
-                             latency=latency, host_key=host_key, state_file=state_file, options=options,
-                             name=name).start()
+    return RouterOsSimulator(
+        username=username,
+        password=password,
+        protocol=protocol,
+        host=host,
+        port=port,
+        latency=latency,
+        host_key=host_key,
+        state_file=state_file,
+        options=options,
+        name=name,
+    ).start()

@@ -10,9 +10,9 @@ import threading
 
 import paramiko
 
-logging.getLogger("simulator.ssh").setLevel(logging.CRITICAL)
-
 from .core import Terminal, server_socket, ssh_fingerprint
+
+logging.getLogger("simulator.ssh").setLevel(logging.CRITICAL)
 
 _logger = logging.getLogger(__name__)
 
@@ -187,7 +187,9 @@ class Server:
         self._stopping = threading.Event()
         self._conns = set()
         self._conns_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._accept_loop, name=f"sim-{device.platform}-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._accept_loop, name=f"sim-{device.platform}-{self.port}", daemon=True
+        )
 
     @property
     def host_key_fingerprint(self):
@@ -214,8 +216,9 @@ class Server:
                 break
             with self._conns_lock:
                 self._conns.add(conn)
-            threading.Thread(target=self._serve, args=(conn, addr), daemon=True,
-                             name=f"sim-{self.device.platform}-{self.port}-conn").start()
+            threading.Thread(
+                target=self._serve, args=(conn, addr), daemon=True, name=f"sim-{self.device.platform}-{self.port}-conn"
+            ).start()
 
     def _serve(self, conn, addr):
         try:

@@ -111,32 +111,57 @@ def build_commands():
     add(r"no onu (?P<n>\d+) tcont (?P<t>\d+)", "do_no_tcont", PON)
     add(r"onu (?P<n>\d+) gemport (?P<g>\d+) tcont (?P<t>\d+) gemport_name (?P<name>\S+)", "do_gemport", PON)
     add(r"no onu (?P<n>\d+) gemport (?P<g>\d+)", "do_no_gemport", PON)
-    add(r"onu (?P<n>\d+) gemport (?P<g>\d+) traffic-limit (?P<dir>upstream|downstream) (?P<profile>\S+)",
-        "do_traffic_limit", PON)
+    add(
+        r"onu (?P<n>\d+) gemport (?P<g>\d+) traffic-limit (?P<dir>upstream|downstream) (?P<profile>\S+)",
+        "do_traffic_limit",
+        PON,
+    )
     add(r"onu (?P<n>\d+) service (?P<name>\S+) gemport (?P<g>\d+) vlan (?P<vlan>\d+)", "do_service", PON)
     add(r"no onu (?P<n>\d+) service (?P<name>\S+)", "do_no_service", PON)
-    add(r"onu (?P<n>\d+) service-port (?P<s>\d+) gemport (?P<g>\d+) uservlan (?P<uvlan>\d+) vlan (?P<vlan>\d+)"
-        r"(?: new_cos (?P<cos>\d+))?", "do_service_port", PON)
+    add(
+        r"onu (?P<n>\d+) service-port (?P<s>\d+) gemport (?P<g>\d+) uservlan (?P<uvlan>\d+) vlan (?P<vlan>\d+)"
+        r"(?: new_cos (?P<cos>\d+))?",
+        "do_service_port",
+        PON,
+    )
     add(r"no onu (?P<n>\d+) service-port (?P<s>\d+)", "do_no_service_port", PON)
-    add(r"onu (?P<n>\d+) portvlan (?P<port>veip|eth) (?P<k>\d+) mode (?:tag vlan (?P<vlan>\d+)|(?P<transparent>transparent))",
-        "do_portvlan", PON)
+    add(
+        r"onu (?P<n>\d+) portvlan (?P<port>veip|eth) (?P<k>\d+) mode "
+        r"(?:tag vlan (?P<vlan>\d+)|(?P<transparent>transparent))",
+        "do_portvlan",
+        PON,
+    )
     add(r"onu (?P<range>\d+(?:-\d+)?) (?P<action>activate|deactivate)", "do_activate", PON)
     add(r"onu (?P<n>\d+) pri wan_adv add route", "do_wan_add", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route mode internet mtu (?P<mtu>\d+)", "do_wan_mode", PON)
-    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 pppoe proxy (?:disable|enable) user (?P<user>\S+) "
-        r"pwd (?P<pwd>\S+) mode auto nat (?P<nat>enable|disable)", "do_wan_pppoe", PON)
+    add(
+        r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 pppoe proxy (?:disable|enable) user (?P<user>\S+) "
+        r"pwd (?P<pwd>\S+) mode auto nat (?P<nat>enable|disable)",
+        "do_wan_pppoe",
+        PON,
+    )
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 dhcp nat (?P<nat>enable|disable)", "do_wan_dhcp", PON)
-    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 static ip (?P<ip>\S+) mask (?P<mask>\S+) "
+    add(
+        r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route ipv4 static ip (?P<ip>\S+) mask (?P<mask>\S+) "
         r"gw (?P<gw>\S+) dns master (?P<dns1>\S+) slave (?P<dns2>\S+) nat (?P<nat>enable|disable)",
-        "do_wan_static", PON)
+        "do_wan_static",
+        PON,
+    )
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) vlan tag wan_vlan (?P<vlan>\d+) (?P<pri>\d+)", "do_wan_vlan", PON)
-    add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) bind (?P<ports>(?:lan\d|ssid\d)(?: (?:lan\d|ssid\d))*)",
-        "do_wan_bind", PON)
+    add(
+        r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) bind (?P<ports>(?:lan\d|ssid\d)(?: (?:lan\d|ssid\d))*)",
+        "do_wan_bind",
+        PON,
+    )
     add(r"onu (?P<n>\d+) pri wan_adv commit", "do_wan_commit", PON)
     add(r"onu (?P<n>\d+) pri wan_adv delete index (?P<i>\d+)", "do_wan_delete", PON)
-    add(r"onu (?P<n>\d+) pri wifi_ssid (?P<i>\d+) name (?P<name>\S+) hide (?P<hide>enable|disable) "
+    add(
+        r"onu (?P<n>\d+) pri wifi_ssid (?P<i>\d+) name (?P<name>\S+) hide (?P<hide>enable|disable) "
         r"auth_mode (?P<auth>open|wpapsk|wpa2psk|wpapsk/wpa2psk) encrypt_type (?P<enc>none|tkip|aes|tkipaes)"
-        r"(?: shared_key (?P<key>\S+))?(?: rekey_interval (?P<rekey>\d+))?", "do_wifi", PON)
+        r"(?: shared_key (?P<key>\S+))?(?: rekey_interval (?P<rekey>\d+))?",
+        "do_wifi",
+        PON,
+    )
     return t
 
 
@@ -165,8 +190,12 @@ class VsolSession(CliSession):
 
     def prompt(self):
         host = self.device.hostname
-        return {"user": f"{host}>", "enable": f"{host}#", "config": f"{host}(config)#",
-                "pon": f"{host}(config-pon-{self.iface})#"}[self.mode]
+        return {
+            "user": f"{host}>",
+            "enable": f"{host}#",
+            "config": f"{host}(config)#",
+            "pon": f"{host}(config-pon-{self.iface})#",
+        }[self.mode]
 
     def rejected(self, line):
         return "% Unknown command.\n"
@@ -179,15 +208,20 @@ class VsolSession(CliSession):
 
     def async_message(self):
         self.device.syslog_seq += 1
-        return (f"\n2026/11/29 10:{self.device.syslog_seq % 60:02d}:00   User Login   "
-                f"User {self.device.username}-{self.peer}-{self.protocol} log in.\n")
+        return (
+            f"\n2026/11/29 10:{self.device.syslog_seq % 60:02d}:00   User Login   "
+            f"User {self.device.username}-{self.peer}-{self.protocol} log in.\n"
+        )
 
     def handle(self, line):
         command, found = COMMANDS.match(line, self.mode)
         if command is None:
             kind = found[0]
-            self.write({"incomplete": "% Command incomplete.\n", "toomany": "% Too many parameters.\n"}.get(
-                kind, "% Unknown command.\n"))
+            self.write(
+                {"incomplete": "% Command incomplete.\n", "toomany": "% Too many parameters.\n"}.get(
+                    kind, "% Unknown command.\n"
+                )
+            )
             return True
         return getattr(self, command.handler)(found, line)
 
@@ -262,7 +296,7 @@ class VsolSession(CliSession):
         lines = ["!", f"hostname {self.device.hostname}", "!"]
         for pon in self.device.pons:
             lines.append(f"interface gpon {pon}")
-            for onu_id, onu in sorted(self.device.onus[pon].items()):
+            for _onu_id, onu in sorted(self.device.onus[pon].items()):
                 lines += [" " + text for text in self.device.onu_config(pon, onu)]
             lines += ["exit", "!"]
         self.out("\n".join(lines) + "\n")
@@ -287,11 +321,19 @@ class VsolSession(CliSession):
             self.write("No related information to show\n")
             return True
         if shape == "equipment":
-            text = "Index        Sn              Equipment ID\n" + "-" * 48 + "\n" + "".join(
-                f"GPON{self.iface}:{i:<6} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
+            text = (
+                "Index        Sn              Equipment ID\n"
+                + "-" * 48
+                + "\n"
+                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
+            )
         else:
-            text = "OnuIndex     Sn              State\n" + "-" * 40 + "\n" + "".join(
-                f"GPON{self.iface}:{i:<6} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
+            text = (
+                "OnuIndex     Sn              State\n"
+                + "-" * 40
+                + "\n"
+                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
+            )
         self.table(text)
 
     def do_autofind_detail(self, m, line):
@@ -299,11 +341,16 @@ class VsolSession(CliSession):
         if not rows:
             self.write("No related information to show\n")
             return True
-        text = ("OltIndex     SN             PW          LOID        Model          Ver        LOIDPW\n"
-                + "-" * 90 + "\n"
-                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
-                          f"{a.get('loid') or 'N/A':<11} {a['model']:<14} {a['version']:<10} N/A\n"
-                          for i, a in enumerate(rows, 1)))
+        text = (
+            "OltIndex     SN             PW          LOID        Model          Ver        LOIDPW\n"
+            + "-" * 90
+            + "\n"
+            + "".join(
+                f"GPON{self.iface}:{i:<6} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
+                f"{a.get('loid') or 'N/A':<11} {a['model']:<14} {a['version']:<10} N/A\n"
+                for i, a in enumerate(rows, 1)
+            )
+        )
         self.table(text)
 
     def _phase(self, onu):
@@ -325,9 +372,13 @@ class VsolSession(CliSession):
             admin, omcc, phase = self._phase(onu)
             body += f"GPON{self.iface}:{onu['id']:<6} {admin:<14} {omcc:<13} {phase:<13} {onu['serial']}\n"
         working = sum(self._phase(o)[2] == "working" for o in onus.values())
-        self.table("OnuIndex     Admin State    OMCC State    Phase State   Serial Number\n"
-                   + "-" * 63 + "\n" + body
-                   + f"pon: {self.iface.split('/')[1]} total: {len(onus)} working: {working}\n")
+        self.table(
+            "OnuIndex     Admin State    OMCC State    Phase State   Serial Number\n"
+            + "-" * 63
+            + "\n"
+            + body
+            + f"pon: {self.iface.split('/')[1]} total: {len(onus)} working: {working}\n"
+        )
 
     def do_optical(self, m, line):
         onu = self.onu_or_fail(m["n"])
@@ -336,12 +387,14 @@ class VsolSession(CliSession):
         if not self.working(onu) or onu["rx_power"] is None:
             self.write("The onu is offline.\n")
             return True
-        self.out(f"Onu Index:            GPON{self.iface}:{onu['id']}\n"
-                 f"Rx optical level:     {onu['rx_power']:.2f}(dBm)\n"
-                 "Tx optical level:     2.31(dBm)\n"
-                 "Temperature:          45.00(C)\n"
-                 "Voltage:              3.30(V)\n"
-                 "Bias current:         10.00(mA)\n")
+        self.out(
+            f"Onu Index:            GPON{self.iface}:{onu['id']}\n"
+            f"Rx optical level:     {onu['rx_power']:.2f}(dBm)\n"
+            "Tx optical level:     2.31(dBm)\n"
+            "Temperature:          45.00(C)\n"
+            "Voltage:              3.30(V)\n"
+            "Bias current:         10.00(mA)\n"
+        )
 
     # -- registration ------------------------------------------------------------------
     def do_onu_add(self, m, line):
@@ -363,10 +416,24 @@ class VsolSession(CliSession):
             return True
         facts = device.take_autofind(serial, self.iface)
         if facts is None:
-            facts = {"serial": serial, "serial_hex": serial[:4].encode().hex().upper() + serial[4:],
-                     "vendor_id": serial[:4], "offline": True, "rx_power": None}
-        device.add_onu(self.iface, onu_id, facts, profile=m["profile"], line_profile=m["profile"], tconts={},
-                       gemports={}, services={}, portvlan={})
+            facts = {
+                "serial": serial,
+                "serial_hex": serial[:4].encode().hex().upper() + serial[4:],
+                "vendor_id": serial[:4],
+                "offline": True,
+                "rx_power": None,
+            }
+        device.add_onu(
+            self.iface,
+            onu_id,
+            facts,
+            profile=m["profile"],
+            line_profile=m["profile"],
+            tconts={},
+            gemports={},
+            services={},
+            portvlan={},
+        )
         device.changed()
 
     def do_no_onu(self, m, line):
@@ -374,7 +441,9 @@ class VsolSession(CliSession):
         if onu is None:
             return True
         device = self.device
-        for key in [k for k, sp in device.service_ports.items() if sp["pon"] == self.iface and sp["onu_id"] == onu["id"]]:
+        for key in [
+            k for k, sp in device.service_ports.items() if sp["pon"] == self.iface and sp["onu_id"] == onu["id"]
+        ]:
             del device.service_ports[key]
         device.remove_onu(self.iface, onu["id"])
         device.changed()
@@ -473,8 +542,15 @@ class VsolSession(CliSession):
             self.write(f"Service-port {int(m['s'])} already exists.\n")
             return True
         self.device.service_ports[key] = {
-            "key": key, "index": int(m["s"]), "pon": self.iface, "onu_id": onu["id"], "gemport": int(m["g"]),
-            "user_vlan": int(m["uvlan"]), "vlan": int(m["vlan"]), "new_cos": int(m["cos"] or 0)}
+            "key": key,
+            "index": int(m["s"]),
+            "pon": self.iface,
+            "onu_id": onu["id"],
+            "gemport": int(m["g"]),
+            "user_vlan": int(m["uvlan"]),
+            "vlan": int(m["vlan"]),
+            "new_cos": int(m["cos"] or 0),
+        }
         self.device.changed()
 
     def do_no_service_port(self, m, line):
@@ -559,8 +635,16 @@ class VsolSession(CliSession):
         return self._wan_update(m, ipv4="dhcp", nat=m["nat"] == "enable")
 
     def do_wan_static(self, m, line):
-        return self._wan_update(m, ipv4="static", ip=m["ip"], mask=m["mask"], gateway=m["gw"], dns_pri=m["dns1"],
-                                dns_sec=m["dns2"], nat=m["nat"] == "enable")
+        return self._wan_update(
+            m,
+            ipv4="static",
+            ip=m["ip"],
+            mask=m["mask"],
+            gateway=m["gw"],
+            dns_pri=m["dns1"],
+            dns_sec=m["dns2"],
+            nat=m["nat"] == "enable",
+        )
 
     def do_wan_vlan(self, m, line):
         return self._wan_update(m, vlan=int(m["vlan"]), priority=int(m["pri"]))
@@ -592,8 +676,14 @@ class VsolSession(CliSession):
         if not 1 <= int(m["i"]) <= 8 or (m["auth"] != "open" and not m["key"]):
             self.write("% Unknown command.\n")
             return True
-        value = {"ssid": m["name"], "hidden": m["hide"] == "enable", "auth_mode": m["auth"],
-                 "encrypt_type": m["enc"], "key": m["key"] or "", "rekey_interval": int(m["rekey"] or 0)}
+        value = {
+            "ssid": m["name"],
+            "hidden": m["hide"] == "enable",
+            "auth_mode": m["auth"],
+            "encrypt_type": m["enc"],
+            "key": m["key"] or "",
+            "rekey_interval": int(m["rekey"] or 0),
+        }
         if onu["wifi"].get(m["i"]) != value:
             onu["wifi"][m["i"]] = value
             self.device.changed()
@@ -630,10 +720,12 @@ class VsolDevice(Device):
                 lines.append(f"onu {n} gemport {g} traffic-limit {direction} {profile}")
         for name, service in sorted(onu.get("services", {}).items()):
             lines.append(f"onu {n} service {name} gemport {service['gemport']} vlan {service['vlan']}")
-        for key, sp in sorted(self.service_ports.items(), key=lambda item: str(item[0])):
+        for _key, sp in sorted(self.service_ports.items(), key=lambda item: str(item[0])):
             if sp["pon"] == pon and sp["onu_id"] == n:
-                lines.append(f"onu {n} service-port {sp['index']} gemport {sp['gemport']} uservlan "
-                             f"{sp['user_vlan']} vlan {sp['vlan']} new_cos {sp['new_cos']}")
+                lines.append(
+                    f"onu {n} service-port {sp['index']} gemport {sp['gemport']} uservlan "
+                    f"{sp['user_vlan']} vlan {sp['vlan']} new_cos {sp['new_cos']}"
+                )
         for port, value in sorted(onu.get("portvlan", {}).items()):
             mode = "transparent" if value["mode"] == "transparent" else f"tag vlan {value['vlan']}"
             lines.append(f"onu {n} portvlan {port} mode {mode}")
@@ -643,37 +735,57 @@ class VsolDevice(Device):
                 lines.append(f"{head} mode internet mtu {wan['mtu']}")
             nat = "nat enable" if wan.get("nat", True) else "nat disable"
             if wan.get("ipv4") == "pppoe":
-                lines.append(f"{head} ipv4 pppoe proxy disable user {wan['username']} pwd {wan['password']} "
-                             f"mode auto {nat}")
+                lines.append(
+                    f"{head} ipv4 pppoe proxy disable user {wan['username']} pwd {wan['password']} mode auto {nat}"
+                )
             elif wan.get("ipv4") == "dhcp":
                 lines.append(f"{head} ipv4 dhcp {nat}")
             elif wan.get("ipv4") == "static":
-                lines.append(f"{head} ipv4 static ip {wan['ip']} mask {wan['mask']} gw {wan['gateway']} "
-                             f"dns master {wan['dns_pri']} slave {wan['dns_sec']} {nat}")
+                lines.append(
+                    f"{head} ipv4 static ip {wan['ip']} mask {wan['mask']} gw {wan['gateway']} "
+                    f"dns master {wan['dns_pri']} slave {wan['dns_sec']} {nat}"
+                )
             if "vlan" in wan:
-                lines.append(f"onu {n} pri wan_adv index {wan['index']} vlan tag wan_vlan {wan['vlan']} "
-                             f"{wan['priority']}")
+                lines.append(
+                    f"onu {n} pri wan_adv index {wan['index']} vlan tag wan_vlan {wan['vlan']} {wan['priority']}"
+                )
             if "bind" in wan:
                 lines.append(f"onu {n} pri wan_adv index {wan['index']} bind {' '.join(wan['bind'])}")
         for index, wifi in sorted(onu["wifi"].items()):
             key = f" shared_key {wifi['key']}" if wifi["key"] else ""
-            lines.append(f"onu {n} pri wifi_ssid {index} name {wifi['ssid']} hide "
-                         f"{'enable' if wifi['hidden'] else 'disable'} auth_mode {wifi['auth_mode']} "
-                         f"encrypt_type {wifi['encrypt_type']}{key} rekey_interval {wifi['rekey_interval']}")
+            lines.append(
+                f"onu {n} pri wifi_ssid {index} name {wifi['ssid']} hide "
+                f"{'enable' if wifi['hidden'] else 'disable'} auth_mode {wifi['auth_mode']} "
+                f"encrypt_type {wifi['encrypt_type']}{key} rekey_interval {wifi['rekey_interval']}"
+            )
         if onu["admin_state"] != "active":
             lines.append(f"onu {n} deactivate")
         return lines
 
     def new_registered_onu(self, pon, onu_id, facts):
-        onu = self.add_onu(pon, onu_id, facts, profile="default", line_profile="default",
-                           description=f"CT-{len(self.service_ports) + 1:05d}",
-                           tconts={"1": {"name": "INTERNET", "dba": "default1"}},
-                           gemports={"1": {"tcont": 1, "name": "INTERNET"}},
-                           services={"ser_1": {"gemport": 1, "vlan": 100}},
-                           portvlan={"veip 1": {"mode": "tag", "vlan": 100}})
+        onu = self.add_onu(
+            pon,
+            onu_id,
+            facts,
+            profile="default",
+            line_profile="default",
+            description=f"CT-{len(self.service_ports) + 1:05d}",
+            tconts={"1": {"name": "INTERNET", "dba": "default1"}},
+            gemports={"1": {"tcont": 1, "name": "INTERNET"}},
+            services={"ser_1": {"gemport": 1, "vlan": 100}},
+            portvlan={"veip 1": {"mode": "tag", "vlan": 100}},
+        )
         key = f"{pon}:{onu_id}:1"
-        self.service_ports[key] = {"key": key, "index": 1, "pon": pon, "onu_id": onu_id, "gemport": 1,
-                                   "user_vlan": 100, "vlan": 100, "new_cos": 0}
+        self.service_ports[key] = {
+            "key": key,
+            "index": 1,
+            "pon": pon,
+            "onu_id": onu_id,
+            "gemport": 1,
+            "user_vlan": 100,
+            "vlan": 100,
+            "new_cos": 0,
+        }
         return onu
 
     def platform_state(self):

@@ -219,9 +219,9 @@ class Param:
 
 @dataclass
 class Node:
-    keywords: dict = field(default_factory=dict)   # word -> Node
-    params: list = field(default_factory=list)     # [(Param, Node)]
-    rest: tuple | None = None                      # (name, Node): rest of the line
+    keywords: dict = field(default_factory=dict)  # word -> Node
+    params: list = field(default_factory=list)  # [(Param, Node)]
+    rest: tuple | None = None  # (name, Node): rest of the line
     command: Command | None = None
 
 
@@ -230,8 +230,8 @@ class Command:
     syntax: str
     handler: str
     modes: tuple
-    models: tuple = ()      # empty: every model
-    option: str = ""        # device option that must be true
+    models: tuple = ()  # empty: every model
+    option: str = ""  # device option that must be true
 
 
 FAILURE_RANK = {"unknown": 0, "parameter": 1, "keyword": 2, "ambiguous": 3, "incomplete": 4}
@@ -240,7 +240,7 @@ FAILURE_RANK = {"unknown": 0, "parameter": 1, "keyword": 2, "ambiguous": 3, "inc
 @dataclass
 class Failure:
     index: int
-    kind: str   # one of FAILURE_RANK
+    kind: str  # one of FAILURE_RANK
 
     def better(self, other):
         """Whether this failure explains the line better: the furthest token wins."""
@@ -340,9 +340,11 @@ class Grammar:
     def _reachable(self, node, session):
         if node.command is not None and session.allowed(node.command):
             return True
-        return (any(self._reachable(child, session) for child in node.keywords.values())
-                or any(self._reachable(child, session) for _, child in node.params)
-                or (node.rest is not None and self._reachable(node.rest[1], session)))
+        return (
+            any(self._reachable(child, session) for child in node.keywords.values())
+            or any(self._reachable(child, session) for _, child in node.params)
+            or (node.rest is not None and self._reachable(node.rest[1], session))
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -393,21 +395,36 @@ COMMANDS = [
     Command("gemport <gemport:int:1-32> tcont <tcont:int:1-8>", "gemport", ("onu",)),
     Command("gemport <gemport:int:1-32> tcont <tcont:int:1-8> queue <queue:int:1-8>", "gemport", ("onu",)),
     Command("gemport <gemport:int:1-32> name <name:word> tcont <tcont:int:1-8>", "gemport", ("onu",)),
-    Command("gemport <gemport:int:1-32> name <name:word> tcont <tcont:int:1-8> queue <queue:int:1-8>",
-            "gemport", ("onu",)),
+    Command(
+        "gemport <gemport:int:1-32> name <name:word> tcont <tcont:int:1-8> queue <queue:int:1-8>", "gemport", ("onu",)
+    ),
     Command("gemport <gemport:int:1-32> name <name:word> unicast tcont <tcont:int:1-8>", "gemport", ("onu",)),
     Command("gemport <gemport:int:1-32> traffic-limit downstream <down:word>", "traffic_limit", ("onu",)),
-    Command("gemport <gemport:int:1-32> traffic-limit upstream <up:word> downstream <down:word>",
-            "traffic_limit", ("onu",)),
-    Command("switchport mode <mode:choice:trunk|hybrid> vport <vport:int:1-32>", "switchport", ("onu",),
-            models=("C300", "C320")),
-    Command("switchport vlan <vlans:vlans> tag vport <vport:int:1-32>", "switchport_vlan", ("onu",),
-            models=("C300", "C320")),
-    Command("service-port <index:int:1-128> vport <vport:int:1-32> user-vlan <user_vlan:int:1-4094> "
-            "vlan <vlan:int:1-4094>", "service_port", ("onu",), models=("C300", "C320")),
-    Command("service-port <index:int:1-128> vport <vport:int:1-32> user-vlan <user_vlan:int:1-4094> "
-            "vlan <vlan:int:1-4094> svlan <svlan:int:1-4094>", "service_port", ("onu",),
-            models=("C300", "C320")),
+    Command(
+        "gemport <gemport:int:1-32> traffic-limit upstream <up:word> downstream <down:word>", "traffic_limit", ("onu",)
+    ),
+    Command(
+        "switchport mode <mode:choice:trunk|hybrid> vport <vport:int:1-32>",
+        "switchport",
+        ("onu",),
+        models=("C300", "C320"),
+    ),
+    Command(
+        "switchport vlan <vlans:vlans> tag vport <vport:int:1-32>", "switchport_vlan", ("onu",), models=("C300", "C320")
+    ),
+    Command(
+        "service-port <index:int:1-128> vport <vport:int:1-32> user-vlan <user_vlan:int:1-4094> vlan <vlan:int:1-4094>",
+        "service_port",
+        ("onu",),
+        models=("C300", "C320"),
+    ),
+    Command(
+        "service-port <index:int:1-128> vport <vport:int:1-32> user-vlan <user_vlan:int:1-4094> "
+        "vlan <vlan:int:1-4094> svlan <svlan:int:1-4094>",
+        "service_port",
+        ("onu",),
+        models=("C300", "C320"),
+    ),
     Command("no service-port <index:int:1-128>", "no_service_port", ("onu", "vport")),
     Command("no tcont <tcont:int:1-8>", "no_tcont", ("onu",)),
     Command("no gemport <gemport:int:1-32>", "no_gemport", ("onu",)),
@@ -415,38 +432,66 @@ COMMANDS = [
     Command("no shutdown", "no_shutdown", ("onu",)),
     Command("admin <state:choice:enable|disable>", "admin", ("onu",), models=("C600", "C650")),
     # vport (C600)
-    Command("service-port <index:int:1-128> user-vlan <user_vlan:int:1-4094> vlan <vlan:int:1-4094>",
-            "service_port", ("vport",)),
-    Command("service-port <index:int:1-128> user-vlan <user_vlan:int:1-4094> vlan <vlan:int:1-4094> "
-            "svlan <svlan:int:1-4094>", "service_port", ("vport",)),
+    Command(
+        "service-port <index:int:1-128> user-vlan <user_vlan:int:1-4094> vlan <vlan:int:1-4094>",
+        "service_port",
+        ("vport",),
+    ),
+    Command(
+        "service-port <index:int:1-128> user-vlan <user_vlan:int:1-4094> vlan <vlan:int:1-4094> "
+        "svlan <svlan:int:1-4094>",
+        "service_port",
+        ("vport",),
+    ),
     # pon-onu-mng
     Command("service <name:word> gemport <gemport:int:1-32> vlan <vlans:vlans>", "mng_service", ("mng",)),
-    Command("service <name:word> gemport <gemport:int:1-32> cos <cos:int:0-7> vlan <vlans:vlans>",
-            "mng_service", ("mng",)),
+    Command(
+        "service <name:word> gemport <gemport:int:1-32> cos <cos:int:0-7> vlan <vlans:vlans>", "mng_service", ("mng",)
+    ),
     Command("no service <name:word>", "no_mng_service", ("mng",)),
     Command("vlan port <uni:uni> mode tag vlan <vlan:int:1-4094>", "vlan_port", ("mng",)),
-    Command("vlan port <uni:uni> mode tag vlan <vlan:int:1-4094> priority <priority:int:0-7>",
-            "vlan_port", ("mng",)),
+    Command("vlan port <uni:uni> mode tag vlan <vlan:int:1-4094> priority <priority:int:0-7>", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> mode transparent", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> mode hybrid def-vlan <vlan:int:1-4094>", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> vlan <vlans:vlans>", "vlan_port", ("mng",)),
-    Command("wan-ip <index:wanidx> mode pppoe username <username:word> password <password:word> "
-            "host <host:int:1-8>", "wan_pppoe", ("mng",)),
-    Command("wan-ip <index:wanidx> mode pppoe username <username:word> password <password:word> "
-            "vlan-profile <vlan_profile:word> host <host:int:1-8>", "wan_pppoe", ("mng",)),
+    Command(
+        "wan-ip <index:wanidx> mode pppoe username <username:word> password <password:word> host <host:int:1-8>",
+        "wan_pppoe",
+        ("mng",),
+    ),
+    Command(
+        "wan-ip <index:wanidx> mode pppoe username <username:word> password <password:word> "
+        "vlan-profile <vlan_profile:word> host <host:int:1-8>",
+        "wan_pppoe",
+        ("mng",),
+    ),
     Command("wan-ip <index:wanidx> mode dhcp host <host:int:1-8>", "wan_dhcp", ("mng",)),
-    Command("wan-ip <index:wanidx> mode dhcp vlan-profile <vlan_profile:word> host <host:int:1-8>",
-            "wan_dhcp", ("mng",)),
-    Command("wan-ip <index:wanidx> mode static ip-profile <ip_profile:word> ip-address <address:ip> "
-            "mask <mask:ip> host <host:int:1-8>", "wan_static", ("mng",)),
-    Command("wan-ip <index:wanidx> mode static ip-profile <ip_profile:word> ip-address <address:ip> "
-            "mask <mask:ip> vlan-profile <vlan_profile:word> host <host:int:1-8>", "wan_static", ("mng",)),
+    Command(
+        "wan-ip <index:wanidx> mode dhcp vlan-profile <vlan_profile:word> host <host:int:1-8>", "wan_dhcp", ("mng",)
+    ),
+    Command(
+        "wan-ip <index:wanidx> mode static ip-profile <ip_profile:word> ip-address <address:ip> "
+        "mask <mask:ip> host <host:int:1-8>",
+        "wan_static",
+        ("mng",),
+    ),
+    Command(
+        "wan-ip <index:wanidx> mode static ip-profile <ip_profile:word> ip-address <address:ip> "
+        "mask <mask:ip> vlan-profile <vlan_profile:word> host <host:int:1-8>",
+        "wan_static",
+        ("mng",),
+    ),
     Command("wan-ip <index:wanidx> ping-response <text:rest>", "mng_extra", ("mng",)),
     Command("no wan-ip <index:wanidx>", "no_wan", ("mng",)),
     Command("ssid ctrl <wifi:wifi> name <ssid:word>", "ssid_ctrl", ("mng",), option="wifi"),
     Command("ssid ctrl <wifi:wifi> name <ssid:word> <text:rest>", "ssid_ctrl", ("mng",), option="wifi"),
-    Command("ssid auth wpa <wifi:wifi> <auth:choice:wpa-psk|wpa2-psk|wpa/wpa2-psk> "
-            "encrypt <encrypt:choice:aes|tkip|tkip+aes> key <key:word>", "ssid_auth", ("mng",), option="wifi"),
+    Command(
+        "ssid auth wpa <wifi:wifi> <auth:choice:wpa-psk|wpa2-psk|wpa/wpa2-psk> "
+        "encrypt <encrypt:choice:aes|tkip|tkip+aes> key <key:word>",
+        "ssid_auth",
+        ("mng",),
+        option="wifi",
+    ),
     Command("ssid auth wep <wifi:wifi> open-system", "ssid_open", ("mng",), option="wifi"),
     Command("ssid <state:choice:enable|disable> <wifi:wifi>", "ssid_state", ("mng",), option="wifi"),
     Command("wan <text:rest>", "mng_extra", ("mng",)),
@@ -463,14 +508,20 @@ EMPTY = "%Code {code}-GPONSRV : No related information to show.\n"
 NO_ONU = "%Code 32310-GPONSRV : The ONU does not exist.\n"
 
 TYPE_BY_MODEL = {
-    "F660": "ZTE-F660", "F670L": "ZTE-F670L", "EG8145V5": "EG8145V5", "HG8546M": "HG8546M",
-    "EG8010Hv6": "EG8010H", "HG8245H": "HG8245H", "G-140W-C": "ALCL-G140W",
+    "F660": "ZTE-F660",
+    "F670L": "ZTE-F670L",
+    "EG8145V5": "EG8145V5",
+    "HG8546M": "HG8546M",
+    "EG8010Hv6": "EG8010H",
+    "HG8245H": "HG8245H",
+    "G-140W-C": "ALCL-G140W",
 }
 
 
 # ---------------------------------------------------------------------------
 # Devices
 # ---------------------------------------------------------------------------
+
 
 class ZteDevice(Device):
     """ZTE C300/C320 (``zte``)."""
@@ -562,6 +613,7 @@ def onu_type_for(facts):
 # Session
 # ---------------------------------------------------------------------------
 
+
 class ZteSession(CliSession):
     username_prompt = "Username:"
     password_prompt = "Password:"
@@ -573,7 +625,7 @@ class ZteSession(CliSession):
     def __init__(self, device, term, protocol, peer="127.0.0.1"):
         super().__init__(device, term, protocol, peer)
         self.mode = "exec"
-        self.pon = None       # gpon-olt / gpon-onu / vport / mng context
+        self.pon = None  # gpon-olt / gpon-onu / vport / mng context
         self.onu_id = None
         self.vport = None
         self._current_words = []
@@ -581,9 +633,11 @@ class ZteSession(CliSession):
 
     @property
     def banner(self):
-        return ("\n******************************************************************\n"
-                f"  Welcome to ZXAN product {self.device.model} of ZTE Corporation\n"
-                "******************************************************************\n\n")
+        return (
+            "\n******************************************************************\n"
+            f"  Welcome to ZXAN product {self.device.model} of ZTE Corporation\n"
+            "******************************************************************\n\n"
+        )
 
     @property
     def c600(self):
@@ -599,8 +653,11 @@ class ZteSession(CliSession):
     def parse_interface(self, token, kind):
         """(kind, pon, onu_id, vport) for a syntactically valid interface name of this model."""
         if self.c600:
-            patterns = {"olt": r"gpon_olt-(\d+/\d+/\d+)", "onu": r"gpon_onu-(\d+/\d+/\d+):(\d+)",
-                        "vport": r"vport-(\d+/\d+/\d+)\.(\d+):(\d+)"}
+            patterns = {
+                "olt": r"gpon_olt-(\d+/\d+/\d+)",
+                "onu": r"gpon_onu-(\d+/\d+/\d+):(\d+)",
+                "vport": r"vport-(\d+/\d+/\d+)\.(\d+):(\d+)",
+            }
         else:
             patterns = {"olt": r"gpon-olt_(\d+/\d+/\d+)", "onu": r"gpon-onu_(\d+/\d+/\d+):(\d+)"}
         kinds = [kind] if kind != "iface" else list(patterns)
@@ -645,8 +702,10 @@ class ZteSession(CliSession):
     def async_message(self):
         onus = [o for table in self.device.onus.values() for o in table.values()]
         where = self.onu_name(onus[0]["pon"], onus[0]["id"]) if onus else self.olt_name(self.device.pons[0])
-        return (f"\n2026-11-29 10:{self.answered % 60:02d}:00 %GPONSRV-6-ONU: "
-                f"{where} the ONU's optical power is recovered.\n")
+        return (
+            f"\n2026-11-29 10:{self.answered % 60:02d}:00 %GPONSRV-6-ONU: "
+            f"{where} the ONU's optical power is recovered.\n"
+        )
 
     def process(self, line):
         # The echo keeps the operator's indentation; the caret must too.
@@ -748,8 +807,7 @@ class ZteSession(CliSession):
         rows = list(self._uncfg_groups(self.pons_of(olt)))
         if not rows:
             return self.empty()
-        lines = ["OnuIndex                 Sn                  State",
-                 "-" * 69]
+        lines = ["OnuIndex                 Sn                  State", "-" * 69]
         for pon, number, entry in rows:
             lines.append(f"{self.onu_name(pon, number):<25}{entry['serial']:<20}unknown")
         return "\n".join(lines) + "\n"
@@ -758,8 +816,7 @@ class ZteSession(CliSession):
         rows = list(self._uncfg_groups(self.pons_of(olt)))
         if not rows:
             return self.empty()
-        lines = ["OltIndex            Model                SN                 PW",
-                 "-" * 77]
+        lines = ["OltIndex            Model                SN                 PW", "-" * 77]
         for pon, _number, entry in rows:
             password = entry.get("password") or "N/A"
             model = entry.get("model") or "N/A"
@@ -772,8 +829,7 @@ class ZteSession(CliSession):
             onus = [o for o in onus if o["id"] == onu_id]
         if not onus:
             return self.empty()
-        lines = ["OnuIndex   Admin State OMCC State Phase State Channel",
-                 "-" * 62]
+        lines = ["OnuIndex   Admin State OMCC State Phase State Channel", "-" * 62]
         for onu in onus:
             phase = self.phase(onu)
             admin = "enable" if onu["admin_state"] == "active" else "disable"
@@ -818,21 +874,24 @@ class ZteSession(CliSession):
         ]
         lines = [f"{'ONU interface:':<24}{self.onu_name(record['pon'], record['id'])}"]
         lines += [f"  {name + ':':<22}{value}".rstrip() for name, value in fields]
-        lines += ["-" * 70,
-                  "       Authpass Time          OfflineTime             Cause",
-                  "   1   2026-11-29 08:30:00    0000-00-00 00:00:00"]
+        lines += [
+            "-" * 70,
+            "       Authpass Time          OfflineTime             Cause",
+            "   1   2026-11-29 08:30:00    0000-00-00 00:00:00",
+        ]
         return "\n".join(lines) + "\n"
 
     def do_show_baseinfo(self, olt=None):
         onus = self.onus_of(self.pons_of(olt))
         if not onus:
             return self.empty()
-        lines = ["OnuIndex          Type          Mode        AuthInfo                State",
-                 "-" * 75]
+        lines = ["OnuIndex          Type          Mode        AuthInfo                State", "-" * 75]
         for onu in onus:
             state = "ready" if self.phase(onu) == "working" else "offline"
-            lines.append(f"{self.onu_name(onu['pon'], onu['id']):<18}{onu.get('type', ''):<14}{'sn':<12}"
-                         f"{'SN:' + onu['serial']:<24}{state}")
+            lines.append(
+                f"{self.onu_name(onu['pon'], onu['id']):<18}{onu.get('type', ''):<14}{'sn':<12}"
+                f"{'SN:' + onu['serial']:<24}{state}"
+            )
         return "\n".join(lines) + "\n"
 
     def do_show_by_sn(self, serial):
@@ -843,18 +902,21 @@ class ZteSession(CliSession):
 
     def do_show_attenuation(self, onu):
         record = self.need_onu(onu)
-        head = ("           OLT                  ONU              Attenuation\n" + "-" * 74 + "\n")
+        head = "           OLT                  ONU              Attenuation\n" + "-" * 74 + "\n"
         if self.phase(record) != "working":
-            return (head + f" {'up':<8}{'Rx :no signal':<22}{'Tx:N/A':<21}N/A\n\n"
-                    f" {'down':<8}{'Tx :6.570(dbm)':<22}{'Rx:N/A':<21}N/A\n")
+            return (
+                head + f" {'up':<8}{'Rx :no signal':<22}{'Tx:N/A':<21}N/A\n\n"
+                f" {'down':<8}{'Tx :6.570(dbm)':<22}{'Rx:N/A':<21}N/A\n"
+            )
         onu_rx = float(record.get("rx_power", -18.5))
         onu_tx, olt_tx = 2.370, 6.570
         olt_rx = round(onu_rx - 1.2, 3)
-        return (head
-                + f" {'up':<8}{f'Rx :{olt_rx:.3f}(dbm)':<22}{f'Tx:{onu_tx:.3f}(dbm)':<21}"
-                  f"{onu_tx - olt_rx:.3f}(dB)\n\n"
-                + f" {'down':<8}{f'Tx :{olt_tx:.3f}(dbm)':<22}{f'Rx:{onu_rx:.3f}(dbm)':<21}"
-                  f"{olt_tx - onu_rx:.3f}(dB)\n")
+        return (
+            head + f" {'up':<8}{f'Rx :{olt_rx:.3f}(dbm)':<22}{f'Tx:{onu_tx:.3f}(dbm)':<21}"
+            f"{onu_tx - olt_rx:.3f}(dB)\n\n"
+            + f" {'down':<8}{f'Tx :{olt_tx:.3f}(dbm)':<22}{f'Rx:{onu_rx:.3f}(dbm)':<21}"
+            f"{olt_tx - onu_rx:.3f}(dB)\n"
+        )
 
     def do_show_onu_rx(self, iface):
         kind, pon, _onu_id, _ = iface
@@ -897,8 +959,10 @@ class ZteSession(CliSession):
         svlan = f" svlan {entry['svlan']}" if entry.get("svlan") else ""
         if self.c600:
             return f"  service-port {entry['port_index']} user-vlan {entry['user_vlan']} vlan {entry['vlan']}{svlan}"
-        return (f"  service-port {entry['port_index']} vport {entry['vport']} user-vlan {entry['user_vlan']} "
-                f"vlan {entry['vlan']}{svlan}")
+        return (
+            f"  service-port {entry['port_index']} vport {entry['vport']} user-vlan {entry['user_vlan']} "
+            f"vlan {entry['vlan']}{svlan}"
+        )
 
     def onu_config(self, onu):
         lines = [f"interface {self.onu_name(onu['pon'], onu['id'])}"]
@@ -985,8 +1049,12 @@ class ZteSession(CliSession):
             self.need_onu(("onu", pon, onu_id, None))
         if kind == "vport" and not 1 <= vport <= 8:
             raise CliError(ERR_PARAMETER)
-        self.mode, self.pon, self.onu_id, self.vport = {"olt": "olt", "onu": "onu", "vport": "vport"}[kind], \
-            pon, onu_id, vport
+        self.mode, self.pon, self.onu_id, self.vport = (
+            {"olt": "olt", "onu": "onu", "vport": "vport"}[kind],
+            pon,
+            onu_id,
+            vport,
+        )
         return ""
 
     def do_pon_onu_mng(self, onu):
@@ -1010,9 +1078,14 @@ class ZteSession(CliSession):
             raise CliError(self._code("392", "The SN has existed."))
         facts = device.take_autofind(serial, self.pon)
         if facts is None:
-            facts = {"serial": serial, "vendor_id": serial[:4],
-                     "serial_hex": serial[:4].encode().hex().upper() + serial[4:],
-                     "absent": True, "offline": True, "rx_power": -40.0}
+            facts = {
+                "serial": serial,
+                "vendor_id": serial[:4],
+                "serial_hex": serial[:4].encode().hex().upper() + serial[4:],
+                "absent": True,
+                "offline": True,
+                "rx_power": -40.0,
+            }
         onu = device.add_onu(self.pon, onu_id, facts)
         device.zte_fields(onu, onu_type)
         self.changed()
@@ -1095,8 +1168,9 @@ class ZteSession(CliSession):
             vport = self.vport
         elif str(vport) not in {str(g) for g in onu["gemports"]} and not onu.get("switchport"):
             raise CliError(self._code("335", "The vport does not exist."))
-        self.device.add_service_port(self.pon, self.onu_id, index, vport=vport, user_vlan=user_vlan,
-                                     vlan=vlan, svlan=svlan)
+        self.device.add_service_port(
+            self.pon, self.onu_id, index, vport=vport, user_vlan=user_vlan, vlan=vlan, svlan=svlan
+        )
         self.changed()
         return ""
 
@@ -1177,15 +1251,23 @@ class ZteSession(CliSession):
         return ""
 
     def do_wan_pppoe(self, index, username, password, host, vlan_profile=None):
-        return self._set_wan(index, mode="pppoe", username=username, password=password,
-                             vlan_profile=vlan_profile, host=host)
+        return self._set_wan(
+            index, mode="pppoe", username=username, password=password, vlan_profile=vlan_profile, host=host
+        )
 
     def do_wan_dhcp(self, index, host, vlan_profile=None):
         return self._set_wan(index, mode="dhcp", vlan_profile=vlan_profile, host=host)
 
     def do_wan_static(self, index, ip_profile, address, mask, host, vlan_profile=None):
-        return self._set_wan(index, mode="static", ip_profile=ip_profile, address=address, mask=mask,
-                             vlan_profile=vlan_profile, host=host)
+        return self._set_wan(
+            index,
+            mode="static",
+            ip_profile=ip_profile,
+            address=address,
+            mask=mask,
+            vlan_profile=vlan_profile,
+            host=host,
+        )
 
     def do_no_wan(self, index):
         onu = self.current_onu()
@@ -1235,12 +1317,16 @@ def wan_line(wan):
     index = wan["index"]
     profile = f" vlan-profile {wan['vlan_profile']}" if wan.get("vlan_profile") else ""
     if wan["mode"] == "pppoe":
-        return (f"wan-ip {index} mode pppoe username {wan['username']} password {wan['password']}"
-                f"{profile} host {wan['host']}")
+        return (
+            f"wan-ip {index} mode pppoe username {wan['username']} password {wan['password']}"
+            f"{profile} host {wan['host']}"
+        )
     if wan["mode"] == "dhcp":
         return f"wan-ip {index} mode dhcp{profile} host {wan['host']}"
-    return (f"wan-ip {index} mode static ip-profile {wan['ip_profile']} ip-address {wan['address']} "
-            f"mask {wan['mask']}{profile} host {wan['host']}")
+    return (
+        f"wan-ip {index} mode static ip-profile {wan['ip_profile']} ip-address {wan['address']} "
+        f"mask {wan['mask']}{profile} host {wan['host']}"
+    )
 
 
 ZteDevice.session_class = ZteSession

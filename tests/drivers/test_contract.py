@@ -144,8 +144,9 @@ def test_discover_lists_every_waiting_onu(olt):
     assert found == expected
     assert all(re.fullmatch(r"[A-Z0-9]{4}[0-9A-F]{8}", onu.serial) for onu in result.data)
     assert olt.sim.logins["succeeded"] == 1
-    assert not [line for line in olt.sim.commands if ENABLE in line or PASSWORD in line], \
+    assert not [line for line in olt.sim.commands if ENABLE in line or PASSWORD in line], (
         "a password was typed as a command (it would sit in the OLT's command history)"
+    )
 
 
 def test_full_lifecycle(olt):
@@ -174,8 +175,11 @@ def test_full_lifecycle(olt):
 
     olt.driver().remove(ref)
     assert olt.onu(waiting["serial"]) is None
-    assert not [port for port in olt.sim.state()["service_ports"] if port.get("onu_id") == ref.onu_id
-                and port.get("pon") == ref.pon]
+    assert not [
+        port
+        for port in olt.sim.state()["service_ports"]
+        if port.get("onu_id") == ref.onu_id and port.get("pon") == ref.pon
+    ]
 
 
 def test_rerun_of_completed_provisioning_changes_nothing(olt):
@@ -278,8 +282,15 @@ def test_other_wan_modes_reach_the_device(olt, mode):
     waiting = olt.waiting()[0]
     wan = WanConfig(mode=mode, vlan=100)
     if mode == "static":
-        wan = WanConfig(mode="static", vlan=100, ip="192.0.2.10", netmask="255.255.255.0", gateway="192.0.2.1",
-                        dns1="198.51.100.1", dns2="198.51.100.2")
+        wan = WanConfig(
+            mode="static",
+            vlan=100,
+            ip="192.0.2.10",
+            netmask="255.255.255.0",
+            gateway="192.0.2.1",
+            dns1="198.51.100.1",
+            dns2="198.51.100.2",
+        )
     olt.driver().provision(olt.service(waiting), wan=wan)
     onu = json.dumps(olt.onu(waiting["serial"]))
     assert mode in onu.lower()

@@ -48,38 +48,22 @@ PROTOCOLS = ("ssh", "telnet")
 def test_parse_autofind_terminal_capture():
     """Echo, prompt, completion prompt, 'Command:' echo, ESC[1D/ESC[1C, an alarm
     block inside a block and a pager line are all handled."""
-    found = HuaweiDriver.parse_autofind(
-        (CAPTURES / "huawei_autofind_terminal.txt").read_text()
-    )
+    found = HuaweiDriver.parse_autofind((CAPTURES / "huawei_autofind_terminal.txt").read_text())
     assert [(onu.serial, onu.pon, onu.model, onu.vendor_id) for onu in found] == [
         ("HWTC0B086EA9", "0/1/3", "EG8010Hv6", "HWTC"),
         ("ZTEGD824CDF3", "0/2/15", "F660", "ZTEG"),
     ]
-    assert (
-        found[0].mac == "B85F-B0E0-61DE"
-        and found[0].software_version == "V5R020C10S035"
-    )
-    assert (
-        found[0].password == ""
-        and found[1].password == "1234567890"
-        and found[1].loid == "LOID0001"
-    )
+    assert found[0].mac == "B85F-B0E0-61DE" and found[0].software_version == "V5R020C10S035"
+    assert found[0].password == "" and found[1].password == "1234567890" and found[1].loid == "LOID0001"
     assert found[1].mac == ""
 
 
 def test_parse_autofind_old_firmware_and_empty():
-    old = HuaweiDriver.parse_autofind(
-        (CAPTURES / "huawei_autofind_old_firmware.txt").read_text()
-    )
+    old = HuaweiDriver.parse_autofind((CAPTURES / "huawei_autofind_old_firmware.txt").read_text())
     assert [(onu.serial, onu.pon, onu.vendor_id, onu.version) for onu in old] == [
         ("HWTC11E70E9A", "0/1/0", "HWTC", "494.B")
     ]
-    assert (
-        HuaweiDriver.parse_autofind(
-            (CAPTURES / "huawei_autofind_empty.txt").read_text()
-        )
-        == []
-    )
+    assert HuaweiDriver.parse_autofind((CAPTURES / "huawei_autofind_empty.txt").read_text()) == []
 
 
 def test_parse_autofind_refuses_unknown_lines():
@@ -117,20 +101,14 @@ def test_command_line_parser_prints_json():
 def test_clean_output_turns_raw_service_port_capture_into_the_fixture():
     """What the OLT really sends (CRLF, ESC[1D, a pager and its erasure, an alarm
     block) cleans into exactly the fixture the template is tested on."""
-    fixture = (
-        FIXTURES / "huawei_display_service_port" / "ma5683t_one_ont.raw"
-    ).read_text()
+    fixture = (FIXTURES / "huawei_display_service_port" / "ma5683t_one_ont.raw").read_text()
     lines = fixture.split("\n")
     pager = "---- More ( Press 'Q' to break ) ----\x1b[37D" + " " * 37 + "\x1b[37D"
     alarm = "  ! EVENT WARNING 2024-03-12 02:34:00-04:00\n  ALARM NAME :The ONT is online\n  --- END\n"
-    raw = "\n".join(
-        [" \x1b[1D" + lines[0]] + lines[1:6] + [alarm + pager + lines[6]] + lines[7:]
-    )
+    raw = "\n".join([" \x1b[1D" + lines[0]] + lines[1:6] + [alarm + pager + lines[6]] + lines[7:])
     cleaned = clean_output(raw.replace("\n", "\r\n"), HuaweiDriver.async_patterns)
     rows = parsing.parse("huawei_display_service_port", cleaned)
-    assert rows == json.loads(
-        (FIXTURES / "huawei_display_service_port" / "ma5683t_one_ont.json").read_text()
-    )
+    assert rows == json.loads((FIXTURES / "huawei_display_service_port" / "ma5683t_one_ont.json").read_text())
 
 
 def test_completion_echo_is_removed():
@@ -197,9 +175,7 @@ def service(waiting, **overrides):
 
 
 def pppoe():
-    return WanConfig(
-        mode="pppoe", vlan=100, username="client0001", password=PPPOE_PASSWORD
-    )
+    return WanConfig(mode="pppoe", vlan=100, username="client0001", password=PPPOE_PASSWORD)
 
 
 def wifi():
@@ -215,11 +191,7 @@ def onu_of(sim, serial):
 
 
 def ports_of(sim, pon, onu_id):
-    return [
-        port
-        for port in sim.state()["service_ports"]
-        if (port["pon"], port["onu_id"]) == (pon, onu_id)
-    ]
+    return [port for port in sim.state()["service_ports"] if (port["pon"], port["onu_id"]) == (pon, onu_id)]
 
 
 def comparable(state):
@@ -237,14 +209,9 @@ def assert_no_secrets(*texts):
 def test_discover_every_port_in_one_login(protocol):
     with start(protocol, onus=5) as sim:
         result = driver(sim).discover()
-        expected = {
-            (item["serial"], item["pon"], item["model"])
-            for item in sim.state()["autofind"]
-        }
+        expected = {(item["serial"], item["pon"], item["model"]) for item in sim.state()["autofind"]}
         assert {(onu.serial, onu.pon, onu.model) for onu in result.data} == expected
-        assert len({onu.pon for onu in result.data}) == 4, (
-            "the simulated OLT spreads 5 ONUs over its 4 ports"
-        )
+        assert len({onu.pon for onu in result.data}) == 4, "the simulated OLT spreads 5 ONUs over its 4 ports"
         assert sim.logins["succeeded"] == 1
         assert "display ont autofind all" in result.transcript.commands()
 
@@ -253,9 +220,7 @@ def test_discover_every_port_in_one_login(protocol):
 def test_discover_old_firmware_layout(firmware):
     with start("ssh", onus=3, firmware=firmware) as sim:
         found = driver(sim, options={"model": firmware.upper()}).discover().data
-        assert {(onu.serial, onu.pon) for onu in found} == {
-            (a["serial"], a["pon"]) for a in sim.state()["autofind"]
-        }
+        assert {(onu.serial, onu.pon) for onu in found} == {(a["serial"], a["pon"]) for a in sim.state()["autofind"]}
         assert all(onu.vendor_id == onu.serial[:4] for onu in found)
 
 
@@ -270,9 +235,7 @@ def test_discover_pages_through_long_output_with_alarms():
         sim.faults.async_every = 1
         found = driver(sim).discover().data
         assert len(found) == 40
-        assert {onu.serial for onu in found} == {
-            a["serial"] for a in sim.state()["autofind"]
-        }
+        assert {onu.serial for onu in found} == {a["serial"] for a in sim.state()["autofind"]}
 
 
 def test_provision_base_wan_wifi_and_status(protocol):
@@ -284,19 +247,13 @@ def test_provision_base_wan_wifi_and_status(protocol):
             status = olt.status(OnuRef(result.pon, result.onu_id)).data
         assert sim.logins["succeeded"] == 1
         onu = onu_of(sim, waiting["serial"])
-        assert (
-            (onu["pon"], onu["id"])
-            == (result.pon, result.onu_id)
-            == (waiting["pon"], 0)
-        )
+        assert (onu["pon"], onu["id"]) == (result.pon, result.onu_id) == (waiting["pon"], 0)
         assert (onu["line_profile"], onu["service_profile"], onu["description"]) == (
             10,
             10,
             "CT-0001",
         )
-        assert waiting["serial"] not in {
-            item["serial"] for item in sim.state()["autofind"]
-        }
+        assert waiting["serial"] not in {item["serial"] for item in sim.state()["autofind"]}
         wan = onu["wan"][0]
         assert (
             wan["mode"],
@@ -326,9 +283,7 @@ def test_provision_base_wan_wifi_and_status(protocol):
             waiting["serial"],
         )
         assert status.rx_power_dbm == pytest.approx(onu["rx_power"])
-        assert_no_secrets(
-            olt.transcript.to_text(), json.dumps(olt.transcript.to_list())
-        )
+        assert_no_secrets(olt.transcript.to_text(), json.dumps(olt.transcript.to_list()))
 
 
 def test_olt_chooses_the_onu_id_and_profiles_by_name():
@@ -351,16 +306,11 @@ def test_olt_chooses_the_onu_id_and_profiles_by_name():
         assert (a.onu_id, b.onu_id, c.onu_id) == (0, 1, 9)
         assert [onu["id"] for onu in sim.state()["onus"]["0/1/2"]] == [0, 1, 9]
         assert onu_of(sim, "HWTC00000002")["line_profile"] == 100
-        assert ports_of(sim, "0/1/2", 1)[0]["inbound_traffic_table"] == 6, (
-            "no traffic table: the OLT default"
-        )
+        assert ports_of(sim, "0/1/2", 1)[0]["inbound_traffic_table"] == 6, "no traffic table: the OLT default"
         [port] = ports_of(sim, "0/1/2", 9)
         assert (port["user_vlan"], port["vlan"], port["gemport"]) == (300, 100, 2)
         sent = olt.transcript.commands()
-        assert (
-            "ont add 2 sn-auth 4857544300000001 omci ont-lineprofile-id 10 ont-srvprofile-id 10"
-            in sent
-        )
+        assert "ont add 2 sn-auth 4857544300000001 omci ont-lineprofile-id 10 ont-srvprofile-id 10" in sent
         assert any(command.startswith("ont add 2 9 sn-auth") for command in sent)
 
 
@@ -375,10 +325,7 @@ def test_rerun_changes_nothing(protocol):
             first.service_ports,
         )
         assert comparable(sim.state()) == before
-        assert not any(
-            command.startswith(("ont add", "service-port"))
-            for command in second.transcript.commands()
-        )
+        assert not any(command.startswith(("ont add", "service-port")) for command in second.transcript.commands())
 
 
 def test_failure_at_every_step_leaves_the_device_as_it_was(protocol):
@@ -391,24 +338,18 @@ def test_failure_at_every_step_leaves_the_device_as_it_was(protocol):
         baseline = comparable(sim.state())
         # 'quit' is left out: rejecting it also blocks the logout, which Netmiko
         # then waits 30 s for.
-        changing = [
-            command for command in sent if not re.match(r"(display|quit)\b", command)
-        ]
+        changing = [command for command in sent if not re.match(r"(display|quit)\b", command)]
         assert any(command.startswith("ont add") for command in changing)
         assert any(command.startswith("service-port") for command in changing)
         for command in changing:
             # The transcript shows secrets masked: any value stands in for them.
-            sim.faults.reject_pattern = (
-                "^" + re.escape(command).replace(re.escape("********"), r"\S+") + "$"
-            )
+            sim.faults.reject_pattern = "^" + re.escape(command).replace(re.escape("********"), r"\S+") + "$"
             with pytest.raises(CommandRejected) as raised:
                 driver(sim).provision(service(waiting), wan=pppoe(), wifi=[wifi()])
             sim.faults.reject_pattern = None
             assert type(raised.value) is CommandRejected, f"{command}: {raised.value}"
             assert "Parameter error" in raised.value.device_message
-            assert comparable(sim.state()) == baseline, (
-                f"device changed after failing at {command!r}"
-            )
+            assert comparable(sim.state()) == baseline, f"device changed after failing at {command!r}"
             assert_no_secrets(str(raised.value), raised.value.transcript.to_text())
 
 
@@ -455,10 +396,7 @@ def test_suspend_resume_status_remove(protocol):
         )
 
         removed = driver(sim).remove(ref).data
-        assert (
-            removed["removed"] is True
-            and removed["service_ports"] == result.service_ports
-        )
+        assert removed["removed"] is True and removed["service_ports"] == result.service_ports
         assert onu_of(sim, waiting["serial"]) is None
         assert ports_of(sim, ref.pon, ref.onu_id) == []
         assert waiting["serial"] in {item["serial"] for item in sim.state()["autofind"]}
@@ -517,25 +455,15 @@ def test_bulk_vlan_and_traffic_table_in_one_login():
         olt = driver(sim)
         with olt:
             for item in sim.state()["autofind"]:
-                refs.append(
-                    OnuRef(item["pon"], olt.provision(service(item)).data.onu_id)
-                )
+                refs.append(OnuRef(item["pon"], olt.provision(service(item)).data.onu_id))
         logins = sim.logins["succeeded"]
         missing = OnuRef(refs[0].pon, 77)
-        result = (
-            driver(sim)
-            .bulk_apply(refs + [missing], BulkChange("vlan", {"vlan": 200}))
-            .data
-        )
+        result = driver(sim).bulk_apply(refs + [missing], BulkChange("vlan", {"vlan": 200})).data
         assert [item.ok for item in result] == [True, True, True, False]
         assert "does not exist" in result[3].error
         for ref in refs:
             assert onu_of_ref(sim, ref)["native_vlan"]["eth 1"]["vlan"] == 200
-        result = (
-            driver(sim)
-            .bulk_apply(refs, BulkChange("traffic_profile", {"profile": "20"}))
-            .data
-        )
+        result = driver(sim).bulk_apply(refs, BulkChange("traffic_profile", {"profile": "20"})).data
         assert all(item.ok for item in result)
         for ref in refs:
             [port] = ports_of(sim, ref.pon, ref.onu_id)
@@ -553,16 +481,10 @@ def test_bulk_stops_when_the_connection_is_lost(protocol):
         refs = []
         with olt:
             for item in sim.state()["autofind"]:
-                refs.append(
-                    OnuRef(item["pon"], olt.provision(service(item)).data.onu_id)
-                )
+                refs.append(OnuRef(item["pon"], olt.provision(service(item)).data.onu_id))
         sim.faults.drop_pattern = r"^ont port native-vlan 1 "
         # Over SSH a dropped channel is only noticed by the command timeout.
-        result = (
-            driver(sim, command_timeout=2.0)
-            .bulk_apply(refs, BulkChange("vlan", {"vlan": 300}))
-            .data
-        )
+        result = driver(sim, command_timeout=2.0).bulk_apply(refs, BulkChange("vlan", {"vlan": 300})).data
         assert [item.ok for item in result] == [True, False, False]
         assert result[2].error.startswith("not attempted")
 
@@ -583,9 +505,7 @@ def test_bad_input_is_refused_before_any_login():
             (lambda: driver(sim).provision(service(waiting, vlan=4095)), "vlan"),
             (lambda: driver(sim).provision(service(waiting, onu_id=128)), "onu_id"),
             (
-                lambda: driver(sim).provision(
-                    service(waiting, description="CT 1\nquit")
-                ),
+                lambda: driver(sim).provision(service(waiting, description="CT 1\nquit")),
                 "description",
             ),
             (
@@ -597,28 +517,20 @@ def test_bad_input_is_refused_before_any_login():
                 "traffic_profile",
             ),
             (
-                lambda: driver(sim).provision(
-                    service(waiting), wan=WanConfig("pppoe", 100, "a b", "pw-123")
-                ),
+                lambda: driver(sim).provision(service(waiting), wan=WanConfig("pppoe", 100, "a b", "pw-123")),
                 "wan.username",
             ),
             (
-                lambda: driver(sim).provision(
-                    service(waiting), wifi=[WifiConfig(1, "ok", "short")]
-                ),
+                lambda: driver(sim).provision(service(waiting), wifi=[WifiConfig(1, "ok", "short")]),
                 "wifi.key",
             ),
             (
-                lambda: driver(sim).provision(
-                    service(waiting), wifi=[WifiConfig(1, "ok\r", WIFI_KEY)]
-                ),
+                lambda: driver(sim).provision(service(waiting), wifi=[WifiConfig(1, "ok\r", WIFI_KEY)]),
                 "wifi.ssid",
             ),
             (lambda: driver(sim).suspend(OnuRef("0/1/x", 1)), "pon"),
             (
-                lambda: driver(sim).bulk_apply(
-                    [OnuRef("0/1/0", 1)], BulkChange("vlan", {"vlan": 0})
-                ),
+                lambda: driver(sim).bulk_apply([OnuRef("0/1/0", 1)], BulkChange("vlan", {"vlan": 0})),
                 "params.vlan",
             ),
             (lambda: driver(sim, protocol="api").discover(), "protocol"),
@@ -654,9 +566,7 @@ def test_unsupported_wan_and_wifi_refused_before_sending(options, wan, wifi_ok):
             with pytest.raises(UnsupportedOperation):
                 olt.provision_wifi(OnuRef(waiting["pon"], 0), wifi())
         with pytest.raises(UnsupportedOperation):
-            olt.bulk_apply(
-                [OnuRef(waiting["pon"], 0)], BulkChange("dns", {"primary": "1.1.1.1"})
-            )
+            olt.bulk_apply([OnuRef(waiting["pon"], 0)], BulkChange("dns", {"primary": "1.1.1.1"}))
         assert sim.logins["attempted"] == 0
 
 
@@ -676,11 +586,7 @@ def test_two_part_pon_takes_the_frame_option():
     with start("ssh") as sim:
         waiting = sim.state()["autofind"][0]
         slot_port = waiting["pon"].split("/", 1)[1]
-        result = (
-            driver(sim, options={"frame": 0})
-            .provision(service(waiting, pon=slot_port))
-            .data
-        )
+        result = driver(sim, options={"frame": 0}).provision(service(waiting, pon=slot_port)).data
         assert result.pon == waiting["pon"]
         assert onu_of(sim, waiting["serial"])["id"] == result.onu_id
 

@@ -26,8 +26,17 @@ PPPOE_PASSWORD = "Ppp0e-S3cret-u1"
 NEW_PPPOE_PASSWORD = "Ppp0e-S3cret-NEW"
 
 PLAN_10 = RateLimit(up=10, down=20)
-PLAN_30 = RateLimit(up=30, down=60, burst_up=40, burst_down=80, threshold_up=24, threshold_down=48,
-                    burst_time_up=8, burst_time_down=8, priority=5)
+PLAN_30 = RateLimit(
+    up=30,
+    down=60,
+    burst_up=40,
+    burst_down=80,
+    threshold_up=24,
+    threshold_down=48,
+    burst_time_up=8,
+    burst_time_down=8,
+    priority=5,
+)
 
 PROFILES = [{"name": "plan-10M"}, {"name": "plan-30M"}, {"name": "CORTADO", "rate_limit": "64k/64k"}]
 WRITES = ("/add", "/set", "/remove", "/enable", "/disable")
@@ -35,8 +44,12 @@ WRITES = ("/add", "/set", "/remove", "/enable", "/disable")
 
 @pytest.fixture(params=["api", "api-ssl"])
 def sim(request):
-    with simulator.start(platform="mikrotik", protocol=request.param, password=ROUTER_PASSWORD,
-                         options={"rows": {"/ppp/profile": PROFILES}}) as running:
+    with simulator.start(
+        platform="mikrotik",
+        protocol=request.param,
+        password=ROUTER_PASSWORD,
+        options={"rows": {"/ppp/profile": PROFILES}},
+    ) as running:
         yield running
 
 
@@ -60,8 +73,14 @@ def driver_for(sim, pin=True, **options):
 
 
 def subscriber(**changes):
-    values = {"name": "u1", "password": PPPOE_PASSWORD, "profile": "plan-10M", "remote_address": "10.20.0.5",
-              "comment": "CT-0001", "rate_limit": PLAN_10}
+    values = {
+        "name": "u1",
+        "password": PPPOE_PASSWORD,
+        "profile": "plan-10M",
+        "remote_address": "10.20.0.5",
+        "comment": "CT-0001",
+        "rate_limit": PLAN_10,
+    }
     values.update(changes)
     return Subscriber(**values)
 
@@ -95,7 +114,12 @@ def test_create_update_rerun_remove(sim):
     assert result.data == {"name": "u1", "created": True, "changed": ["secret", "queue"]}
     secret = one(sim, "/ppp/secret", name="u1")
     assert (secret["password"], secret["profile"], secret["remote-address"], secret["comment"], secret["disabled"]) == (
-        PPPOE_PASSWORD, "plan-10M", "10.20.0.5", "CT-0001", "false")
+        PPPOE_PASSWORD,
+        "plan-10M",
+        "10.20.0.5",
+        "CT-0001",
+        "false",
+    )
     queue = one(sim, "/queue/simple", name="u1")
     assert (queue["target"], queue["max-limit"], queue["burst-limit"]) == ("10.20.0.5/32", "10000000/20000000", "0/0")
     assert "/ppp/secret/add name=u1 password=******** service=pppoe" in result.transcript.commands()[-2]
@@ -108,15 +132,28 @@ def test_create_update_rerun_remove(sim):
 
     # Plan and password change: only what differs is set, on the same .id.
     updated = driver_for(sim).ensure_subscriber(
-        subscriber(password=NEW_PPPOE_PASSWORD, profile="plan-30M", rate_limit=PLAN_30))
-    assert updated.data["changed"] == ["password", "profile", "queue.burst-limit", "queue.burst-threshold",
-                                       "queue.burst-time", "queue.max-limit", "queue.priority"]
+        subscriber(password=NEW_PPPOE_PASSWORD, profile="plan-30M", rate_limit=PLAN_30)
+    )
+    assert updated.data["changed"] == [
+        "password",
+        "profile",
+        "queue.burst-limit",
+        "queue.burst-threshold",
+        "queue.burst-time",
+        "queue.max-limit",
+        "queue.priority",
+    ]
     secret_after = one(sim, "/ppp/secret", name="u1")
     assert secret_after[".id"] == secret[".id"]
     assert (secret_after["password"], secret_after["profile"]) == (NEW_PPPOE_PASSWORD, "plan-30M")
     queue = one(sim, "/queue/simple", name="u1")
-    assert (queue["max-limit"], queue["burst-limit"], queue["burst-threshold"], queue["burst-time"],
-            queue["priority"]) == ("30000000/60000000", "40000000/80000000", "24000000/48000000", "8s/8s", "5/5")
+    assert (
+        queue["max-limit"],
+        queue["burst-limit"],
+        queue["burst-threshold"],
+        queue["burst-time"],
+        queue["priority"],
+    ) == ("30000000/60000000", "40000000/80000000", "24000000/48000000", "8s/8s", "5/5")
 
     sim.dial_in("u1")
     removed = driver_for(sim).remove_subscriber("u1")
@@ -137,11 +174,16 @@ def test_rate_limit_on_the_ppp_profile(sim):
     assert one(sim, "/ppp/secret", name="u1")["profile"] == "plan-new"
     assert sim.rows("/queue/simple") == []
     mark = len(sim.commands)
-    assert driver_for(sim, rate_limit_method="profile").ensure_subscriber(
-        subscriber(profile="plan-new", remote_address="", rate_limit=PLAN_30)).data["changed"] == []
+    assert (
+        driver_for(sim, rate_limit_method="profile")
+        .ensure_subscriber(subscriber(profile="plan-new", remote_address="", rate_limit=PLAN_30))
+        .data["changed"]
+        == []
+    )
     assert writes(sim, mark) == []
     driver_for(sim, rate_limit_method="profile").ensure_subscriber(
-        subscriber(profile="plan-new", remote_address="", rate_limit=PLAN_10))
+        subscriber(profile="plan-new", remote_address="", rate_limit=PLAN_10)
+    )
     assert one(sim, "/ppp/profile", name="plan-new")["rate-limit"] == "10M/20M"
 
 
@@ -315,8 +357,9 @@ def test_update_rejected_midway_restores_the_secret(sim):
     before = config(sim)
     sim.faults.reject_pattern = r"^/queue/simple/set"
     with pytest.raises(CommandRejected):
-        driver_for(sim).ensure_subscriber(subscriber(password=NEW_PPPOE_PASSWORD, profile="plan-30M",
-                                                     rate_limit=PLAN_30))
+        driver_for(sim).ensure_subscriber(
+            subscriber(password=NEW_PPPOE_PASSWORD, profile="plan-30M", rate_limit=PLAN_30)
+        )
     assert config(sim) == before
 
 
@@ -338,11 +381,14 @@ def test_router_refusing_the_profile_changes_nothing(sim):
     assert config(sim) == before
 
 
-@pytest.mark.parametrize("method,fail", [
-    ("disable_secret", r"^/ppp/active/remove"),
-    ("profile", r"^/ppp/active/remove"),
-    ("address_list", r"^/ppp/secret/set"),
-])
+@pytest.mark.parametrize(
+    "method,fail",
+    [
+        ("disable_secret", r"^/ppp/active/remove"),
+        ("profile", r"^/ppp/active/remove"),
+        ("address_list", r"^/ppp/secret/set"),
+    ],
+)
 def test_suspend_failing_midway_leaves_the_router_as_it_was(sim, method, fail):
     driver_for(sim).ensure_subscriber(subscriber())
     sim.dial_in("u1")
@@ -364,8 +410,10 @@ def test_remove_failing_midway_restores_queue_and_entry(sim):
 
     def strip(state):
         # Items a rollback adds back get new ids and creation times.
-        return {path: [{k: v for k, v in row.items() if k not in (".id", "creation-time")} for row in rows]
-                for path, rows in state.items()}
+        return {
+            path: [{k: v for k, v in row.items() if k not in (".id", "creation-time")} for row in rows]
+            for path, rows in state.items()
+        }
 
     assert strip(after) == strip(before)
 
@@ -408,8 +456,9 @@ def test_router_that_never_answers_the_login():
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
-        target = Target("mikrotik", "127.0.0.1", silent.getsockname()[1], "api", "admin", ROUTER_PASSWORD,
-                        connect_timeout=0.5)
+        target = Target(
+            "mikrotik", "127.0.0.1", silent.getsockname()[1], "api", "admin", ROUTER_PASSWORD, connect_timeout=0.5
+        )
         with pytest.raises(ConnectTimeout) as caught:
             get_driver("mikrotik")(target).subscriber_status("u1")
     assert_no_secret(caught.value.transcript.to_text() + str(caught.value))
@@ -478,13 +527,16 @@ def test_bad_subscriber_is_refused_before_connecting(sim, field, change):
     assert_no_secret(str(caught.value))
 
 
-@pytest.mark.parametrize("call,field", [
-    (lambda d: d.suspend_subscriber("u1", method="cut_cable"), "method"),
-    (lambda d: d.resume_subscriber("u1", method="cut_cable"), "method"),
-    (lambda d: d.suspend_subscriber("bad name"), "name"),
-    (lambda d: d.remove_subscriber("u1;x"), "name"),
-    (lambda d: d.subscriber_status(""), "name"),
-])
+@pytest.mark.parametrize(
+    "call,field",
+    [
+        (lambda d: d.suspend_subscriber("u1", method="cut_cable"), "method"),
+        (lambda d: d.resume_subscriber("u1", method="cut_cable"), "method"),
+        (lambda d: d.suspend_subscriber("bad name"), "name"),
+        (lambda d: d.remove_subscriber("u1;x"), "name"),
+        (lambda d: d.subscriber_status(""), "name"),
+    ],
+)
 def test_bad_arguments_are_refused_before_connecting(sim, call, field):
     with pytest.raises(InvalidInput) as caught:
         call(driver_for(sim))
@@ -492,14 +544,17 @@ def test_bad_arguments_are_refused_before_connecting(sim, call, field):
     assert sim.connections == 0
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"protocol": "ssh"}, "protocol"),
-    ({"options": {"suspend_method": "unplug"}}, "options.suspend_method"),
-    ({"options": {"rate_limit_method": "magic"}}, "options.rate_limit_method"),
-    ({"options": {"address_list": "CORTADOS; drop"}}, "options.address_list"),
-    ({"username": ""}, "username"),
-    ({"options": {"login": "md5"}}, "options.login"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"protocol": "ssh"}, "protocol"),
+        ({"options": {"suspend_method": "unplug"}}, "options.suspend_method"),
+        ({"options": {"rate_limit_method": "magic"}}, "options.rate_limit_method"),
+        ({"options": {"address_list": "CORTADOS; drop"}}, "options.address_list"),
+        ({"username": ""}, "username"),
+        ({"options": {"login": "md5"}}, "options.login"),
+    ],
+)
 def test_bad_target_is_refused_before_connecting(sim, changes, field):
     target = Target(**{**target_for(sim).__dict__, **changes})
     with pytest.raises(InvalidInput) as caught:
@@ -523,8 +578,16 @@ def test_rate_formats():
     assert profile_rate_limit(PLAN_10) == "10M/20M"
     assert profile_rate_limit(RateLimit(up=2, down=4, priority=3)) == "2M/4M 0/0 0/0 0/0 3"
     assert profile_rate_limit(PLAN_30) == "30M/60M 40M/80M 24M/48M 8/8 5"
-    assert queue_limits(PLAN_30) == {"max-limit": "30M/60M", "burst-limit": "40M/80M",
-                                     "burst-threshold": "24M/48M", "burst-time": "8s/8s", "priority": "5/5"}
+    assert queue_limits(PLAN_30) == {
+        "max-limit": "30M/60M",
+        "burst-limit": "40M/80M",
+        "burst-threshold": "24M/48M",
+        "burst-time": "8s/8s",
+        "priority": "5/5",
+    }
     assert split_marker("CT 1 [suspended=address_list:10.0.0.1:present]") == (
-        "CT 1", "address_list", "10.0.0.1:present")
+        "CT 1",
+        "address_list",
+        "10.0.0.1:present",
+    )
     assert split_marker("plain") == ("plain", "", "")

@@ -20,20 +20,44 @@ def suspend_method(request):
 @pytest.mark.parametrize("platform", ["zte", "zte_c600"])
 def test_activate_suspend_resume_on_olt_and_router(platform, suspend_method):
     profiles = [{"name": "plan-50M"}, {"name": "CORTADO"}]
-    with simulator.start(platform=platform, protocol="telnet", password=OLT_PASSWORD, onus=1) as olt_sim, \
-            simulator.start(platform="mikrotik", protocol="api", password=ROUTER_PASSWORD,
-                            options={"rows": {"/ppp/profile": profiles}}) as router_sim:
-        olt = get_driver(platform)(Target(platform, olt_sim.host, olt_sim.port, "telnet", "admin", OLT_PASSWORD,
-                                          options={"busy_delay": 0.01}))
-        router = get_driver("mikrotik")(Target("mikrotik", router_sim.host, router_sim.port, "api", "admin",
-                                               ROUTER_PASSWORD, options={"suspend_method": suspend_method}))
+    with (
+        simulator.start(platform=platform, protocol="telnet", password=OLT_PASSWORD, onus=1) as olt_sim,
+        simulator.start(
+            platform="mikrotik", protocol="api", password=ROUTER_PASSWORD, options={"rows": {"/ppp/profile": profiles}}
+        ) as router_sim,
+    ):
+        olt = get_driver(platform)(
+            Target(platform, olt_sim.host, olt_sim.port, "telnet", "admin", OLT_PASSWORD, options={"busy_delay": 0.01})
+        )
+        router = get_driver("mikrotik")(
+            Target(
+                "mikrotik",
+                router_sim.host,
+                router_sim.port,
+                "api",
+                "admin",
+                ROUTER_PASSWORD,
+                options={"suspend_method": suspend_method},
+            )
+        )
         waiting = olt_sim.state()["autofind"][0]
-        service = OnuService(serial=waiting["serial"], pon=waiting["pon"], vlan=100, description="CT-0056",
-                             onu_type="ZTE-F660", dba_profile="100M")
+        service = OnuService(
+            serial=waiting["serial"],
+            pon=waiting["pon"],
+            vlan=100,
+            description="CT-0056",
+            onu_type="ZTE-F660",
+            dba_profile="100M",
+        )
         wan = WanConfig(mode="pppoe", vlan=100, username="ct0056", password=PPPOE_PASSWORD)
-        subscriber = Subscriber(name="ct0056", password=PPPOE_PASSWORD, profile="plan-50M",
-                                remote_address="100.64.0.56", comment="CT-0056",
-                                rate_limit=RateLimit(up=10, down=50))
+        subscriber = Subscriber(
+            name="ct0056",
+            password=PPPOE_PASSWORD,
+            profile="plan-50M",
+            remote_address="100.64.0.56",
+            comment="CT-0056",
+            rate_limit=RateLimit(up=10, down=50),
+        )
 
         onu = olt.provision(service, wan=wan).data
         router.ensure_subscriber(subscriber)

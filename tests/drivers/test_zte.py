@@ -83,7 +83,10 @@ def test_parse_autofind_c600_capture():
 def test_parse_autofind_c600_answering_the_c300_command():
     capture = C300_CAPTURE.replace("gpon-onu_", "gpon_onu-")
     assert [onu.olt_index for onu in ZteC600Driver.parse_autofind(capture)] == [
-        "gpon_onu-1/1/1:1", "gpon_onu-1/1/1:2", "gpon_onu-1/2/16:1"]
+        "gpon_onu-1/1/1:1",
+        "gpon_onu-1/1/1:2",
+        "gpon_onu-1/2/16:1",
+    ]
 
 
 def test_parse_autofind_empty_and_newer_c300_layout():
@@ -202,8 +205,14 @@ def olt_ssh(request):
 
 
 def _service(waiting, **overrides):
-    values = {"serial": waiting["serial"], "pon": waiting["pon"], "vlan": 100, "description": "CT-0001",
-              "onu_type": "ZTE-F660", "dba_profile": "100M"}
+    values = {
+        "serial": waiting["serial"],
+        "pon": waiting["pon"],
+        "vlan": 100,
+        "description": "CT-0001",
+        "onu_type": "ZTE-F660",
+        "dba_profile": "100M",
+    }
     values.update(overrides)
     return OnuService(**values)
 
@@ -486,8 +495,9 @@ def test_static_and_dhcp_wan_and_standalone_wifi(olt_ssh):
     ref = OnuRef(waiting["pon"], olt.driver().provision(_service(waiting)).data.onu_id, waiting["serial"])
     olt.driver().provision_wan(ref, _wan(mode="dhcp", username="", password=""))
     assert olt.onu(waiting["serial"])["wan"][0]["mode"] == "dhcp"
-    static = _wan(mode="static", username="", password="", ip="10.20.30.2", netmask="255.255.255.0",
-                  gateway="10.20.30.1")
+    static = _wan(
+        mode="static", username="", password="", ip="10.20.30.2", netmask="255.255.255.0", gateway="10.20.30.1"
+    )
     olt.driver(options={"ip_profile": "STATIC-IP"}).provision_wan(ref, static)
     wan = olt.onu(waiting["serial"])["wan"][0]
     assert (wan["mode"], wan["address"], wan["ip_profile"]) == ("static", "10.20.30.2", "STATIC-IP")
@@ -625,7 +635,10 @@ def test_onu_type_and_profiles_default_from_target_options(olt_ssh):
     olt.driver(options=options).provision(_service(waiting, onu_type="", dba_profile=""), wan=_wan())
     onu = olt.onu(waiting["serial"])
     assert (onu["type"], onu["tconts"]["1"]["profile"], onu["wan"][0]["vlan_profile"]) == (
-        "ZTE-F670L", "T1-1G", "VLAN100")
+        "ZTE-F670L",
+        "T1-1G",
+        "VLAN100",
+    )
 
 
 def test_alarm_lines_in_the_middle_of_a_provisioning(olt):

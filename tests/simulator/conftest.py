@@ -22,8 +22,15 @@ class RawShell:
         if self.protocol == "ssh":
             self.client = paramiko.SSHClient()
             self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            self.client.connect(sim.host, sim.port, username=username, password=password,
-                                look_for_keys=False, allow_agent=False, timeout=10)
+            self.client.connect(
+                sim.host,
+                sim.port,
+                username=username,
+                password=password,
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=10,
+            )
             self.chan = self.client.invoke_shell()
             self.chan.settimeout(10)
         else:
@@ -59,7 +66,7 @@ class RawShell:
         while True:
             found = re.search(pattern, self.buffer, re.MULTILINE)
             if found:
-                text, self.buffer = self.buffer[:found.end()], self.buffer[found.end():]
+                text, self.buffer = self.buffer[: found.end()], self.buffer[found.end() :]
                 return text
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{pattern!r} not seen in {self.buffer!r}")

@@ -83,8 +83,11 @@ def test_tags_are_echoed_and_quit_is_fatal(sim):
     protocol = raw_protocol(sim)
     call(protocol, "/login", "=name=admin", f"=password={PASSWORD}")
     replies = call(protocol, "/ppp/profile/print", "=.proplist=name", ".tag=7")
-    assert replies == [("!re", "=name=default", ".tag=7"), ("!re", "=name=default-encryption", ".tag=7"),
-                       ("!done", ".tag=7")]
+    assert replies == [
+        ("!re", "=name=default", ".tag=7"),
+        ("!re", "=name=default-encryption", ".tag=7"),
+        ("!done", ".tag=7"),
+    ]
     assert call(protocol, "/quit") == [("!fatal", "session terminated on request")]
     protocol.close()
 
@@ -199,11 +202,19 @@ def test_address_list(api, sim):
 
 def test_queue_values_are_printed_as_routeros_does(api, sim):
     queues = api.path("queue", "simple")
-    queues.add(name="u1", target="10.0.0.9", **{"max-limit": "10M/20M", "burst-limit": "15M/30M",
-                                                  "burst-time": "8/8", "priority": "5"})
+    queues.add(
+        name="u1",
+        target="10.0.0.9",
+        **{"max-limit": "10M/20M", "burst-limit": "15M/30M", "burst-time": "8/8", "priority": "5"},
+    )
     row = next(iter(queues))
     assert (row["target"], row["max-limit"], row["burst-limit"], row["burst-time"], row["priority"]) == (
-        "10.0.0.9/32", "10000000/20000000", "15000000/30000000", "8s/8s", "5/5")
+        "10.0.0.9/32",
+        "10000000/20000000",
+        "15000000/30000000",
+        "8s/8s",
+        "5/5",
+    )
     with pytest.raises(TrapError, match="already have such name"):
         queues.add(name="u1", target="10.0.0.10")
     with pytest.raises(TrapError, match="invalid value for argument max-limit"):
@@ -224,8 +235,9 @@ def test_queries_proplist_and_count(api, sim):
     assert names(secrets.select(Key("name")).where(Key("disabled") == "yes")) == ["u2", "u4"]
     assert names(secrets.select(Key("name")).where(Key("name") != "u1")) == ["u2", "u3", "u4"]
     assert names(secrets.select(Key("name")).where(Key("name").In("u1", "u4"))) == ["u1", "u4"]
-    assert names(secrets.select(Key("name")).where(
-        Or(Key("name") == "u1", And(Key("disabled") == "yes", Key("name") == "u4")))) == ["u1", "u4"]
+    assert names(
+        secrets.select(Key("name")).where(Or(Key("name") == "u1", And(Key("disabled") == "yes", Key("name") == "u4")))
+    ) == ["u1", "u4"]
     rows = list(secrets.select(Key(".id"), Key("name")).where(Key("name") == "u1"))
     assert list(rows[0]) == [".id", "name"]
     assert list(api.rawCmd("/ppp/secret/print", "=count-only=", "?disabled=true")) == [{"ret": 2}]

@@ -96,12 +96,21 @@ def test_unknown_platform_and_protocol():
 
 def test_command_line_prints_one_line_per_device(tmp_path):
     config = tmp_path / "devices.json"
-    config.write_text(json.dumps([
-        {"platform": "huawei", "protocol": "ssh", "port": 0, "onus": 2, "host_key": str(tmp_path / "k")},
-        {"platform": "vsol", "protocol": "telnet", "port": 0, "onus": 2, "latency_ms": 5},
-    ]))
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "--config", str(config)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    config.write_text(
+        json.dumps(
+            [
+                {"platform": "huawei", "protocol": "ssh", "port": 0, "onus": 2, "host_key": str(tmp_path / "k")},
+                {"platform": "vsol", "protocol": "telnet", "port": 0, "onus": 2, "latency_ms": 5},
+            ]
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [proc.stdout.readline().split() for _ in range(2)]
     finally:

@@ -18,8 +18,7 @@ def caret(out):
 
 def add_cmd(sn, port=0, onu_id="", line=10, srv=10, desc="CT-0001"):
     ident = f" {onu_id}" if onu_id != "" else ""
-    return (f'ont add {port}{ident} sn-auth {sn} omci ont-lineprofile-id {line} '
-            f'ont-srvprofile-id {srv} desc "{desc}"')
+    return f'ont add {port}{ident} sn-auth {sn} omci ont-lineprofile-id {line} ont-srvprofile-id {srv} desc "{desc}"'
 
 
 def test_register_lifecycle_changes_state(start_sim, shell):
@@ -34,7 +33,12 @@ def test_register_lifecycle_changes_state(start_sim, shell):
     state = sim.state()
     assert waiting["serial"] not in [a["serial"] for a in state["autofind"]]
     onu = state["onus"]["0/1/0"][0]
-    assert (onu["id"], onu["serial"], onu["admin_state"], onu["run_state"]) == (0, waiting["serial"], "active", "online")
+    assert (onu["id"], onu["serial"], onu["admin_state"], onu["run_state"]) == (
+        0,
+        waiting["serial"],
+        "active",
+        "online",
+    )
     assert onu["rx_power"] < -10 and onu["description"] == "CT-0001" and onu["line_profile"] == 10
 
     assert sh.cmd("ont port native-vlan 0 0 eth 1 vlan 100 priority 0").strip().endswith("#")
@@ -57,11 +61,23 @@ def test_register_lifecycle_changes_state(start_sim, shell):
     assert re.search(r"Rx optical power\(dBm\)\s+: -\d+\.\d\d", out)
 
     sh.cmd("quit")
-    sh.cmd("service-port 10 vlan 100 gpon 0/1/0 ont 0 gemport 1 multi-service user-vlan 100 tag-transform translate "
-           "inbound traffic-table index 10 outbound traffic-table index 10")
-    assert sim.state()["service_ports"] == [{
-        "index": 10, "vlan": 100, "pon": "0/1/0", "onu_id": 0, "gemport": 1, "user_vlan": 100,
-        "tag_transform": "translate", "inbound_traffic_table": 10, "outbound_traffic_table": 10}]
+    sh.cmd(
+        "service-port 10 vlan 100 gpon 0/1/0 ont 0 gemport 1 multi-service user-vlan 100 tag-transform translate "
+        "inbound traffic-table index 10 outbound traffic-table index 10"
+    )
+    assert sim.state()["service_ports"] == [
+        {
+            "index": 10,
+            "vlan": 100,
+            "pon": "0/1/0",
+            "onu_id": 0,
+            "gemport": 1,
+            "user_vlan": 100,
+            "tag_transform": "translate",
+            "inbound_traffic_table": 10,
+            "outbound_traffic_table": 10,
+        }
+    ]
     sh.cmd("interface gpon 0/1")
     assert "has some service virtual ports" in sh.cmd("ont delete 0 0")
     sh.cmd("quit")
@@ -215,7 +231,10 @@ def test_profile_names_and_profiles_mode(start_sim, shell):
     assert "PortID :0, ONTID :3" in out
     onu = sim.state()["onus"]["0/1/0"][0]
     assert (onu["line_profile"], onu["service_profile"], onu["description"]) == (200, 10, "x")
-    assert sim.state()["line_profiles"]["200"]["lines"] == ["tcont 1 dba-profile-id 30", "gem add 1 eth tcont 1 encrypt on"]
+    assert sim.state()["line_profiles"]["200"]["lines"] == [
+        "tcont 1 dba-profile-id 30",
+        "gem add 1 eth tcont 1 encrypt on",
+    ]
     sh.cmd("quit")
     sh.cmd("return")
     sh.send("quit\n")

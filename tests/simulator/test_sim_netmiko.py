@@ -19,8 +19,14 @@ def connect(sim, password="pw", secret=None):
     if secret is None:
         # Netmiko's SmartAX enable() answers any output with the secret: Huawei needs none
         secret = "" if sim.platform == "huawei" else "en"
-    return ConnectHandler(device_type=DEVICE_TYPES[(sim.platform, sim.protocol)], host=sim.host, port=sim.port,
-                          username="admin", password=password, secret=secret)
+    return ConnectHandler(
+        device_type=DEVICE_TYPES[(sim.platform, sim.protocol)],
+        host=sim.host,
+        port=sim.port,
+        username="admin",
+        password=password,
+        secret=secret,
+    )
 
 
 @pytest.mark.parametrize("protocol", ["ssh", "telnet"])
@@ -35,11 +41,16 @@ def test_huawei_netmiko_session(start_sim, protocol):
         assert autofind.count("Ont SN") == 3
         waiting = sim.state()["autofind"][0]
         frame, slot, port = waiting["pon"].split("/")
-        out = conn.send_config_set([
-            f"interface gpon {frame}/{slot}",
-            (f"ont add {port} sn-auth {waiting['serial_hex']} omci ont-lineprofile-id 10 ont-srvprofile-id 10 "
-            f'desc "CT-9"'),
-        ], exit_config_mode=False)
+        out = conn.send_config_set(
+            [
+                f"interface gpon {frame}/{slot}",
+                (
+                    f"ont add {port} sn-auth {waiting['serial_hex']} omci ont-lineprofile-id 10 ont-srvprofile-id 10 "
+                    f'desc "CT-9"'
+                ),
+            ],
+            exit_config_mode=False,
+        )
         assert "success: 1" in out
         onu_id = re.search(r"ONTID :(\d+)", out).group(1)
         info = conn.send_command(f"display ont info {port} {onu_id}", expect_string=r"\}:")
@@ -64,12 +75,15 @@ def test_vsol_netmiko_session(start_sim, protocol):
         assert conn.find_prompt() == "gpon-olt#"
         conn.config_mode()
         waiting = sim.state()["autofind"][0]
-        out = conn.send_config_set([
-            f"interface gpon {waiting['pon']}",
-            f"onu add 7 profile default sn {waiting['serial']}",
-            "onu 7 desc CT-7",
-            "show onu info",
-        ], exit_config_mode=False)
+        out = conn.send_config_set(
+            [
+                f"interface gpon {waiting['pon']}",
+                f"onu add 7 profile default sn {waiting['serial']}",
+                "onu 7 desc CT-7",
+                "show onu info",
+            ],
+            exit_config_mode=False,
+        )
         assert re.search(rf"GPON{waiting['pon']}:7\s+enable\s+enable\s+working\s+{waiting['serial']}", out)
         conn.exit_config_mode()
         conn.send_command("write")

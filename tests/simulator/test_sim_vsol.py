@@ -56,8 +56,11 @@ def test_wrong_password_telnet_closes_after_three(vsol, shell):
 
 
 def test_autofind_shapes_and_empty(start_sim, shell):
-    for shape, header in (("simple", r"OnuIndex\s+Sn\s+State"), ("equipment", r"Index\s+Sn\s+Equipment ID"),
-                          ("detail", r"OltIndex\s+SN\s+PW\s+LOID\s+Model\s+Ver\s+LOIDPW")):
+    for shape, header in (
+        ("simple", r"OnuIndex\s+Sn\s+State"),
+        ("equipment", r"Index\s+Sn\s+Equipment ID"),
+        ("detail", r"OltIndex\s+SN\s+PW\s+LOID\s+Model\s+Ver\s+LOIDPW"),
+    ):
         sim = start_sim(platform="vsol", protocol="telnet", secret="en", onus=3, options={"autofind_format": shape})
         sh = shell(sim)
         pon_mode(sh)
@@ -77,20 +80,29 @@ def test_provision_wan_wifi_suspend_remove(vsol, shell):
     sh = shell(vsol)
     pon_mode(sh)
     serial = entry["serial"]
-    for line in (f"onu add 3 profile default sn {serial}", "onu 3 desc CT-0001",
-                 "onu 3 tcont 1 name INTERNET dba default1", "onu 3 gemport 1 tcont 1 gemport_name INTERNET",
-                 "onu 3 service ser_1 gemport 1 vlan 111",
-                 "onu 3 service-port 1 gemport 1 uservlan 111 vlan 111 new_cos 0",
-                 "onu 3 portvlan veip 1 mode tag vlan 111"):
+    for line in (
+        f"onu add 3 profile default sn {serial}",
+        "onu 3 desc CT-0001",
+        "onu 3 tcont 1 name INTERNET dba default1",
+        "onu 3 gemport 1 tcont 1 gemport_name INTERNET",
+        "onu 3 service ser_1 gemport 1 vlan 111",
+        "onu 3 service-port 1 gemport 1 uservlan 111 vlan 111 new_cos 0",
+        "onu 3 portvlan veip 1 mode tag vlan 111",
+    ):
         out = sh.cmd(line)
         assert out.splitlines()[1:-1] == [], out
     number = re.search(r"number is (\d+)", sh.cmd("onu 3 pri wan_adv add route")).group(1)
-    for line in (f"onu 3 pri wan_adv index {number} route mode internet mtu 1492",
-                 f"onu 3 pri wan_adv index {number} route ipv4 pppoe proxy disable user u1 pwd s3cret mode auto nat enable",
-                 f"onu 3 pri wan_adv index {number} vlan tag wan_vlan 111 0",
-                 f"onu 3 pri wan_adv index {number} bind lan1 lan2 ssid1", "onu 3 pri wan_adv commit",
-                 ("onu 3 pri wifi_ssid 1 name WIFI-CLIENTE hide disable auth_mode wpa2psk encrypt_type tkipaes "
-                 "shared_key k3y12345 rekey_interval 0")):
+    for line in (
+        f"onu 3 pri wan_adv index {number} route mode internet mtu 1492",
+        f"onu 3 pri wan_adv index {number} route ipv4 pppoe proxy disable user u1 pwd s3cret mode auto nat enable",
+        f"onu 3 pri wan_adv index {number} vlan tag wan_vlan 111 0",
+        f"onu 3 pri wan_adv index {number} bind lan1 lan2 ssid1",
+        "onu 3 pri wan_adv commit",
+        (
+            "onu 3 pri wifi_ssid 1 name WIFI-CLIENTE hide disable auth_mode wpa2psk encrypt_type tkipaes "
+            "shared_key k3y12345 rekey_interval 0"
+        ),
+    ):
         assert sh.cmd(line).splitlines()[1:-1] == []
     state = vsol.state()
     onu = next(o for o in state["onus"]["0/1"] if o["id"] == 3)
@@ -98,16 +110,40 @@ def test_provision_wan_wifi_suspend_remove(vsol, shell):
     assert (onu["admin_state"], onu["run_state"], onu["description"]) == ("active", "online", "CT-0001")
     assert onu["tconts"] == {"1": {"name": "INTERNET", "dba": "default1"}}
     assert onu["portvlan"] == {"veip 1": {"mode": "tag", "vlan": 111}}
-    assert onu["wan"] == [{"index": 1, "mode": "route", "committed": True, "service": "internet", "mtu": 1492,
-                           "ipv4": "pppoe", "username": "u1", "password": "s3cret", "nat": True, "vlan": 111,
-                           "priority": 0, "bind": ["lan1", "lan2", "ssid1"]}]
+    assert onu["wan"] == [
+        {
+            "index": 1,
+            "mode": "route",
+            "committed": True,
+            "service": "internet",
+            "mtu": 1492,
+            "ipv4": "pppoe",
+            "username": "u1",
+            "password": "s3cret",
+            "nat": True,
+            "vlan": 111,
+            "priority": 0,
+            "bind": ["lan1", "lan2", "ssid1"],
+        }
+    ]
     assert onu["wifi"]["1"]["ssid"] == "WIFI-CLIENTE" and onu["wifi"]["1"]["auth_mode"] == "wpa2psk"
-    assert state["service_ports"] == [{"key": "0/1:3:1", "index": 1, "pon": "0/1", "onu_id": 3, "gemport": 1,
-                                       "user_vlan": 111, "vlan": 111, "new_cos": 0}]
+    assert state["service_ports"] == [
+        {
+            "key": "0/1:3:1",
+            "index": 1,
+            "pon": "0/1",
+            "onu_id": 3,
+            "gemport": 1,
+            "user_vlan": 111,
+            "vlan": 111,
+            "new_cos": 0,
+        }
+    ]
 
     running = sh.cmd("show running-config")
-    assert " onu 3 pri wan_adv index 1 route ipv4 pppoe proxy disable user u1 pwd s3cret mode auto nat enable\n" \
-        in running
+    assert (
+        " onu 3 pri wan_adv index 1 route ipv4 pppoe proxy disable user u1 pwd s3cret mode auto nat enable\n" in running
+    )
     assert " onu 3 service-port 1 gemport 1 uservlan 111 vlan 111 new_cos 0\n" in running
     assert re.search(r"GPON0/1:3\s+enable\s+enable\s+working\s+" + serial, sh.cmd("show onu info"))
     assert re.search(r"Rx optical level:\s+-\d+\.\d\d\(dBm\)", sh.cmd("show onu optical-info 3"))
@@ -144,8 +180,9 @@ def test_errors_and_already_answers(vsol, shell):
     assert "Tcont 1 already exists." in sh.cmd("onu 3 tcont 1 name INTERNET dba default1")
     # registered while not plugged in here: offline, so private WAN/WiFi commands are refused
     sh.cmd(f"onu add 5 profile default sn {other['serial']}")
-    assert "Unsupport private protocol" in sh.cmd("onu 5 pri wifi_ssid 1 name X hide disable auth_mode open "
-                                                  "encrypt_type none")
+    assert "Unsupport private protocol" in sh.cmd(
+        "onu 5 pri wifi_ssid 1 name X hide disable auth_mode open encrypt_type none"
+    )
     assert "No related information to show" in sh.cmd("show onu info 77")
 
 

@@ -17,8 +17,9 @@ PASSWORD = "s3cret-pw"
 
 def connect(sim, protocol=None):
     device_type = "zte_zxros" if (protocol or sim.protocol) == "ssh" else "zte_zxros_telnet"
-    return ConnectHandler(device_type=device_type, host=sim.host, port=sim.port, username="admin",
-                          password=PASSWORD, fast_cli=True)
+    return ConnectHandler(
+        device_type=device_type, host=sim.host, port=sim.port, username="admin", password=PASSWORD, fast_cli=True
+    )
 
 
 def names(platform):
@@ -29,15 +30,17 @@ def names(platform):
 
 @pytest.fixture
 def c300():
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, onus=2, registered=1,
-                         options={"pons": ["1/1/1"]}) as sim:
+    with simulator.start(
+        platform="zte", protocol="ssh", password=PASSWORD, onus=2, registered=1, options={"pons": ["1/1/1"]}
+    ) as sim:
         yield sim
 
 
 @pytest.fixture
 def c600():
-    with simulator.start(platform="zte_c600", protocol="ssh", password=PASSWORD, onus=2, registered=1,
-                         options={"pons": ["1/1/1"]}) as sim:
+    with simulator.start(
+        platform="zte_c600", protocol="ssh", password=PASSWORD, onus=2, registered=1, options={"pons": ["1/1/1"]}
+    ) as sim:
         yield sim
 
 
@@ -45,11 +48,13 @@ def c600():
 # Login and discovery over both transports
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("platform", ["zte", "zte_c600"])
 @pytest.mark.parametrize("protocol", ["ssh", "telnet"])
 def test_netmiko_logs_in_and_lists_uncfg(platform, protocol):
-    with simulator.start(platform=platform, protocol=protocol, password=PASSWORD, onus=3,
-                         options={"pons": ["1/1/1", "1/1/2"]}) as sim:
+    with simulator.start(
+        platform=platform, protocol=protocol, password=PASSWORD, onus=3, options={"pons": ["1/1/1", "1/1/2"]}
+    ) as sim:
         conn = connect(sim)
         try:
             assert conn.find_prompt() == "ZXAN#"
@@ -76,16 +81,19 @@ def test_empty_uncfg_prints_the_gponsrv_code():
     with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, onus=0) as sim:
         conn = connect(sim)
         try:
-            assert conn.send_command("show gpon onu uncfg").strip() == \
-                "%Code 32310-GPONSRV : No related information to show."
+            assert (
+                conn.send_command("show gpon onu uncfg").strip()
+                == "%Code 32310-GPONSRV : No related information to show."
+            )
             assert "No related information" in conn.send_command("show gpon onu state gpon-olt_1/1/1")
         finally:
             conn.disconnect()
 
 
 def test_newer_c300_firmware_option_adds_show_pon_onu_uncfg():
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, onus=1,
-                         options={"pons": ["1/1/3"], "pon_uncfg": True}) as sim:
+    with simulator.start(
+        platform="zte", protocol="ssh", password=PASSWORD, onus=1, options={"pons": ["1/1/3"], "pon_uncfg": True}
+    ) as sim:
         conn = connect(sim)
         try:
             output = conn.send_command("show pon onu uncfg")
@@ -111,14 +119,14 @@ def test_wrong_password_telnet_says_bad_password():
 def test_wrong_password_ssh_is_refused():
     with simulator.start(platform="zte_c600", protocol="ssh", password=PASSWORD) as sim:
         with pytest.raises(NetmikoAuthenticationException):
-            ConnectHandler(device_type="zte_zxros", host=sim.host, port=sim.port, username="admin",
-                           password="wrong")
+            ConnectHandler(device_type="zte_zxros", host=sim.host, port=sim.port, username="admin", password="wrong")
         assert sim.logins["failed"] >= 1
 
 
 # ---------------------------------------------------------------------------
 # Provisioning, suspend, remove: state follows the commands
 # ---------------------------------------------------------------------------
+
 
 def test_c300_provisioning_block_changes_state(c300):
     serial = c300.state()["autofind"][0]["serial"]
@@ -127,23 +135,25 @@ def test_c300_provisioning_block_changes_state(c300):
         state_before = conn.send_command("show gpon onu state gpon-olt_1/1/1")
         assert re.search(r"^1/1/1:1\s+enable\s+enable\s+working\s+1\(GPON\)$", state_before, re.MULTILINE)
         assert "ONU Number: 1/1" in state_before
-        output = conn.send_config_set([
-            "interface gpon-olt_1/1/1",
-            f"onu 2 type ZTE-F660 sn {serial}",
-            "exit",
-            "interface gpon-onu_1/1/1:2",
-            "name CT-0001",
-            "tcont 1 name inet profile 100M",
-            "gemport 1 name inet tcont 1",
-            "switchport mode trunk vport 1",
-            "service-port 1 vport 1 user-vlan 100 vlan 100",
-            "exit",
-            "pon-onu-mng gpon-onu_1/1/1:2",
-            "service 1 gemport 1 vlan 100",
-            "wan-ip 1 mode pppoe username USER password PASS123 vlan-profile PPPoE host 1",
-            "ssid ctrl wifi_0/1 name MYWIFI",
-            "ssid auth wpa wifi_0/1 wpa2-psk encrypt aes key SECRET123",
-        ])
+        output = conn.send_config_set(
+            [
+                "interface gpon-olt_1/1/1",
+                f"onu 2 type ZTE-F660 sn {serial}",
+                "exit",
+                "interface gpon-onu_1/1/1:2",
+                "name CT-0001",
+                "tcont 1 name inet profile 100M",
+                "gemport 1 name inet tcont 1",
+                "switchport mode trunk vport 1",
+                "service-port 1 vport 1 user-vlan 100 vlan 100",
+                "exit",
+                "pon-onu-mng gpon-onu_1/1/1:2",
+                "service 1 gemport 1 vlan 100",
+                "wan-ip 1 mode pppoe username USER password PASS123 vlan-profile PPPoE host 1",
+                "ssid ctrl wifi_0/1 name MYWIFI",
+                "ssid auth wpa wifi_0/1 wpa2-psk encrypt aes key SECRET123",
+            ]
+        )
         assert "Successful" in output
         assert "Error" not in output
         assert "(gpon-onu-mng)#" in output and "(config-if)#" in output
@@ -161,10 +171,16 @@ def test_c300_provisioning_block_changes_state(c300):
     assert onu["tconts"] == {"1": {"name": "inet", "profile": "100M"}}
     assert onu["gemports"]["1"]["tcont"] == 1
     assert onu["services"] == {"1": {"gemport": 1, "vlan": "100", "cos": None}}
-    assert onu["wan"] == [{"index": 1, "mode": "pppoe", "username": "USER", "password": "PASS123",
-                           "vlan_profile": "PPPoE", "host": 1}]
-    assert onu["wifi"]["wifi_0/1"] == {"enabled": True, "ssid": "MYWIFI", "auth": "wpa2-psk",
-                                       "encrypt": "aes", "key": "SECRET123"}
+    assert onu["wan"] == [
+        {"index": 1, "mode": "pppoe", "username": "USER", "password": "PASS123", "vlan_profile": "PPPoE", "host": 1}
+    ]
+    assert onu["wifi"]["wifi_0/1"] == {
+        "enabled": True,
+        "ssid": "MYWIFI",
+        "auth": "wpa2-psk",
+        "encrypt": "aes",
+        "key": "SECRET123",
+    }
     ports = [p for p in state["service_ports"] if p["onu_id"] == 2]
     assert [(p["port_index"], p["vport"], p["user_vlan"], p["vlan"]) for p in ports] == [(1, 1, 100, 100)]
     assert state["saved"] == 1
@@ -176,22 +192,24 @@ def test_c600_provisioning_block_changes_state(c600):
     serial = c600.state()["autofind"][0]["serial"]
     conn = connect(c600)
     try:
-        output = conn.send_config_set([
-            "interface gpon_olt-1/1/1",
-            f"onu 3 type ZTE-F670L sn {serial}",
-            "exit",
-            "interface gpon_onu-1/1/1:3",
-            "tcont 1 profile 100M",
-            "gemport 1 name inet tcont 1",
-            "exit",
-            "interface vport-1/1/1.3:1",
-            "service-port 1 user-vlan 200 vlan 200",
-            "exit",
-            "pon-onu-mng gpon_onu-1/1/1:3",
-            "service 1 gemport 1 vlan 200",
-            "vlan port eth_0/1 mode tag vlan 200",
-            "wan-ip 1 mode dhcp vlan-profile INET host 1",
-        ])
+        output = conn.send_config_set(
+            [
+                "interface gpon_olt-1/1/1",
+                f"onu 3 type ZTE-F670L sn {serial}",
+                "exit",
+                "interface gpon_onu-1/1/1:3",
+                "tcont 1 profile 100M",
+                "gemport 1 name inet tcont 1",
+                "exit",
+                "interface vport-1/1/1.3:1",
+                "service-port 1 user-vlan 200 vlan 200",
+                "exit",
+                "pon-onu-mng gpon_onu-1/1/1:3",
+                "service 1 gemport 1 vlan 200",
+                "vlan port eth_0/1 mode tag vlan 200",
+                "wan-ip 1 mode dhcp vlan-profile INET host 1",
+            ]
+        )
         state_table = conn.send_command("show gpon onu state gpon_olt-1/1/1")
     finally:
         conn.disconnect()
@@ -210,26 +228,38 @@ def test_c600_provisioning_block_changes_state(c600):
 def test_static_wan_and_wifi_state_changes(c300):
     conn = connect(c300)
     try:
-        output = conn.send_config_set([
-            "pon-onu-mng gpon-onu_1/1/1:1",
-            "wan-ip 2 mode static ip-profile STATIC ip-address 10.0.0.2 mask 255.255.255.0 vlan-profile V host 2",
-            "ssid disable wifi_0/2",
-            "ssid ctrl wifi_0/2 name GUEST hide enable",
-        ])
+        output = conn.send_config_set(
+            [
+                "pon-onu-mng gpon-onu_1/1/1:1",
+                "wan-ip 2 mode static ip-profile STATIC ip-address 10.0.0.2 mask 255.255.255.0 vlan-profile V host 2",
+                "ssid disable wifi_0/2",
+                "ssid ctrl wifi_0/2 name GUEST hide enable",
+            ]
+        )
     finally:
         conn.disconnect()
     assert "Error" not in output
     onu = c300.state()["onus"]["1/1/1"][0]
-    assert onu["wan"] == [{"index": 2, "mode": "static", "ip_profile": "STATIC", "address": "10.0.0.2",
-                           "mask": "255.255.255.0", "vlan_profile": "V", "host": 2}]
+    assert onu["wan"] == [
+        {
+            "index": 2,
+            "mode": "static",
+            "ip_profile": "STATIC",
+            "address": "10.0.0.2",
+            "mask": "255.255.255.0",
+            "vlan_profile": "V",
+            "host": 2,
+        }
+    ]
     assert onu["wifi"]["wifi_0/2"] == {"enabled": False, "ssid": "GUEST", "hidden": True}
 
 
 @pytest.mark.parametrize("platform", ["zte", "zte_c600"])
 def test_suspend_and_resume_both_forms(platform):
     n = names(platform)
-    with simulator.start(platform=platform, protocol="ssh", password=PASSWORD, registered=1,
-                         options={"pons": ["1/1/1"]}) as sim:
+    with simulator.start(
+        platform=platform, protocol="ssh", password=PASSWORD, registered=1, options={"pons": ["1/1/1"]}
+    ) as sim:
         conn = connect(sim)
 
         def run(command):
@@ -263,8 +293,13 @@ def test_suspend_and_resume_both_forms(platform):
 
 
 def test_suspend_form_can_be_limited_by_option():
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, registered=1,
-                         options={"pons": ["1/1/1"], "suspend_forms": ["shutdown"]}) as sim:
+    with simulator.start(
+        platform="zte",
+        protocol="ssh",
+        password=PASSWORD,
+        registered=1,
+        options={"pons": ["1/1/1"], "suspend_forms": ["shutdown"]},
+    ) as sim:
         conn = connect(sim)
         try:
             output = conn.send_config_set(["interface gpon-olt_1/1/1", "onu 1 state disable"])
@@ -313,6 +348,7 @@ def test_rx_power_follows_run_state(c300):
 # Errors as ZXAN prints them
 # ---------------------------------------------------------------------------
 
+
 def test_error_replies(c300):
     serial = c300.state()["autofind"][0]["serial"]
     registered = c300.state()["onus"]["1/1/1"][0]["serial"]
@@ -322,14 +358,16 @@ def test_error_replies(c300):
         exec_only = conn.send_command("onu 2 type ZTE-F660 sn " + serial)
         commit = conn.send_command("commit")
         show_tcont = conn.send_command("show tcont")
-        config = conn.send_config_set([
-            "interface gpon-olt_1/1/1",
-            "onu 2 type ZTE-F660",                        # incomplete
-            "onu 2 type ZTE-F660 sn NOT-A-SERIAL",        # bad parameter
-            "onu 2 state sleeping",                        # bad keyword
-            f"onu 1 type ZTE-F660 sn {serial}",           # id taken
-            f"onu 5 type ZTE-F660 sn {registered}",       # serial registered
-        ])
+        config = conn.send_config_set(
+            [
+                "interface gpon-olt_1/1/1",
+                "onu 2 type ZTE-F660",  # incomplete
+                "onu 2 type ZTE-F660 sn NOT-A-SERIAL",  # bad parameter
+                "onu 2 state sleeping",  # bad keyword
+                f"onu 1 type ZTE-F660 sn {serial}",  # id taken
+                f"onu 5 type ZTE-F660 sn {registered}",  # serial registered
+            ]
+        )
         ambiguous = conn.send_config_set(["pon-onu-mng gpon-onu_1/1/1:1", "se 1"])
     finally:
         conn.disconnect()
@@ -372,8 +410,9 @@ def test_c600_duplicate_id_uses_c600_code(c600):
     serial = c600.state()["autofind"][0]["serial"]
     conn = connect(c600)
     try:
-        output = conn.send_config_set(["interface gpon_olt-1/1/1", f"onu 1 type ZTE-F660 sn {serial}",
-                                       "exit", "interface gpon-olt_1/1/1"])
+        output = conn.send_config_set(
+            ["interface gpon_olt-1/1/1", f"onu 1 type ZTE-F660 sn {serial}", "exit", "interface gpon-olt_1/1/1"]
+        )
     finally:
         conn.disconnect()
     assert "%Error 222391: The entry is existed. " in output.replace("\n  ", " ")
@@ -407,8 +446,9 @@ def test_abbreviated_keywords_work_like_the_device(c300):
 
 
 def test_wifi_refused_when_firmware_has_no_omci_wifi():
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, registered=1,
-                         options={"pons": ["1/1/1"], "wifi": False}) as sim:
+    with simulator.start(
+        platform="zte", protocol="ssh", password=PASSWORD, registered=1, options={"pons": ["1/1/1"], "wifi": False}
+    ) as sim:
         conn = connect(sim)
         try:
             output = conn.send_config_set(["pon-onu-mng gpon-onu_1/1/1:1", "ssid ctrl wifi_0/1 name X"])
@@ -422,9 +462,11 @@ def test_wifi_refused_when_firmware_has_no_omci_wifi():
 # Pager and faults
 # ---------------------------------------------------------------------------
 
+
 def test_pager_until_terminal_length_zero():
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, registered=30,
-                         options={"pons": ["1/1/1"]}) as sim:
+    with simulator.start(
+        platform="zte", protocol="ssh", password=PASSWORD, registered=30, options={"pons": ["1/1/1"]}
+    ) as sim:
         client, shell = raw_shell(sim)
         try:
             read_until(shell, b"ZXAN#")
@@ -488,34 +530,39 @@ def test_latency_and_reject_login_faults():
 
 def test_state_file_survives_restart(tmp_path):
     path = str(tmp_path / "zte.json")
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, onus=1, state_file=path,
-                         options={"pons": ["1/1/1"]}) as sim:
+    with simulator.start(
+        platform="zte", protocol="ssh", password=PASSWORD, onus=1, state_file=path, options={"pons": ["1/1/1"]}
+    ) as sim:
         serial = sim.state()["autofind"][0]["serial"]
         conn = connect(sim)
         try:
             conn.send_config_set(["interface gpon-olt_1/1/1", f"onu 1 type ZTE-F660 sn {serial}"])
         finally:
             conn.disconnect()
-    with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, state_file=path,
-                         options={"pons": ["1/1/1"]}) as sim:
+    with simulator.start(
+        platform="zte", protocol="ssh", password=PASSWORD, state_file=path, options={"pons": ["1/1/1"]}
+    ) as sim:
         onu = sim.state()["onus"]["1/1/1"][0]
         assert onu["serial"] == serial and onu["type"] == "ZTE-F660"
         conn = connect(sim)
         try:
-            assert re.search(r"^1/1/1:1\s+enable\s+enable\s+working", conn.send_command(
-                "show gpon onu state gpon-olt_1/1/1"), re.MULTILINE)
+            assert re.search(
+                r"^1/1/1:1\s+enable\s+enable\s+working",
+                conn.send_command("show gpon onu state gpon-olt_1/1/1"),
+                re.MULTILINE,
+            )
         finally:
             conn.disconnect()
 
 
 # ---------------------------------------------------------------------------
 
+
 def raw_shell(sim):
     """A plain paramiko shell (no session preparation): the device as a person sees it."""
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(sim.host, sim.port, username="admin", password=PASSWORD, look_for_keys=False,
-                   allow_agent=False)
+    client.connect(sim.host, sim.port, username="admin", password=PASSWORD, look_for_keys=False, allow_agent=False)
     return client, client.invoke_shell()
 
 

@@ -1,0 +1,30 @@
+{
+    "name": "Silver Provisioning",
+    "version": "17.0.1.0.0",
+    "summary": "Activate, suspend and reconnect FTTH subscribers on Huawei, ZTE and V-SOL OLTs "
+    "and MikroTik routers, with every device command logged to the chatter",
+    "category": "Services",
+    "author": "Silver ISP Suite, Odoo Community Association (OCA)",
+    "website": "https://github.com/silver-isp/silver_provisioning",
+    "license": "AGPL-3",
+    "development_status": "Alpha",
+    "maintainers": ["silver-isp"],
+    "depends": ["mail", "queue_job", "silver_network", "silver_contract"],
+    "external_dependencies": {"python": ["netmiko", "librouteros", "textfsm"]},
+    "data": [
+        "security/silver_provisioning_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_message_subtype_data.xml",
+        "data/queue_job_data.xml",
+        "wizards/silver_onu_assign_wizard_views.xml",
+        "wizards/silver_olt_sync_wizard_views.xml",
+        "views/silver_olt_discovered_onu_views.xml",
+        "views/silver_olt_views.xml",
+        "views/silver_core_views.xml",
+        "views/silver_contract_views.xml",
+        "views/silver_provisioning_menus.xml",
+    ],
+    "demo": [
+        "data/demo/silver_provisioning_demo.xml",
+    ],
+}

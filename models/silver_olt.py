@@ -1,0 +1,541 @@
+import json
+import logging
+
+from markupsafe import Markup
+from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import identity_exact
+from odoo.exceptions import AccessError, UserError
+
+from ..drivers import OLT_PLATFORMS, BulkChange, OnuRef, Target, get_driver
+from ..drivers.errors import DriverError, InvalidInput
+
+_logger = logging.getLogger(__name__)
+
+#: first key of the two-key PostgreSQL advisory locks taken per OLT
+#: (an arbitrary constant, so our locks never collide with another addon's)
+OLT_LOCK_NAMESPACE = 74_615_301
+#: ONUs per bulk_apply call of a manual sync: progress is reported between chunks
+SYNC_CHUNK = 16
+
+PLATFORM_SELECTION = [
+    ("huawei", "Huawei SmartAX"),
+    ("zte", "ZTE C300/C320"),
+    ("zte_c600", "ZTE C600/C650"),
+    ("vsol", "V-SOL"),
+]
+assert {key for key, _label in PLATFORM_SELECTION} == set(OLT_PLATFORMS)
+
+#: driver field name -> OLT field, so an error names what the user can fix
+TARGET_FIELDS = {
+    "platform": "platform",
+    "host": "ip",
+    "port": "port_ssh",
+    "protocol": "type_connection",
+    "username": "username",
+    "line_profile": "ont_lineprofile_value",
+    "service_profile": "ont_srvprofile_value",
+    "dba_profile": "profile_dba_internet",
+    "traffic_profile": "traffic_table_value",
+    "onu_type": "onu_type",
+    "tcont": "tcont",
+    "gemport": "gemport",
+    "params.primary": "primary_dns",
+    "params.secondary": "secondary_dns",
+}
+
+
+class SilverOlt(models.Model):
+    _name = "silver.olt"
+    _inherit = ["silver.olt", "silver.provisioning.log.mixin"]
+
+    platform = fields.Selection(
+        PLATFORM_SELECTION,
+        tracking=True,
+        help="The OLT's vendor and family: it chooses the driver that speaks to it.",
+    )
+    # Credentials: readable by network administrators only (the drivers read them as superuser).
+    username = fields.Char(groups="silver_provisioning.group_network_admin")
+    password = fields.Char(groups="silver_provisioning.group_network_admin")
+    secret_olt = fields.Char(groups="silver_provisioning.group_network_admin")
+    frame = fields.Integer(
+        string="Frame / Shelf",
+        compute="_compute_frame",
+        store=True,
+        readonly=False,
+        help="First number of a PON address where the platform has three: Huawei's frame (usually 0), "
+        "ZTE's shelf (usually 1).",
+    )
+    pon_port_base = fields.Integer(
+        string="First Port Number",
+        compute="_compute_frame",
+        store=True,
+        readonly=False,
+        help="The number the OLT's CLI gives the first PON port of a card (Huawei: 0; ZTE, V-SOL: 1). "
+        "Ports are numbered from 1 here, as everywhere in the suite.",
+    )
+    host_key_fingerprint = fields.Char(
+        string="Pinned SSH Host Key",
+        tracking=True,
+        copy=False,
+        help="SHA256 fingerprint of the OLT's SSH host key. When set, a session to a device presenting "
+        "another key is refused before any password is sent.",
+    )
+    traffic_table_value = fields.Char(
+        string="Traffic Profile", help="Default traffic table index or speed profile name for new ONUs."
+    )
+    onu_type = fields.Char(string="Default ONU Type", help="ZTE: the ONU type registered with each ONU.")
+    driver_options = fields.Text(
+        help='Platform options for the driver as JSON, e.g. {"firmware": "ma5800"}.',
+    )
+    discovered_onu_ids = fields.One2many("silver.olt.discovered.onu", "olt_id", string="Discovered ONUs")
+    discovered_onu_count = fields.Integer(compute="_compute_discovered_onu_count")
+    last_discovery_date = fields.Datetime(readonly=True, copy=False)
+    sync_state = fields.Selection(
+        [("none", "Never"), ("queued", "Queued"), ("running", "Running"), ("done", "Done"),
+         ("partial", "Done with Failures"), ("failed", "Failed")],
+        string="Manual Sync",
+        default="none",
+        readonly=True,
+        copy=False,
+    )
+    sync_progress = fields.Float(readonly=True, copy=False)
+    sync_description = fields.Char(string="Last Sync", readonly=True, copy=False)
+    sync_date = fields.Datetime(string="Last Sync Date", readonly=True, copy=False)
+    sync_summary = fields.Html(readonly=True, copy=False, sanitize=True)
+    sync_job_count = fields.Integer(compute="_compute_sync_job_count")
+
+    @api.depends("platform")
+    def _compute_frame(self):
+        for olt in self:
+            olt.frame = 1 if olt.platform in ("zte", "zte_c600") else 0
+            olt.pon_port_base = 0 if olt.platform == "huawei" else 1
+
+    def _compute_discovered_onu_count(self):
+        groups = self.env["silver.olt.discovered.onu"]._read_group(
+            [("olt_id", "in", self.ids), ("is_assigned", "=", False), ("is_present", "=", True)],
+            ["olt_id"],
+            ["__count"],
+        )
+        counts = {olt.id: count for olt, count in groups}
+        for olt in self:
+            olt.discovered_onu_count = counts.get(olt.id, 0)
+
+    def _compute_sync_job_count(self):
+        Job = self.env["queue.job"].sudo()
+        for olt in self:
+            olt.sync_job_count = Job.search_count([("channel", "=", olt._sync_channel())]) if olt.id else 0
+
+    @api.constrains("driver_options")
+    def _check_driver_options(self):
+        for olt in self:
+            olt._driver_options()
+
+    # -- the driver ----------------------------------------------------------
+    def _provisioning_platform_label(self):
+        return dict(PLATFORM_SELECTION).get(self.platform, self.platform or "")
+
+    def _provisioning_secrets(self):
+        olt = self.sudo()
+        return [olt.password, olt.secret_olt]
+
+    def _driver_options(self):
+        try:
+            options = json.loads(self.driver_options or "{}")
+        except ValueError as error:
+            raise UserError(_("Driver Options: not valid JSON (%s)", error)) from None
+        if not isinstance(options, dict):
+            raise UserError(_("Driver Options: must be a JSON object like {\"firmware\": \"ma5800\"}"))
+        return options
+
+    def _provisioning_target(self):
+        self.ensure_one()
+        olt = self.sudo()
+        if not olt.platform:
+            raise UserError(_("%s: choose the OLT's platform first.", self._field_label("platform")))
+        protocol = olt.type_connection or "ssh"
+        port = olt.port_ssh if protocol == "ssh" else olt.port_telnet
+        try:
+            port = int(str(port).strip())
+        except ValueError:
+            field = "port_ssh" if protocol == "ssh" else "port_telnet"
+            raise UserError(_("%(field)s: %(value)r is not a port number.", field=self._field_label(field),
+                              value=port)) from None
+        options = dict(olt._driver_options(), frame=olt.frame)
+        return Target(
+            platform=olt.platform,
+            host=(olt.ip or "").strip(),
+            port=port,
+            protocol=protocol,
+            username=olt.username or "",
+            password=olt.password or "",
+            secret=olt.secret_olt or "",
+            host_key=olt.host_key_fingerprint or "",
+            options=options,
+        )
+
+    def _provisioning_driver(self):
+        """A driver for this OLT; its target is checked, nothing is opened yet."""
+        self.ensure_one()
+        try:
+            driver = get_driver(self.platform or "")(self._provisioning_target())
+            driver.check_target()
+        except InvalidInput as error:
+            self._raise_invalid_input(error, self._target_labels())
+        except ImportError as error:
+            raise UserError(_("No driver is installed for the platform %(platform)s (%(error)s).",
+                              platform=self._provisioning_platform_label(), error=error)) from None
+        return driver
+
+    def _field_label(self, name):
+        return f"{self._fields[name].string} ({self._description})"
+
+    def _target_labels(self):
+        labels = {key: self._field_label(name) for key, name in TARGET_FIELDS.items()}
+        if (self.type_connection or "ssh") == "telnet":
+            labels["port"] = self._field_label("port_telnet")
+        wizard = self.env["silver.olt.sync.wizard"]._fields
+        labels.update({"params.vlan": wizard["vlan"].string, "params.profile": wizard["traffic_profile"].string})
+        return labels
+
+    # -- PON addresses -------------------------------------------------------
+    def _pon_address(self, port, driver_class=None):
+        """The PON address of a silver.olt.card.port as this OLT's platform writes it."""
+        self.ensure_one()
+        driver_class = driver_class or get_driver(self.platform)
+        numbers = [port.olt_card_id.num_card, port.num_port - 1 + self.pon_port_base]
+        if driver_class.pon_parts == 3:
+            numbers.insert(0, self.frame)
+        return "/".join(str(number) for number in numbers)
+
+    def _ports_by_pon(self, driver_class=None):
+        driver_class = driver_class or get_driver(self.platform)
+        return {self._pon_address(port, driver_class): port for port in self.port_ids}
+
+    # -- concurrency ---------------------------------------------------------
+    def _lock_for_onu_allocation(self):
+        """Serialise ONU-id allocation on this OLT across workers and servers.
+
+        Held until the transaction ends: the next activation reads the device
+        only after this one's ONU is registered on it.
+        """
+        self.ensure_one()
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, self.id))
+
+    def _try_lock_for_session(self):
+        self.ensure_one()
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, self.id))
+        return self.env.cr.fetchone()[0]
+
+    # -- seams the contract actions use ------------------------------------
+    def _onu_ref(self, contract, driver_class=None):
+        return OnuRef(
+            pon=self._pon_address(contract.olt_port_id, driver_class),
+            onu_id=contract.onu_pon_id,
+            serial=contract._normalized_serial() or "",
+        )
+
+    def _provision_onu_base(self, contract, driver, service, wan=None, wifi=()):
+        """Register the ONU with its service, WAN and WiFi as one plan on the OLT."""
+        return contract._execute_with_logging(
+            _("Provision ONU"), driver, self, lambda d: d.provision(service, wan=wan, wifi=wifi)
+        )
+
+    def _provision_onu_wan(self, contract, driver, wan):
+        ref = self._onu_ref(contract, type(driver))
+        return contract._execute_with_logging(
+            _("Configure ONU WAN"), driver, self, lambda d: d.provision_wan(ref, wan)
+        )
+
+    def _provision_onu_wifi(self, contract, driver, wifi):
+        ref = self._onu_ref(contract, type(driver))
+        return contract._execute_with_logging(
+            _("Configure ONU WiFi %s", wifi.index), driver, self, lambda d: d.provision_wifi(ref, wifi)
+        )
+
+    def disable_onu(self, contract, driver=None):
+        driver = driver or self._provisioning_driver()
+        ref = self._onu_ref(contract, type(driver))
+        return contract._execute_with_logging(_("Disable ONU"), driver, self, lambda d: d.suspend(ref))
+
+    def enable_onu(self, contract, driver=None):
+        driver = driver or self._provisioning_driver()
+        ref = self._onu_ref(contract, type(driver))
+        return contract._execute_with_logging(_("Enable ONU"), driver, self, lambda d: d.resume(ref))
+
+    def _remove_onu(self, contract, driver, ref=None):
+        ref = ref or self._onu_ref(contract, type(driver))
+        return contract._execute_with_logging(_("Remove ONU"), driver, self, lambda d: d.remove(ref))
+
+    def _read_onu_status(self, contract, driver, ref=None):
+        ref = ref or self._onu_ref(contract, type(driver))
+        return contract._execute_with_logging(_("Read ONU status"), driver, self, lambda d: d.status(ref))
+
+    def _save_configuration(self, record, driver):
+        if self.is_write_olt:
+            record._execute_with_logging(_("Save configuration"), driver, self, lambda d: d.save())
+
+    # -- host key ------------------------------------------------------------
+    def action_fetch_host_key(self):
+        """Read the SSH host key the OLT presents (no login) and pin it."""
+        self._check_network_admin()
+        from ..drivers.cli import fetch_host_key
+
+        for olt in self:
+            target = olt._provisioning_target()
+            if target.protocol != "ssh":
+                raise UserError(_("%s: host keys exist on SSH only.", olt._field_label("type_connection")))
+            try:
+                seen = fetch_host_key(target.host, target.port, timeout=target.connect_timeout)
+            except DriverError as error:
+                raise UserError(_("Could not read the host key of %(olt)s: %(error)s", olt=olt.display_name,
+                                  error=error.message)) from None
+            previous = olt.host_key_fingerprint
+            olt.host_key_fingerprint = seen
+            olt.message_post(
+                body=Markup("<p>{}</p><pre>{}</pre>").format(
+                    _("SSH host key pinned (previous: %s)", previous or _("none")), seen
+                ),
+                subtype_xmlid="silver_provisioning.mt_provisioning_log",
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Host key pinned"),
+                "message": ", ".join(self.mapped("host_key_fingerprint")),
+                "sticky": True,
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _check_network_admin(self):
+        if not self.env.su and not self.env.user.has_group("silver_provisioning.group_network_admin"):
+            raise AccessError(_("Only network administrators may do this."))
+
+    def _check_technician(self):
+        if not self.env.su and not self.env.user.has_group("silver_provisioning.group_provisioning_technician"):
+            raise AccessError(_("Only provisioning technicians may do this."))
+
+    # -- discovery -------------------------------------------------------------
+    def action_discover_onus(self):
+        """Read every PON port's auto-find list in one session and record it."""
+        self._check_technician()
+        for olt in self:
+            driver = olt._provisioning_driver()
+            with driver:
+                result = olt._execute_with_logging(_("Discover ONUs"), driver, olt, lambda d: d.discover())
+            olt.sudo()._store_discovered_onus(result.data or [], type(driver))
+        return self.action_view_discovered_onus()
+
+    def _store_discovered_onus(self, found, driver_class, now=None):
+        """Create new records, update changed ones, mark vanished ones; a few queries in all."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        Discovered = self.env["silver.olt.discovered.onu"]
+        existing = {onu.serial_number: onu for onu in Discovered.search([("olt_id", "=", self.id)])}
+        ports = self._ports_by_pon(driver_class)
+        assigned = self._assigned_serials()
+        to_create, seen = [], Discovered
+        for onu in found:
+            port = ports.get(onu.pon)
+            values = {
+                "olt_index": onu.olt_index or onu.pon,
+                "pon": onu.pon,
+                "olt_card_id": port.olt_card_id.id if port else False,
+                "olt_port_id": port.id if port else False,
+                "model": onu.model or False,
+                "version": onu.version or False,
+                "software_version": onu.software_version or False,
+                "vendor_id": onu.vendor_id or False,
+                "loid": onu.loid or False,
+                "password": onu.password or False,
+                "mac": onu.mac or False,
+                "contract_id": assigned.get(onu.serial, False),
+                "is_assigned": onu.serial in assigned,
+            }
+            record = existing.get(onu.serial)
+            if record is None:
+                to_create.append(dict(values, olt_id=self.id, serial_number=onu.serial, first_seen=now))
+                continue
+            seen |= record
+            changed = {
+                key: value for key, value in values.items()
+                if record._fields[key].convert_to_write(record[key], record) != value
+            }
+            if changed:
+                record.write(changed)
+        created = Discovered.create(to_create) if to_create else Discovered
+        (seen | created).write({"is_present": True, "last_seen": now})
+        vanished = Discovered.browse([rec.id for serial, rec in existing.items() if rec not in seen])
+        if vanished:
+            vanished.write({"is_present": False})
+        self.last_discovery_date = now
+        return created, seen, vanished
+
+    def _assigned_serials(self):
+        """Vendor-form serial -> contract id, for the ONUs already provisioned on a contract."""
+        contracts = self.env["silver.contract"].search(
+            [("olt_id", "=", self.id), ("serial_number", "!=", False),
+             ("state_service", "in", ("active", "suspended"))]
+        )
+        return {serial: contract.id for contract in contracts if (serial := contract._normalized_serial())}
+
+    def action_view_discovered_onus(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "silver_provisioning.silver_olt_discovered_onu_action"
+        )
+        action["domain"] = [("olt_id", "in", self.ids)]
+        action["context"] = {"default_olt_id": self[:1].id, "search_default_waiting": 1}
+        return action
+
+    # -- manual sync -------------------------------------------------------------
+    def _sync_channel(self):
+        return f"root.silver_provisioning.olt_{self.id}"
+
+    def action_open_sync_wizard(self):
+        self._check_network_admin()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "silver.olt.sync.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_olt_id": self.id, "active_id": self.id, "active_model": self._name},
+        }
+
+    def action_sync_olt_manual(self, kind, params):
+        """Queue a change for every active ONU of this OLT; one job per OLT at a time."""
+        self._check_network_admin()
+        self.ensure_one()
+        change = BulkChange(kind, dict(params))
+        try:
+            get_driver(self.platform or "")(self._provisioning_target()).check_bulk_change(change)
+        except InvalidInput as error:
+            self._raise_invalid_input(error, self._target_labels())
+        except DriverError as error:  # e.g. a change the platform cannot make
+            raise UserError(_("%(olt)s: %(error)s", olt=self.display_name, error=error.message)) from None
+        self._ensure_sync_channel()
+        description = self._sync_description(kind, params)
+        self.with_delay(
+            channel=self._sync_channel(),
+            description=_("Manual sync of %(olt)s: %(change)s", olt=self.display_name, change=description),
+            identity_key=identity_exact,
+            max_retries=5,
+        )._job_sync_olt_manual(kind, dict(params))
+        self.write({"sync_state": "queued", "sync_progress": 0.0, "sync_description": description})
+        return True
+
+    def _ensure_sync_channel(self):
+        """The OLT's own channel, under root.silver_provisioning (see data/queue_job_data.xml)."""
+        Channel = self.env["queue.job.channel"].sudo()
+        parent = self.env.ref("silver_provisioning.channel_silver_provisioning")
+        name = self._sync_channel().rsplit(".", 1)[1]
+        if not Channel.search_count([("name", "=", name), ("parent_id", "=", parent.id)]):
+            Channel.create({"name": name, "parent_id": parent.id})
+
+    @staticmethod
+    def _sync_description(kind, params):
+        return f"{kind}: " + ", ".join(f"{key}={value}" for key, value in sorted(params.items()) if value)
+
+    def _job_sync_olt_manual(self, kind, params):
+        """Job: apply one change to every active ONU of the OLT in one session."""
+        self.ensure_one()
+        olt = self.sudo()
+        if not olt._try_lock_for_session():
+            raise RetryableJobError(_("%s is busy with another session; retrying later.", olt.display_name),
+                                    seconds=30)
+        contracts = self.env["silver.contract"].sudo().search(
+            [("olt_id", "=", olt.id), ("state_service", "=", "active"), ("olt_port_id", "!=", False)],
+            order="olt_port_id, onu_pon_id",
+        )
+        driver = olt._provisioning_driver()
+        refs = {contract: olt._onu_ref(contract, type(driver)) for contract in contracts}
+        change = BulkChange(kind, dict(params))
+        outcome = {}
+        failure = None
+        items = list(refs.items())
+        with driver:
+            for start in range(0, len(items), SYNC_CHUNK):
+                chunk = items[start:start + SYNC_CHUNK]
+                try:
+                    result = olt._execute_with_logging(
+                        _("Manual sync: %s", self._sync_description(kind, params)), driver, olt,
+                        lambda d, chunk=chunk: d.bulk_apply([ref for _c, ref in chunk], change),
+                    )
+                except UserError as error:
+                    if getattr(error, "retryable", False) and not outcome:
+                        # Nothing was changed yet: the whole job can simply run again later.
+                        raise RetryableJobError(str(error), seconds=60) from None
+                    failure = error
+                    for contract, _ref in items[start:]:
+                        outcome[contract] = (False, str(error))
+                    break
+                by_ref = {(item.onu.pon, item.onu.onu_id): item for item in result.data}
+                for contract, ref in chunk:
+                    item = by_ref.get((ref.pon, ref.onu_id))
+                    outcome[contract] = (bool(item and item.ok), item.error if item else _("no answer"))
+                olt._report_sync_progress(min(start + SYNC_CHUNK, len(items)) / len(items) * 100.0)
+            if failure is None and any(ok for ok, _error in outcome.values()):
+                olt._save_configuration(olt, driver)
+        state = "done"
+        if failure is not None or not all(ok for ok, _error in outcome.values()):
+            state = "failed" if not any(ok for ok, _error in outcome.values()) and outcome else "partial"
+        if kind == "vlan":
+            olt._follow_vlan_change(params.get("vlan"), [c for c, (ok, _e) in outcome.items() if ok])
+        olt.write({
+            "sync_state": state,
+            "sync_progress": 100.0,
+            "sync_date": fields.Datetime.now(),
+            "sync_summary": olt._sync_summary_html(outcome),
+        })
+        return {contract.name: {"ok": ok, "error": error} for contract, (ok, error) in outcome.items()}
+
+    def _follow_vlan_change(self, vlan, contracts):
+        """The contracts whose ONU moved to ``vlan`` point at that VLAN, when the OLT has it."""
+        record = self.vlan_ids.filtered(lambda rec: rec.vlanid == int(vlan or 0))[:1]
+        if record and contracts:
+            self.env["silver.contract"].browse([c.id for c in contracts]).write({"vlan_id": record.id})
+
+    def _report_sync_progress(self, percent):
+        """Progress seen by users while the job still runs: its own, committed transaction.
+
+        Best effort: when the row is locked (the job's own transaction wrote it), skip.
+        """
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute(
+                    "UPDATE silver_olt SET sync_state = 'running', sync_progress = %s WHERE id IN "
+                    "(SELECT id FROM silver_olt WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    (percent, self.id),
+                )
+        except Exception:
+            _logger.debug("sync progress of OLT %s not written", self.id, exc_info=True)
+
+    def _sync_summary_html(self, outcome):
+        if not outcome:
+            return Markup("<p>{}</p>").format(_("No active ONU on this OLT."))
+        ok_count = sum(1 for ok, _error in outcome.values() if ok)
+        rows = Markup().join(
+            Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+                contract.name, _("OK") if ok else _("FAILED"), error or ""
+            )
+            for contract, (ok, error) in outcome.items()
+        )
+        return Markup(
+            "<p>{summary}</p><table class='table table-sm'><thead><tr><th>{c}</th><th>{r}</th><th>{e}</th>"
+            "</tr></thead><tbody>{rows}</tbody></table>"
+        ).format(
+            summary=_("%(ok)s of %(total)s ONUs updated.", ok=ok_count, total=len(outcome)),
+            c=_("Contract"), r=_("Result"), e=_("Device message"), rows=rows,
+        )
+
+    def action_view_sync_jobs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Jobs of %s", self.display_name),
+            "res_model": "queue.job",
+            "view_mode": "tree,form",
+            "domain": [("channel", "=", self._sync_channel())],
+        }

@@ -1,0 +1,237 @@
+import base64
+import logging
+import traceback
+
+from markupsafe import Markup
+from odoo import SUPERUSER_ID, _, api, models, tools
+from odoo.exceptions import UserError
+
+from ..drivers.errors import CommandRejected, DriverError, InvalidInput, RollbackFailed
+from ..drivers.transcript import Masker
+
+_logger = logging.getLogger(__name__)
+
+#: transcripts longer than this go into a text attachment, the message keeps the head
+TRANSCRIPT_INLINE_LINES = 40
+TRANSCRIPT_INLINE_CHARS = 4000
+
+
+class DeviceOperationError(UserError):
+    """A device refused or failed an operation; what operators see (no traceback).
+
+    ``retryable`` tells a background job whether trying again later may help
+    (a dropped connection, a busy device) or not (bad credentials, a refused command).
+    """
+
+    def __init__(self, message, retryable=False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class SilverProvisioningLogMixin(models.AbstractModel):
+    """Runs device operations and logs each one to the record's chatter.
+
+    ``_execute_with_logging`` is the single path every device operation
+    takes.  Its message is written through a cursor of its own and committed
+    there, so it survives when the operation fails and the caller's
+    transaction is rolled back.
+    """
+
+    _name = "silver.provisioning.log.mixin"
+    _description = "Provisioning log (chatter of device operations)"
+
+    # -- secrets -----------------------------------------------------------
+    def _provisioning_secrets(self):
+        """Every secret this record may bring into a transcript or an error."""
+        return []
+
+    def _provisioning_masker(self, driver=None):
+        masker = Masker(self._provisioning_secrets())
+        if driver is not None:
+            target = driver.target
+            masker.add(target.password)
+            masker.add(target.secret)
+        return masker
+
+    # -- the single path ---------------------------------------------------
+    def _execute_with_logging(self, operation, driver, device, callback):
+        """Run ``callback(driver)`` (one driver operation) and log it.
+
+        :param operation: what was asked, for people ('Activate service')
+        :param driver: an open or lazy driver of ``device``
+        :param device: the silver.olt / silver.core record spoken to
+        :param callback: performs the operation, returns an OperationResult
+        :return: the OperationResult
+        :raise UserError: with the device's own words, after the log is written
+        """
+        self.ensure_one()
+        masker = self._provisioning_masker(driver)
+        start = len(driver.transcript.entries)
+        try:
+            result = callback(driver)
+        except DriverError as error:
+            transcript = self._transcript_text(error.transcript or driver.transcript, start, masker)
+            headline = masker(self._device_error_words(error))
+            self._log_operation(operation, device, False, headline, transcript, masker,
+                                undo_failed=isinstance(error, RollbackFailed))
+            _logger.info("%s on %s failed: %s", operation, device.display_name, headline)
+            raise DeviceOperationError(
+                _("%(operation)s failed on %(device)s: %(error)s", operation=operation,
+                  device=device.display_name, error=headline),
+                retryable=error.retryable,
+            ) from None
+        except Exception as error:
+            # A fault of ours or of a library: still logged, still a clear message for the operator.
+            # The traceback goes to the server log masked: exception texts may quote a secret.
+            _logger.error("%s on %s failed unexpectedly:\n%s", operation, device.display_name,
+                          masker("".join(traceback.format_exception(error))))
+            transcript = self._transcript_text(driver.transcript, start, masker)
+            headline = masker(_("unexpected error (%(type)s): %(error)s", type=type(error).__name__,
+                                error=error))
+            self._log_operation(operation, device, False, headline, transcript, masker, undo_failed=True)
+            raise DeviceOperationError(
+                _("%(operation)s failed on %(device)s: %(error)s", operation=operation,
+                  device=device.display_name, error=headline)
+            ) from None
+        summary = self._result_summary(result)
+        transcript = self._transcript_text(result.transcript or driver.transcript, start, masker)
+        self._log_operation(operation, device, True, masker(summary), transcript, masker)
+        return result
+
+    @staticmethod
+    def _device_error_words(error):
+        """The device's own error text first: it is what a technician searches for."""
+        if isinstance(error, CommandRejected):
+            return f"{error.device_message} (command: {error.command})"
+        if isinstance(error, RollbackFailed):
+            return error.message
+        return error.message or error.__class__.__name__
+
+    def _result_summary(self, result):
+        data = result.data
+        if data is None:
+            return _("done")
+        if isinstance(data, list):
+            return _("%s item(s)", len(data))
+        if hasattr(data, "to_dict"):
+            parts = [f"{key}={value}" for key, value in data.to_dict().items()
+                     if value not in (None, "", [], {})]
+            return ", ".join(parts)
+        return str(data)
+
+    def _transcript_text(self, transcript, start, masker):
+        if transcript is None:
+            return ""
+        entries = transcript.entries[start:]
+        lines = []
+        for entry in entries:
+            if entry.kind == "send":
+                lines.append(f"> {entry.text}")
+            elif entry.kind == "recv":
+                lines.append(f"{entry.text.rstrip()}  [{entry.elapsed * 1000:.0f} ms]")
+            else:
+                lines.append(f"# {entry.text}")
+        # The driver masked every entry already; mask again with what Odoo knows.
+        return masker("\n".join(lines))
+
+    # -- message -----------------------------------------------------------
+    def _log_operation(self, operation, device, ok, headline, transcript, masker, undo_failed=False):
+        body, attachment = self._build_log_message(operation, device, ok, headline, transcript, undo_failed)
+        self._post_log_message(masker(body) if isinstance(body, str) else body, attachment)
+
+    def _build_log_message(self, operation, device, ok, headline, transcript, undo_failed=False):
+        """(Markup body, attachment values or None).  Built here, posted elsewhere."""
+        status = _("OK") if ok else _("FAILED")
+        first_line = (
+            Markup("<p><b>{status}</b>: {headline}</p>").format(status=status, headline=headline)
+            if not ok
+            else Markup("<p><b>{operation}: {status}</b></p>").format(operation=operation, status=status)
+        )
+        details = Markup(
+            "<ul>"
+            "<li>{l_op}: {operation}</li>"
+            "<li>{l_by}: {user}</li>"
+            "<li>{l_dev}: {device} ({platform}, {host})</li>"
+            "<li>{l_res}: {result}</li>"
+            "</ul>"
+        ).format(
+            l_op=_("Operation"), operation=operation,
+            l_by=_("Requested by"), user=self.env.user.name,
+            l_dev=_("Device"), device=device.display_name,
+            platform=device._provisioning_platform_label(), host=device.ip or "",
+            l_res=_("Result"), result=headline if ok else self._failure_outcome(undo_failed),
+        )
+        attachment = None
+        lines = transcript.splitlines()
+        if len(lines) > TRANSCRIPT_INLINE_LINES or len(transcript) > TRANSCRIPT_INLINE_CHARS:
+            shown = "\n".join(lines[:TRANSCRIPT_INLINE_LINES])[:TRANSCRIPT_INLINE_CHARS]
+            note = Markup("<p>{}</p>").format(
+                _("Transcript shortened: %(shown)s of %(total)s lines shown, the whole of it is attached.",
+                  shown=min(len(lines), TRANSCRIPT_INLINE_LINES), total=len(lines))
+            )
+            attachment = {
+                "name": f"transcript-{self._name.replace('.', '_')}-{self.id}.txt",
+                "raw": transcript.encode("utf-8"),
+                "mimetype": "text/plain",
+            }
+        else:
+            shown, note = transcript, Markup()
+        block = Markup("<pre>{}</pre>").format(shown) if shown else Markup()
+        return first_line + details + note + block, attachment
+
+    def _failure_outcome(self, undo_failed):
+        if undo_failed:
+            return _("failed; the device may be left half-configured, check the transcript")
+        return _("failed; what the operation had changed on the device was undone")
+
+    def _post_log_message(self, body, attachment=None):
+        """Write the message on its own cursor so a rollback of ours keeps it."""
+        values = {
+            "model": self._name,
+            "res_id": self.id,
+            "record_name": self.display_name,
+            "body": body,
+            "message_type": "notification",
+            "is_internal": True,
+            "subtype_id": self.env.ref("silver_provisioning.mt_provisioning_log").id,
+        }
+        author = self.env.user.partner_id
+        # Computed here, where the record is visible: the log's cursor may not see it yet.
+        values["email_from"] = author.email_formatted or False
+        values["reply_to"] = self.sudo()._notify_get_reply_to(default=values["email_from"])[self.id]
+        values["message_id"] = tools.generate_tracking_message_id("silver-provisioning")
+        try:
+            with self.env.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                # The author may have been created in the caller's transaction.
+                cr.execute("SELECT id FROM res_partner WHERE id = %s", (author.id,))
+                values["author_id"] = author.id if cr.fetchone() else False
+                if attachment:
+                    record = env["ir.attachment"].create(self._attachment_values(attachment))
+                    values["attachment_ids"] = [(4, record.id)]
+                env["mail.message"].create(values)
+        except Exception:
+            _logger.warning("provisioning log for %s,%s written in the main transaction", self._name,
+                            self.id, exc_info=True)
+            values.pop("attachment_ids", None)
+            values["author_id"] = author.id
+            if attachment:
+                record = self.env["ir.attachment"].sudo().create(self._attachment_values(attachment))
+                values["attachment_ids"] = [(4, record.id)]
+            self.env["mail.message"].sudo().create(values)
+
+    def _attachment_values(self, attachment):
+        return {
+            "name": attachment["name"],
+            "mimetype": attachment["mimetype"],
+            "datas": base64.b64encode(attachment["raw"]),
+            "res_model": self._name,
+            "res_id": self.id,
+        }
+
+    # -- errors raised before any device is touched -----------------------
+    def _raise_invalid_input(self, error, labels):
+        """An InvalidInput as a UserError naming the field the operator knows."""
+        assert isinstance(error, InvalidInput)
+        label = labels.get(error.field) or labels.get(error.field.split(".")[0]) or error.field
+        raise UserError(_("%(field)s: %(reason)s", field=label, reason=error.reason)) from None

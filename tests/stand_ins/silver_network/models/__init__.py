@@ -1,0 +1,1 @@
+from . import silver_core, silver_olt
