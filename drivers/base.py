@@ -66,6 +66,10 @@ class BaseDriver(abc.ABC):
             self._connection = self._open()
         return self._connection
 
+    def open(self):
+        """Log in now rather than at the first command."""
+        return self.connection
+
     def close(self):
         if self._connection is not None:
             connection, self._connection = self._connection, None
@@ -249,6 +253,9 @@ class OltDriver(BaseDriver):
         for number, ref in enumerate(refs):
             self.check_ref(ref, prefix=f"onus[{number}].")
         with self._operation("bulk_apply"):
+            # Logged in before the first ONU: a device that cannot be reached
+            # fails the whole job (a background job retries it), not each ONU.
+            self.open()
             return self._result("bulk_apply", self._bulk_apply(list(refs), change))
 
     # -- hooks each platform supplies -------------------------------------

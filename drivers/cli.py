@@ -157,6 +157,10 @@ class CliSession:
         except NetmikoAuthenticationException as error:
             raise AuthenticationError(f"{target.host}: authentication failed for user {target.username}") from error
         except (NetmikoTimeoutException, socket.timeout) as error:
+            # Netmiko reports a refused TCP connection as a timeout too.
+            refused = (ConnectionRefusedError, paramiko.ssh_exception.NoValidConnectionsError)
+            if isinstance(error.__context__, refused):
+                raise ConnectError(f"{target.host}:{target.port}: connection refused") from error
             raise ConnectTimeout(f"{target.host}:{target.port}: connection timed out") from error
         except ReadTimeout as error:
             raise ConnectError(f"{target.host}: the device stopped answering during login") from error

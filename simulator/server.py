@@ -229,6 +229,8 @@ class Server:
                 stream.negotiate()
                 session = self.device.session_class(self.device, Terminal(stream), "telnet", addr[0])
                 session.run(needs_login=True)
+        except (EOFError, ConnectionError):
+            pass  # the client hung up: routine for a device
         except Exception:  # a broken client must never kill the simulator
             if not self._stopping.is_set():
                 _logger.exception("simulator connection failed")
