@@ -73,15 +73,23 @@ def _connection_arguments(op):
     group.add_argument("--platform", required=True, choices=sorted(PLATFORMS))
     group.add_argument("--host", required=True)
     group.add_argument("--port", type=int, required=True)
-    group.add_argument("--protocol", required=True, choices=("ssh", "telnet", "api", "api-ssl"),
-                       help="ssh|telnet for OLTs, api|api-ssl for MikroTik")
+    group.add_argument(
+        "--protocol",
+        required=True,
+        choices=("ssh", "telnet", "api", "api-ssl"),
+        help="ssh|telnet for OLTs, api|api-ssl for MikroTik",
+    )
     group.add_argument("--username", required=True)
     group.add_argument("--password-env", required=True, metavar="VAR", help="environment variable holding the password")
     group.add_argument("--secret-env", metavar="VAR", help="environment variable holding the enable password (V-SOL)")
     group.add_argument("--host-key", default="", help="pinned SSH host key / TLS certificate fingerprint (SHA256:...)")
-    group.add_argument("--option", action="append", metavar="KEY=VALUE",
-                       help="platform option, repeatable: huawei model=MA5800 firmware=V100R019, "
-                            "zte suspend_form=shutdown, mikrotik suspend_method=profile ...")
+    group.add_argument(
+        "--option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="platform option, repeatable: huawei model=MA5800 firmware=V100R019, "
+        "zte suspend_form=shutdown, mikrotik suspend_method=profile ...",
+    )
     group.add_argument("--timeout", type=float, default=30.0, help="per-command timeout in seconds")
 
 
@@ -106,8 +114,11 @@ def _onu_arguments(op, operation):
     wan.add_argument("--wan-mode", choices=("pppoe", "dhcp", "static"))
     wan.add_argument("--wan-vlan", type=int, help="default: --vlan")
     wan.add_argument("--pppoe-user")
-    wan.add_argument("--pppoe-password-env", metavar="VAR",
-                     help="environment variable holding the PPPoE password (OLT WAN or router secret)")
+    wan.add_argument(
+        "--pppoe-password-env",
+        metavar="VAR",
+        help="environment variable holding the PPPoE password (OLT WAN or router secret)",
+    )
     wan.add_argument("--wan-ip")
     wan.add_argument("--wan-netmask")
     wan.add_argument("--wan-gateway")
@@ -129,8 +140,11 @@ def _router_arguments(op, operation):
         group.add_argument("--comment", default="", help="the contract reference")
         group.add_argument("--rate", help="UP/DOWN in Mbit/s, e.g. 10/50")
     if operation in ("suspend", "resume"):
-        group.add_argument("--method", choices=("disable_secret", "address_list", "profile"),
-                           help="default: option suspend_method; resume finds it on the secret")
+        group.add_argument(
+            "--method",
+            choices=("disable_secret", "address_list", "profile"),
+            help="default: option suspend_method; resume finds it on the secret",
+        )
 
 
 def _parser():
@@ -158,8 +172,12 @@ def _parser():
             group = op.add_argument_group("bulk change")
             group.add_argument("--onus", required=True, help="comma-separated PON:ID list, e.g. 0/1/3:1,0/1/3:2")
             group.add_argument("--change", required=True, choices=("dns", "traffic_profile", "vlan"))
-            group.add_argument("--param", action="append", metavar="KEY=VALUE",
-                               help="dns: primary=, secondary=; traffic_profile: profile=; vlan: vlan=")
+            group.add_argument(
+                "--param",
+                action="append",
+                metavar="KEY=VALUE",
+                help="dns: primary=, secondary=; traffic_profile: profile=; vlan: vlan=",
+            )
     return parser
 
 
@@ -356,8 +374,9 @@ def main(argv=None):
         payload["transcript"] = error.transcript.to_list() if error.transcript is not None else []
         return _fail(payload, refused=isinstance(error, (InvalidInput, UnsupportedOperation)))
     except Exception as error:  # noqa: BLE001 - a bug's traceback could carry a secret: mask it
-        return _fail({"error": "internal_error", "message": f"{type(error).__name__}: {error}", "ok": False,
-                      "transcript": []})
+        return _fail(
+            {"error": "internal_error", "message": f"{type(error).__name__}: {error}", "ok": False, "transcript": []}
+        )
     _print(payload)
     return 0 if not isinstance(payload, dict) or payload.get("ok", True) else EXIT_DEVICE_ERROR
 

@@ -20,8 +20,8 @@ import abc
 from contextlib import contextmanager
 
 from . import validation as v
-from .errors import DriverError, InvalidInput, UnsupportedOperation
-from .models import OperationResult
+from .errors import CommandTimeout, ConnectError, DriverError, InvalidInput, UnsupportedOperation
+from .models import BulkItemResult, OperationResult
 from .transcript import Masker, Transcript
 
 
@@ -287,6 +287,33 @@ class OltDriver(BaseDriver):
         raise NotImplementedError
 
     def _bulk_apply(self, refs, change):
+        """Each ONU in turn on the open session; one ONU's failure does not
+        stop the others, a lost session stops them all."""
+        results, lost, context = {}, "", {}
+        for position in self._bulk_order(refs):
+            ref = refs[position]
+            if lost:
+                results[position] = BulkItemResult(ref, False, f"not attempted: {lost}")
+                continue
+            try:
+                self._apply_change(ref, change, context)
+            except (ConnectError, CommandTimeout) as error:
+                # The session is gone or out of step with the device.
+                lost = self.masker(error.message)
+                results[position] = BulkItemResult(ref, False, lost)
+            except DriverError as error:
+                results[position] = BulkItemResult(ref, False, self.masker(error.message))
+            else:
+                results[position] = BulkItemResult(ref, True)
+        return [results[position] for position in range(len(refs))]
+
+    def _bulk_order(self, refs):
+        """Positions of ``refs`` in the order to visit them."""
+        return range(len(refs))
+
+    def _apply_change(self, ref, change, context):
+        """Apply ``change`` to one ONU; ``context`` is shared by one bulk run
+        (for what a platform reads once per port)."""
         raise NotImplementedError
 
     @classmethod

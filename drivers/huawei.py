@@ -35,14 +35,12 @@ from .cli import CliOltDriver, clean_output
 from .engine import Step, run_plan
 from .errors import (
     CommandRejected,
-    CommandTimeout,
-    ConnectError,
     DriverError,
     InvalidInput,
     ParseError,
     UnsupportedOperation,
 )
-from .models import BulkItemResult, DiscoveredOnu, OnuStatus, ProvisionResult
+from .models import DiscoveredOnu, OnuStatus, ProvisionResult
 
 # Alarm blocks the OLT prints whenever something happens on a port, in the
 # middle of whatever it was answering: a header line starting with "!" or
@@ -673,23 +671,8 @@ class HuaweiDriver(CliOltDriver):
         return {"saved": True, "answer": reply.text.strip()}
 
     # -- bulk -------------------------------------------------------------------
-    def _bulk_apply(self, refs, change):
-        results = []
-        for number, ref in enumerate(refs):
-            try:
-                run_plan(self.session, self._bulk_steps(ref, change))
-            except (ConnectError, CommandTimeout) as error:
-                # The session is gone or out of step: this ONU and every one after it are not done.
-                results.append(BulkItemResult(ref, False, error.message))
-                results.extend(
-                    BulkItemResult(rest, False, f"not attempted: {error.message}") for rest in refs[number + 1 :]
-                )
-                break
-            except DriverError as error:
-                results.append(BulkItemResult(ref, False, error.message))
-            else:
-                results.append(BulkItemResult(ref, True))
-        return results
+    def _apply_change(self, ref, change, context):
+        run_plan(self.session, self._bulk_steps(ref, change))
 
     def _bulk_steps(self, ref, change):
         pon, frame_slot, port = self._address(ref.pon)

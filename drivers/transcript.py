@@ -86,10 +86,11 @@ class Transcript:
     def to_list(self):
         return [entry.to_dict() for entry in self.entries]
 
-    def to_text(self):
-        """Readable form for a chatter message or a terminal: '> cmd' then the answer."""
+    def to_text(self, start=0):
+        """Readable form for a chatter message or a terminal: '> cmd' then the
+        answer; from entry ``start`` on (one operation of a longer session)."""
         lines = []
-        for entry in self.entries:
+        for entry in self.entries[start:]:
             if entry.kind == "send":
                 lines.append(f"> {entry.text}")
             elif entry.kind == "recv":

@@ -28,14 +28,11 @@ from .cli import CliOltDriver, clean_output
 from .engine import Step, run_plan
 from .errors import (
     CommandRejected,
-    CommandTimeout,
-    ConnectError,
-    DriverError,
     InvalidInput,
     ParseError,
     UnsupportedOperation,
 )
-from .models import BulkItemResult, DiscoveredOnu, OnuStatus, ProvisionResult
+from .models import DiscoveredOnu, OnuStatus, ProvisionResult
 
 # ---------------------------------------------------------------------------
 # Netmiko connection classes
@@ -634,38 +631,22 @@ class VsolDriver(CliOltDriver):
         return {"saved": True, "command": command}
 
     # -- bulk ---------------------------------------------------------------------
-    def _bulk_apply(self, refs, change):
+    def _bulk_order(self, refs):
         # Grouped by port, so the session enters each PON interface once and
         # reads each port's ONU table once.
-        order = sorted(range(len(refs)), key=lambda i: (_pon_key(refs[i].pon), refs[i].onu_id))
-        results, tables, lost = {}, {}, None
-        config = None
-        for position in order:
-            ref = refs[position]
-            if lost is not None:
-                results[position] = BulkItemResult(ref, False, f"not attempted: {lost}")
-                continue
-            try:
-                if ref.pon not in tables:
-                    tables[ref.pon] = self._onu_table(ref.pon)
-                if ref.onu_id not in tables[ref.pon]:
-                    raise CommandRejected(
-                        f"onu {ref.onu_id}",
-                        f"ONU {ref.pon}:{ref.onu_id} is not registered",
-                    )
-                if config is None and change.kind == "vlan":
-                    # The current service lines, so a failed change can be put back.
-                    config = parse_running_config(self.session.read("show running-config"))
-                lines = (config or {}).get(ref.pon, {}).get(ref.onu_id, [])
-                run_plan(self.session, self._bulk_steps(ref, change, lines))
-                results[position] = BulkItemResult(ref, True)
-            except (ConnectError, CommandTimeout) as error:
-                # The session is gone or out of step: the other ONUs are not tried on it.
-                lost = self.masker(error.message)
-                results[position] = BulkItemResult(ref, False, lost)
-            except DriverError as error:
-                results[position] = BulkItemResult(ref, False, self.masker(error.message))
-        return [results[position] for position in range(len(refs))]
+        return sorted(range(len(refs)), key=lambda i: (_pon_key(refs[i].pon), refs[i].onu_id))
+
+    def _apply_change(self, ref, change, context):
+        tables = context.setdefault("tables", {})
+        if ref.pon not in tables:
+            tables[ref.pon] = self._onu_table(ref.pon)
+        if ref.onu_id not in tables[ref.pon]:
+            raise CommandRejected(f"onu {ref.onu_id}", f"ONU {ref.pon}:{ref.onu_id} is not registered")
+        if "config" not in context and change.kind == "vlan":
+            # The current service lines, so a failed change can be put back.
+            context["config"] = parse_running_config(self.session.read("show running-config"))
+        lines = context.get("config", {}).get(ref.pon, {}).get(ref.onu_id, [])
+        run_plan(self.session, self._bulk_steps(ref, change, lines))
 
     def _bulk_steps(self, ref, change, lines):
         mode = port_mode(ref.pon)

@@ -52,13 +52,11 @@ from .cli import CliOltDriver, clean_output
 from .engine import Step, run_plan
 from .errors import (
     CommandRejected,
-    ConnectError,
-    DriverError,
     InvalidInput,
     ParseError,
     UnsupportedOperation,
 )
-from .models import BulkItemResult, DiscoveredOnu, OnuStatus, ProvisionResult
+from .models import DiscoveredOnu, OnuStatus, ProvisionResult
 
 CONFIG = ("configure terminal",)
 #: (template, command) of the two discovery commands
@@ -550,32 +548,18 @@ class ZteDriver(CliOltDriver):
             ]
         raise UnsupportedOperation(f"bulk change {change.kind!r} is not supported on ZTE OLTs")
 
-    def _bulk_apply(self, refs, change):
-        results = []
+    def _apply_change(self, ref, change, context):
         # One read per port tells which ONUs exist, so a stale reference costs
         # no configuration command (and no half-applied change).
-        registered = {}
-        for number, ref in enumerate(refs):
-            try:
-                if ref.pon not in registered:
-                    registered[ref.pon] = self._onu_table(ref.pon)
-                if ref.onu_id not in registered[ref.pon]:
-                    raise CommandRejected(
-                        f"show gpon onu state {self.olt_interface(ref.pon)}",
-                        f"ONU {self.onu_interface(ref.pon, ref.onu_id)} is not registered",
-                    )
-                run_plan(self.session, self._bulk_steps(ref, change))
-            except ConnectError as error:
-                results.append(BulkItemResult(ref, False, error.message))
-                results += [
-                    BulkItemResult(rest, False, f"not attempted: {error.message}") for rest in refs[number + 1 :]
-                ]
-                break
-            except DriverError as error:
-                results.append(BulkItemResult(ref, False, error.message))
-            else:
-                results.append(BulkItemResult(ref, True))
-        return results
+        registered = context.setdefault("registered", {})
+        if ref.pon not in registered:
+            registered[ref.pon] = self._onu_table(ref.pon)
+        if ref.onu_id not in registered[ref.pon]:
+            raise CommandRejected(
+                f"show gpon onu state {self.olt_interface(ref.pon)}",
+                f"ONU {self.onu_interface(ref.pon, ref.onu_id)} is not registered",
+            )
+        run_plan(self.session, self._bulk_steps(ref, change))
 
 
 class ZteC600Driver(ZteDriver):

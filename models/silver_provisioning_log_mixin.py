@@ -122,17 +122,8 @@ class SilverProvisioningLogMixin(models.AbstractModel):
     def _transcript_text(self, transcript, start, masker):
         if transcript is None:
             return ""
-        entries = transcript.entries[start:]
-        lines = []
-        for entry in entries:
-            if entry.kind == "send":
-                lines.append(f"> {entry.text}")
-            elif entry.kind == "recv":
-                lines.append(f"{entry.text.rstrip()}  [{entry.elapsed * 1000:.0f} ms]")
-            else:
-                lines.append(f"# {entry.text}")
         # The driver masked every entry already; mask again with what Odoo knows.
-        return masker("\n".join(lines))
+        return masker(transcript.to_text(start))
 
     # -- message -----------------------------------------------------------
     def _log_operation(self, operation, device, ok, headline, transcript, masker, undo_failed=False):
