@@ -2,5 +2,4 @@
 # Python suites of drivers/ and simulator/, imports this package under another
 # name and must not load Odoo models then.
 if __name__.startswith("odoo.addons."):
-    from . import models
-    from . import wizards
+    from . import models, wizards

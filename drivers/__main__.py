@@ -359,7 +359,7 @@ def _fail(payload, refused=False):
     """Failure: the JSON on stdout, one line on stderr, the exit status."""
     _print(payload)
     message = " ".join(payload["message"].split())
-    print(_masked(f"error: {payload['error']}: {message}"), file=sys.stderr)
+    sys.stderr.write(_masked(f"error: {payload['error']}: {message}") + "\n")
     return EXIT_INVALID_INPUT if refused else EXIT_DEVICE_ERROR
 
 

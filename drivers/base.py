@@ -58,6 +58,7 @@ class BaseDriver(abc.ABC):
         v.check_int("port", target.port, 1, 65535)
         if not target.username:
             raise InvalidInput("username", "is required")
+        return target
 
     @property
     def connection(self):
@@ -130,7 +131,8 @@ class OltDriver(BaseDriver):
     def supports_wifi(self):
         return True
 
-    # -- validation --------------------------------------------------------
+    # -- validation: each check raises InvalidInput (or UnsupportedOperation)
+    # naming the field, and returns what it checked ------------------------
     def normalize_serial(self, serial, field="serial"):
         return v.normalize_serial(serial, field)
 
@@ -155,16 +157,19 @@ class OltDriver(BaseDriver):
             v.check_name(getattr(service, name), name, required=False)
         v.check_int("tcont", service.tcont, 1, 8)
         v.check_int("gemport", service.gemport, 1, 128)
+        return service
 
     def check_wan(self, wan):
         if not self.supports_wan():
             raise UnsupportedOperation(f"WAN over OMCI is unsupported on this platform/firmware ({self.platform})")
         v.check_wan(wan)
+        return wan
 
     def check_wifi(self, wifi):
         if not self.supports_wifi():
             raise UnsupportedOperation(f"WiFi over OMCI is unsupported on this platform/firmware ({self.platform})")
         v.check_wifi(wifi, max_index=self.wifi_index_max)
+        return wifi
 
     def check_bulk_change(self, change):
         if change.kind == "dns":
@@ -175,6 +180,7 @@ class OltDriver(BaseDriver):
             v.check_vlan(change.params.get("vlan"), "params.vlan")
         else:
             raise InvalidInput("kind", f"{change.kind!r} is not one of dns, traffic_profile, vlan")
+        return change
 
     # -- operations --------------------------------------------------------
     def discover(self):

@@ -22,6 +22,7 @@ types, error words, prompts) and writes the plans.  Facts relied upon:
   no public MA5800 capture confirms this syntax.
 """
 
+import contextlib
 import re
 import time
 from typing import ClassVar
@@ -206,14 +207,14 @@ class HuaweiDriver(CliOltDriver):
                 "WAN over OMCI is unsupported on MA5608T V800R013 (no 'ont internet-config'); "
                 "configure it through TR-069"
             )
-        super().check_wan(wan)
+        return super().check_wan(wan)
 
     def check_wifi(self, wifi):
         if not self.supports_wifi():
             raise UnsupportedOperation(
                 "WiFi from the OLT needs an MA5800 with V100R019 or later; on this OLT WiFi goes through TR-069"
             )
-        super().check_wifi(wifi)
+        return super().check_wifi(wifi)
 
     # -- validation -----------------------------------------------------------
     def check_pon(self, pon, field="pon"):
@@ -226,6 +227,7 @@ class HuaweiDriver(CliOltDriver):
         super().check_service(service)
         v.check_name(service.line_profile, "line_profile")
         v.check_name(service.service_profile, "service_profile")
+        return service
 
     def check_bulk_change(self, change):
         super().check_bulk_change(change)
@@ -234,6 +236,7 @@ class HuaweiDriver(CliOltDriver):
                 "Huawei sets DNS over OMCI only inside a static WAN (ont ipconfig ... static): "
                 "change DNS through TR-069"
             )
+        return change
 
     # -- helpers ----------------------------------------------------------------
     def _address(self, pon):
@@ -653,10 +656,8 @@ class HuaweiDriver(CliOltDriver):
             if rows and re.fullmatch(r"-?\d+(\.\d+)?", rows[0]["rx_power"]):
                 rx_power = float(rows[0]["rx_power"])
         serial = info["serial_hex"]
-        try:
+        with contextlib.suppress(InvalidInput):  # an odd serial does not spoil the status
             serial = v.normalize_serial(serial)
-        except InvalidInput:
-            pass
         return OnuStatus(
             pon=pon,
             onu_id=ref.onu_id,

@@ -319,8 +319,9 @@ class VsolDriver(CliOltDriver):
         return self.supports_wan() and not _flag(self.target.options.get("no_wifi"))
 
     def check_target(self):
-        super().check_target()
+        target = super().check_target()
         self._pon_ports_option()
+        return target
 
     def check_service(self, service):
         super().check_service(service)
@@ -328,6 +329,7 @@ class VsolDriver(CliOltDriver):
             raise UnsupportedOperation(
                 "V-SOL ONUs are registered by serial here; password/LOID registration is not supported"
             )
+        return service
 
     def check_wan(self, wan):
         super().check_wan(wan)
@@ -336,11 +338,13 @@ class VsolDriver(CliOltDriver):
         if wan.mode == "static" and not wan.dns1:
             raise InvalidInput("wan.dns1", "is required for a static WAN on V-SOL")
         self._wan_bind()
+        return wan
 
     def check_bulk_change(self, change):
         super().check_bulk_change(change)
         if change.kind == "dns":
             raise UnsupportedOperation("V-SOL sets DNS only inside a static WAN: no bulk DNS change on this platform")
+        return change
 
     def _pon_ports_option(self):
         """Target.options['pon_ports'] as a list of checked PON addresses, or None."""

@@ -283,11 +283,12 @@ class ZteDriver(CliOltDriver):
 
     # -- options and input ---------------------------------------------------------
     def check_target(self):
-        super().check_target()
+        target = super().check_target()
         self._suspend_form()
         for name in ("onu_type", "tcont_profile", "vlan_profile", "ip_profile"):
-            if self.target.options.get(name):
-                v.check_name(str(self.target.options[name]), f"options.{name}")
+            if target.options.get(name):
+                v.check_name(str(target.options[name]), f"options.{name}")
+        return target
 
     def check_bulk_change(self, change):
         if change.kind == "dns":
@@ -296,7 +297,7 @@ class ZteDriver(CliOltDriver):
             raise UnsupportedOperation(
                 "a DNS change per ONU is not supported on ZTE OLTs (DNS comes from the ip-profile)"
             )
-        super().check_bulk_change(change)
+        return super().check_bulk_change(change)
 
     # Old ONU firmware has no OMCI WAN/WiFi: the caller says so per OLT.
     def supports_wan(self):

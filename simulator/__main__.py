@@ -6,7 +6,10 @@ One device from the options, or several from ``--config FILE``: a JSON list (or
 onus, registered, latency, host_key, state_file, seed, options, name).
 """
 
+# A command-line program: it reports on stdout.
+# pylint: disable=print-used
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -90,10 +93,8 @@ def main(argv=None):
             print(f"{sim.platform} {sim.protocol} {sim.host}:{sim.port} {sim.host_key_fingerprint or '-'}", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     finally:
         for sim in sims:
             sim.stop()

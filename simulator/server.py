@@ -3,6 +3,7 @@ IAC negotiation), one thread per connection, both feeding a dialect's CliSession
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -116,10 +117,8 @@ class TelnetStream:
         self.sock.sendall(data.replace(bytes([IAC]), bytes([IAC, IAC])))
 
     def close(self):
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
 
@@ -230,17 +229,15 @@ class Server:
                 session = self.device.session_class(self.device, Terminal(stream), "telnet", addr[0])
                 session.run(needs_login=True)
         except (EOFError, ConnectionError):
-            pass  # the client hung up: routine for a device
+            _logger.debug("client %s hung up", addr[0])  # routine for a device
         except Exception:  # a broken client must never kill the simulator
             if not self._stopping.is_set():
                 _logger.exception("simulator connection failed")
         finally:
             with self._conns_lock:
                 self._conns.discard(conn)
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def _serve_ssh(self, conn, addr):
         transport = paramiko.Transport(conn)
@@ -263,16 +260,12 @@ class Server:
 
     def stop(self):
         self._stopping.set()
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
         with self._conns_lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
         self._thread.join(timeout=5)

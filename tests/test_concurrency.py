@@ -66,7 +66,7 @@ class TestConcurrentActivation(SilverProvisioningCommon):
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     contract = env["silver.contract"].browse(contract_id)
-                    contract.olt_id.name
+                    contract.olt_id.name  # noqa: B018 - read before the race, not during it
                     start.wait(timeout=60)
                     contract.action_activate_service()
             except Exception as error:  # noqa: BLE001 - reported by the assertion below
