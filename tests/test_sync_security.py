@@ -72,14 +72,18 @@ class TestManualSync(SilverProvisioningCommon):
             self.olts["vsol"].action_sync_olt_manual("dns", {"primary": "9.9.9.9"})
         trap.assert_jobs_count(0)
 
-    def test_unreachable_olt_fails_every_contract(self):
+    def test_unreachable_olt_retries_the_job_later(self):
+        """Nothing could be changed: the whole job runs again later, and the attempt is logged."""
         contracts = self._active_contracts("vsol", 2)
+        olt = self.olts["vsol"]
         self.sim("vsol").stop()
-        result = self.olts["vsol"]._job_sync_olt_manual("vlan", {"vlan": 200})
-        self.assertEqual(set(result), set(contracts.mapped("name")))
-        self.assertFalse(any(item["ok"] for item in result.values()))
-        self.assertEqual(self.olts["vsol"].sync_state, "failed")
-        self.assertIn("0 of 2", self.olts["vsol"].sync_summary)
+        before = olt.sync_state
+        with self.assertRaises(RetryableJobError):
+            olt._job_sync_olt_manual("vlan", {"vlan": 200})
+        self.assertEqual(olt.sync_state, before, "no result is reported for a job that will run again")
+        self.assertEqual(set(contracts.mapped("vlan_id.vlanid")), {100})
+        log = self.logged(olt)
+        self.assertTrue(log and "connection refused" in log[-1], log[-1:] if log else "no log message")
 
     def test_busy_olt_retries_the_job_later(self):
         """Another session holds the OLT (another worker, another server): the job waits its turn.
