@@ -58,6 +58,11 @@ class BaseDriver(abc.ABC):
         v.check_int("port", target.port, 1, 65535)
         if not target.username:
             raise InvalidInput("username", "is required")
+        if "busy_delay" in target.options:
+            try:
+                float(target.options["busy_delay"])
+            except (TypeError, ValueError):
+                raise InvalidInput("options.busy_delay", "must be a number of seconds") from None
         return target
 
     @property

@@ -252,6 +252,8 @@ class CliSession:
                     if _first_match(driver.pager_patterns, pending):
                         conn.write_channel(" ")
                         answered = len(buffer)
+                        # A long output that keeps paging is progress, not a hang.
+                        deadline = time.monotonic() + self.target.command_timeout
                     elif _first_match(driver.completion_patterns, pending[-80:]):
                         conn.write_channel(conn.RETURN)
                         answered = len(buffer)
@@ -260,13 +262,15 @@ class CliSession:
                         answered = len(buffer)
                     elif self.prompt.search(clean_output(pending[-300:])):
                         break
-                    continue
-                if _channel_closed(conn):
+                elif _channel_closed(conn):
                     raise EOFError("the device closed the connection")
+                else:
+                    time.sleep(driver.poll_interval)
+                # Checked on every pass: a device that never stops talking
+                # (an alarm flood) must time out too.
                 if time.monotonic() > deadline:
                     self.transcript.receive(clean_output(buffer), time.monotonic() - started)
                     raise CommandTimeout(f"no prompt after {self.target.command_timeout:.0f} s (command: {command})")
-                time.sleep(driver.poll_interval)
         except (OSError, EOFError, paramiko.SSHException) as error:
             self.conn = None
             raise ConnectError(f"connection lost during '{command}': {error or type(error).__name__}") from error

@@ -85,12 +85,19 @@ def run_plan(session, steps, context=None):
 
 
 def _roll_back(session, undo_stack, context, error):
+    """Run every undo, newest first.  One that fails does not stop the older
+    ones: the less is left behind, the better; the failures are all named."""
     if not undo_stack:
         return
     session.note(f"rolling back {len(undo_stack)} step(s) after: {error.message}")
+    failures = []
     for undo in reversed(undo_stack):
+        command = undo.render(context)
         try:
-            session.execute(undo.render(context), undo.mode, undo.done_patterns)
+            session.execute(command, undo.mode, undo.done_patterns)
         except DriverError as undo_error:
-            raise RollbackFailed(error, undo_error) from error
+            failures.append(undo_error)
+            session.note(f"undo failed, still applied on the device: {command}")
+    if failures:
+        raise RollbackFailed(error, failures[0], still_applied=[f.message for f in failures]) from error
     session.note("rollback complete: the device is as it was before the operation")

@@ -115,12 +115,15 @@ class ParseError(DriverError):
 class RollbackFailed(DriverError):
     """An operation failed and undoing its completed steps failed too.
 
-    The device may be half-configured: the message names both failures.
+    The device may be half-configured: the message names the original
+    failure and every undo that did not go through.
     """
 
     code = "rollback_failed"
 
-    def __init__(self, original, undo_error, transcript=None):
-        super().__init__(f"{original.message}; rollback failed as well: {undo_error.message}", transcript)
+    def __init__(self, original, undo_error, transcript=None, still_applied=()):
+        failed = "; ".join(still_applied) or undo_error.message
+        super().__init__(f"{original.message}; rollback failed as well: {failed}", transcript)
         self.original = original
         self.undo_error = undo_error
+        self.still_applied = list(still_applied)

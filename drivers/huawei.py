@@ -201,6 +201,11 @@ class HuaweiDriver(CliOltDriver):
         release = re.search(r"V(\d{3})R(\d{3})", text)
         return "MA5800" in text and bool(release) and (int(release.group(1)), int(release.group(2))) >= (100, 19)
 
+    def check_target(self):
+        target = super().check_target()
+        v.check_int("options.wan_ip_index", target.options.get("wan_ip_index", 1), 0, 7)
+        return target
+
     def check_wan(self, wan):
         if not self.supports_wan():
             raise UnsupportedOperation(

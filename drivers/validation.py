@@ -16,7 +16,8 @@ _VENDOR_SERIAL = re.compile(r"^[A-Z0-9]{4}[0-9A-F]{8}$")
 _HEX_SERIAL = re.compile(r"^[0-9A-F]{16}$")
 _PPPOE_USER = re.compile(r"^[A-Za-z0-9._@\-]{1,64}$")
 _NAME = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
-_DESCRIPTION = re.compile(r"^[A-Za-z0-9._\-/:#@]{0,64}$")
+# No '#' or '>': a description ending a line would read as a prompt.
+_DESCRIPTION = re.compile(r"^[A-Za-z0-9._\-/:@]{0,64}$")
 # Printable ASCII without the characters a device CLI interprets:
 # space (token separator), '?' (help), quotes, backslash.
 _CLI_SAFE = set(string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>@[]^_{|}~")
@@ -112,7 +113,7 @@ def check_description(value, field="description"):
     value = value or ""
     _check_no_controls(field, value)
     if not _DESCRIPTION.match(value):
-        _reject(field, "may hold up to 64 letters, digits and . _ - / : # @ (no spaces or quotes)")
+        _reject(field, "may hold up to 64 letters, digits and . _ - / : @ (no spaces or quotes)")
     return value
 
 

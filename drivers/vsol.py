@@ -321,6 +321,10 @@ class VsolDriver(CliOltDriver):
     def check_target(self):
         target = super().check_target()
         self._pon_ports_option()
+        optical = target.options.get("optical_command")
+        if optical and optical not in self.optical_commands:
+            # It becomes a CLI line: only the forms known to exist are accepted.
+            raise InvalidInput("options.optical_command", f"must be one of: {'; '.join(self.optical_commands)}")
         return target
 
     def check_service(self, service):

@@ -290,6 +290,16 @@ class ZteDriver(CliOltDriver):
                 v.check_name(str(target.options[name]), f"options.{name}")
         return target
 
+    def check_wan(self, wan):
+        if wan.mode == "static":
+            # ZXAN takes a static WAN's gateway and DNS from an OLT-wide ip-profile:
+            # per-ONU values would be accepted and silently not applied.
+            raise UnsupportedOperation(
+                "a static WAN with its own gateway and DNS is not supported on ZTE OLTs "
+                "(they come from the OLT's ip-profile)"
+            )
+        return super().check_wan(wan)
+
     def check_bulk_change(self, change):
         if change.kind == "dns":
             # ZXAN takes a WAN's DNS from PPPoE/DHCP or from the OLT-wide ip-profile of a
