@@ -291,12 +291,12 @@ class ZteDriver(CliOltDriver):
         return target
 
     def check_wan(self, wan):
-        if wan.mode == "static":
+        if wan.mode == "static" and not self.target.options.get("ip_profile"):
             # ZXAN takes a static WAN's gateway and DNS from an OLT-wide ip-profile:
-            # per-ONU values would be accepted and silently not applied.
+            # without one named, per-ONU values would be silently not applied.
             raise UnsupportedOperation(
-                "a static WAN with its own gateway and DNS is not supported on ZTE OLTs "
-                "(they come from the OLT's ip-profile)"
+                "a static WAN on ZTE takes its gateway and DNS from an ip-profile of the OLT: "
+                "name it in options.ip_profile"
             )
         return super().check_wan(wan)
 
