@@ -1,8 +1,8 @@
+import dataclasses
 import logging
 import re
 
 import psycopg2
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -94,9 +94,27 @@ class SilverContract(models.Model):
         # Two active contracts can never hold the same ONU id on one PON port:
         # the database refuses it even if the OLT lock were bypassed.  Legacy data
         # with duplicates must not abort the install or upgrade: warn and go on.
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT olt_port_id, onu_pon_id, array_agg(id ORDER BY id)
+              FROM silver_contract
+             WHERE state_service IN ('active', 'suspended') AND olt_port_id IS NOT NULL
+                   AND onu_pon_id IS NOT NULL
+          GROUP BY olt_port_id, onu_pon_id
+            HAVING count(*) > 1
+            """
+        )
+        duplicates = cr.fetchall()
+        if duplicates:
+            _logger.warning(
+                "Index silver_contract_onu_on_port_uniq not created: active/suspended contracts share an "
+                "ONU id on a PON port (port id, ONU id, contract ids): %s", duplicates
+            )
+            return
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
+            with cr.savepoint(flush=False):
+                cr.execute(
                     """
                     CREATE UNIQUE INDEX IF NOT EXISTS silver_contract_onu_on_port_uniq
                         ON silver_contract (olt_port_id, onu_pon_id)
@@ -104,10 +122,7 @@ class SilverContract(models.Model):
                     """
                 )
         except psycopg2.Error as error:
-            _logger.warning(
-                "Index silver_contract_onu_on_port_uniq not created (duplicate ONU ids on a PON port among "
-                "active/suspended contracts?): %s", str(error).splitlines()[0]
-            )
+            _logger.warning("Index silver_contract_onu_on_port_uniq not created: %s", str(error).splitlines()[0])
 
     # -- helpers -----------------------------------------------------------------
     def _provisioning_secrets(self):
@@ -261,8 +276,12 @@ class SilverContract(models.Model):
             raise AccessError(_("Only provisioning operators may do this."))
 
     def _lock_for_device_operation(self):
-        """Serialise device operations on this contract: a second, concurrent request
-        waits here, then sees the first one's result instead of undoing its work."""
+        """Serialise device operations on this contract, before any device is touched.
+
+        A second, concurrent request waits here; once the first commits, PostgreSQL
+        refuses it as a serialization failure (Odoo retries the request, which then
+        sees the first one's result) instead of it re-provisioning and undoing.
+        """
         self.ensure_one()
         self.env.cr.execute("SELECT id FROM silver_contract WHERE id = %s FOR UPDATE", (self.id,))
         self.invalidate_recordset(["state_service"])
@@ -458,13 +477,19 @@ class SilverContract(models.Model):
                         lambda: self.core_id._remove_subscriber(self, router_driver),
                         lambda: self.core_id._ensure_subscriber(self, router_driver, subscriber),
                     )
-            steps.run(lambda: olt._remove_onu(self, olt_driver))
+            steps.run(lambda: olt._remove_onu(self, olt_driver), lambda: self._restore_onu(olt, olt_driver))
             steps.run(lambda: olt._save_configuration(self, olt_driver))
             steps.record(lambda: self.write({"state_service": "terminated", "olt_state": "down",
                                              "onu_online": False}))
         self.env["silver.olt.discovered.onu"].sudo().search([("contract_id", "=", self.id)]).write(
             {"is_assigned": False, "contract_id": False}
         )
+
+    def _restore_onu(self, olt, driver):
+        """Undo of a removal: register the ONU again with its service, on its former ONU id."""
+        service, wan, wifi = self._onu_request(driver)
+        service = dataclasses.replace(service, onu_id=self.onu_pon_id)
+        return olt._provision_onu_base(self, driver, service, wan=wan, wifi=wifi)
 
     @api.model
     def _cron_suspend_services(self, contract_ids):

@@ -1,5 +1,5 @@
 from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..drivers import RateLimit, Subscriber, Target, get_driver
 from ..drivers.errors import InvalidInput
@@ -14,6 +14,8 @@ TARGET_FIELDS = {
     "options.address_list": "suspend_address_list",
     "options.suspend_profile": "suspend_profile",
 }
+#: the suite's fields that say where and how to connect: changing them redirects the credentials
+CONNECTION_FIELDS = frozenset({"ip", "port", "api_tls", "username", "password"})
 
 
 class SilverCore(models.Model):
@@ -39,6 +41,12 @@ class SilverCore(models.Model):
     )
     suspend_address_list = fields.Char(string="Suspension Address List", default="CORTADOS")
     suspend_profile = fields.Char(string="Suspension Profile", default="CORTADO")
+
+    def write(self, vals):
+        if (not self.env.su and CONNECTION_FIELDS.intersection(vals)
+                and not self.env.user.has_group("silver_provisioning.group_network_admin")):
+            raise AccessError(_("Only network administrators may change a router's connection settings."))
+        return super().write(vals)
 
     def _provisioning_platform_label(self):
         return "MikroTik RouterOS"

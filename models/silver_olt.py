@@ -1,5 +1,6 @@
 import json
 import logging
+import time
 
 from markupsafe import Markup
 from odoo import _, api, fields, models
@@ -17,6 +18,14 @@ _logger = logging.getLogger(__name__)
 OLT_LOCK_NAMESPACE = 74_615_301
 #: ONUs per bulk_apply call of a manual sync: progress is reported between chunks
 SYNC_CHUNK = 16
+#: seconds an operator's request waits for an OLT another session (e.g. a manual sync) holds
+LOCK_WAIT_SECONDS = 15
+LOCK_POLL_SECONDS = 0.5
+#: the suite's fields that say where and how to connect: changing them redirects the credentials
+CONNECTION_FIELDS = frozenset({
+    "ip", "port_ssh", "port_telnet", "type_connection", "platform", "host_key_fingerprint",
+    "driver_options", "username", "password", "secret_olt",
+})
 
 PLATFORM_SELECTION = [
     ("huawei", "Huawei SmartAX"),
@@ -77,6 +86,7 @@ class SilverOlt(models.Model):
     host_key_fingerprint = fields.Char(
         string="Pinned SSH Host Key",
         tracking=True,
+        groups="silver_provisioning.group_network_admin",
         copy=False,
         help="SHA256 fingerprint of the OLT's SSH host key. When set, a session to a device presenting "
         "another key is refused before any password is sent.",
@@ -86,10 +96,11 @@ class SilverOlt(models.Model):
     )
     onu_type = fields.Char(string="Default ONU Type", help="ZTE: the ONU type registered with each ONU.")
     driver_options = fields.Text(
+        groups="silver_provisioning.group_network_admin",
         help='Platform options for the driver as JSON, e.g. {"firmware": "ma5800"}.',
     )
     discovered_onu_ids = fields.One2many("silver.olt.discovered.onu", "olt_id", string="Discovered ONUs")
-    discovered_onu_count = fields.Integer(compute="_compute_discovered_onu_count")
+    discovered_onu_count = fields.Integer(compute="_compute_discovered_onu_count", compute_sudo=True)
     last_discovery_date = fields.Datetime(readonly=True, copy=False)
     sync_state = fields.Selection(
         [("none", "Never"), ("queued", "Queued"), ("running", "Running"), ("done", "Done"),
@@ -104,6 +115,12 @@ class SilverOlt(models.Model):
     sync_date = fields.Datetime(string="Last Sync Date", readonly=True, copy=False)
     sync_summary = fields.Html(readonly=True, copy=False, sanitize=True)
     sync_job_count = fields.Integer(compute="_compute_sync_job_count")
+
+    def write(self, vals):
+        if (not self.env.su and CONNECTION_FIELDS.intersection(vals)
+                and not self.env.user.has_group("silver_provisioning.group_network_admin")):
+            raise AccessError(_("Only network administrators may change an OLT's connection settings."))
+        return super().write(vals)
 
     @api.depends("platform")
     def _compute_frame(self):
@@ -217,10 +234,16 @@ class SilverOlt(models.Model):
         """Serialise ONU-id allocation on this OLT across workers and servers.
 
         Held until the transaction ends: the next activation reads the device
-        only after this one's ONU is registered on it.
+        only after this one's ONU is registered on it.  A manual sync holds the
+        same lock for minutes, so the wait is bounded: the operator is told.
         """
         self.ensure_one()
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, self.id))
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while not self._try_lock_for_session():
+            if time.monotonic() >= deadline:
+                raise UserError(_("%s is busy with another session (manual sync?) - try again in a moment.",
+                                  self.display_name))
+            time.sleep(LOCK_POLL_SECONDS)
 
     def _try_lock_for_session(self):
         self.ensure_one()
@@ -483,12 +506,16 @@ class SilverOlt(models.Model):
             state = "failed" if not any(ok for ok, _error in outcome.values()) and outcome else "partial"
         if kind == "vlan":
             olt._follow_vlan_change(params.get("vlan"), [c for c, (ok, _e) in outcome.items() if ok])
-        olt.write({
+        # Through a cursor of its own, like the progress: the progress commits
+        # updated the OLT row, and REPEATABLE READ would refuse our own write of it.
+        values = {
             "sync_state": state,
             "sync_progress": 100.0,
             "sync_date": fields.Datetime.now(),
             "sync_summary": olt._sync_summary_html(outcome),
-        })
+        }
+        if not olt._write_sync_values(values):
+            olt.write(values)
         return {contract.name: {"ok": ok, "error": error} for contract, (ok, error) in outcome.items()}
 
     def _follow_vlan_change(self, vlan, contracts):
@@ -500,17 +527,33 @@ class SilverOlt(models.Model):
     def _report_sync_progress(self, percent):
         """Progress seen by users while the job still runs: its own, committed transaction.
 
-        Best effort: when the row is locked (the job's own transaction wrote it), skip.
+        Best effort: a progress that cannot be written is skipped.
         """
         try:
-            with self.env.registry.cursor() as cr:
-                cr.execute(
-                    "UPDATE silver_olt SET sync_state = 'running', sync_progress = %s WHERE id IN "
-                    "(SELECT id FROM silver_olt WHERE id = %s FOR UPDATE SKIP LOCKED)",
-                    (percent, self.id),
-                )
+            self._write_sync_values({"sync_state": "running", "sync_progress": percent})
         except Exception:
             _logger.debug("sync progress of OLT %s not written", self.id, exc_info=True)
+
+    def _write_sync_values(self, values):
+        """Write sync_* fields of this OLT from a separate, committed transaction.
+
+        The job's own transaction does not write these columns: a side cursor
+        commits progress on the same row, so a write from the job's snapshot
+        would fail to serialize and queue_job would rerun the whole change.
+        Returns False (nothing written) when the row is not committed yet, i.e.
+        created by the calling transaction, which alone can then write it.
+        """
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            # Never wait long on our own job's transaction should it hold the row.
+            cr.execute("SET LOCAL lock_timeout = '10s'")
+            cr.execute("SELECT id FROM silver_olt WHERE id = %s", (self.id,))
+            if not cr.rowcount:
+                # Created in this very transaction: no other one can have written it.
+                return False
+            self.with_env(self.env(cr=cr, su=True)).write(values)
+        self.invalidate_recordset(list(values))
+        return True
 
     def _sync_summary_html(self, outcome):
         if not outcome:

@@ -1,4 +1,11 @@
 # The Odoo test suite; loaded only when Odoo imports the addon (pytest, which
 # collects tests/drivers and tests/simulator, imports this package too).
 if __name__.startswith("odoo.addons."):
-    from . import test_concurrency, test_contract_service, test_discovery, test_failures, test_sync_security
+    from . import (
+        test_concurrency,
+        test_contract_service,
+        test_discovery,
+        test_failures,
+        test_review_fixes,
+        test_sync_security,
+    )

@@ -52,11 +52,26 @@ class SilverOnuAssignWizard(models.TransientModel):
             raise UserError(_("%(field)s: %(reason)s", field=self._fields["serial_number"].string,
                               reason=error.reason)) from None
 
+    def _check_serial_free(self, serial, contract):
+        """Refuse an ONU that is in service on another contract (either spelling of its serial)."""
+        holder = self.env["silver.contract"].sudo().search([
+            ("id", "!=", contract.id),
+            ("state_service", "in", ("active", "suspended")),
+            "|", ("serial_number", "=ilike", serial), ("serial_number", "=ilike", validation.serial_to_hex(serial)),
+        ], limit=1)
+        if holder:
+            raise UserError(_("%(field)s: %(serial)s is already in service on %(contract)s.",
+                              field=self._fields["serial_number"].string, serial=serial,
+                              contract=holder.display_name))
+
     def action_assign(self):
         self.ensure_one()
         contract = self.contract_id
         contract.olt_id._check_technician()
+        # The form's domain is not enforced over RPC: a live service keeps its ONU.
+        contract._check_state(("inactive", "terminated"), _("given another ONU"))
         serial = self._resolved_serial()
+        self._check_serial_free(serial, contract)
         discovered = self.discovered_onu_id or self.env["silver.olt.discovered.onu"].search(
             [("olt_id", "=", self.olt_id.id), ("serial_number", "=", serial)], limit=1
         )
