@@ -146,7 +146,8 @@ class SilverContract(models.Model):
         return line.product_id.product_tmpl_id
 
     def _label(self, name):
-        return self._fields[name].string
+        # In the user's language: the error names the field as the form shows it.
+        return self._fields[name]._description_string(self.env)
 
     def _input_error(self, error):
         """An InvalidInput from the driver's checks as a UserError naming the contract field."""

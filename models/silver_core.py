@@ -55,7 +55,7 @@ class SilverCore(models.Model):
         return [self.sudo().password]
 
     def _field_label(self, name):
-        return f"{self._fields[name].string} ({self._description})"
+        return f"{self._fields[name]._description_string(self.env)} ({self._description})"
 
     def _provisioning_target(self):
         self.ensure_one()

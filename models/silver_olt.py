@@ -205,7 +205,7 @@ class SilverOlt(models.Model):
         return driver
 
     def _field_label(self, name):
-        return f"{self._fields[name].string} ({self._description})"
+        return f"{self._fields[name]._description_string(self.env)} ({self._description})"
 
     def _target_labels(self):
         labels = {key: self._field_label(name) for key, name in TARGET_FIELDS.items()}

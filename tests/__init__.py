@@ -4,8 +4,10 @@ if __name__.startswith("odoo.addons."):
     from . import (
         test_concurrency,
         test_contract_service,
+        test_demo_data,
         test_discovery,
         test_failures,
+        test_i18n_es,
         test_review_fixes,
         test_sync_security,
     )

@@ -1,0 +1,158 @@
+"""The demo data describes the devices tools/demo starts, and the walkthrough works on them.
+
+The serials in data/demo/ were read from the simulators' fixed seeds; if the
+simulator's generation or tools/demo-simulators.json changes, the demo would
+quietly stop matching its devices.  These tests start the same devices (on
+free ports, not the demo's fixed ones) and check both sides agree, then run
+the README's walkthrough: discovery, activation, suspension, reconnection.
+Skipped when the database has no demo data.
+"""
+
+import importlib.util
+import json
+import tempfile
+import unittest
+from importlib.machinery import SourceFileLoader
+from pathlib import Path
+
+from odoo.addons.silver_provisioning import simulator
+from odoo.tests import TransactionCase, tagged
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_TOOL = REPO / "tools" / "demo"
+OLTS = {
+    "huawei": "demo_olt_huawei",
+    "zte": "demo_olt_zte",
+    "zte_c600": "demo_olt_zte_c600",
+    "vsol": "demo_olt_vsol",
+}
+
+
+def load_demo_tool():
+    """tools/demo as a module (the file has no .py suffix)."""
+    loader = SourceFileLoader("silver_demo_tool", str(DEMO_TOOL))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+def demo_devices():
+    return json.loads((REPO / "tools" / "demo-simulators.json").read_text())["devices"]
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.router = cls.env.ref("silver_provisioning.demo_core_mikrotik", raise_if_not_found=False)
+        if not cls.router:
+            raise unittest.SkipTest("no demo data in this database")
+        cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM mail_message")
+        cls._first_message_id = cls.env.cr.fetchone()[0]
+        cls.addClassCleanup(cls._delete_logged_messages)
+        cls._keys = tempfile.TemporaryDirectory(prefix="silver_demo_keys_")
+        cls.addClassCleanup(cls._keys.cleanup)
+        # The router rows tools/demo seeds: read by the tool itself, so the test covers its code.
+        cls.router_rows = load_demo_tool().demo_router_rows()
+
+    @classmethod
+    def _delete_logged_messages(cls):
+        """Provisioning messages are committed by the log's own cursor: remove ours."""
+        subtype = cls.env.ref("silver_provisioning.mt_provisioning_log").id
+        with cls.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM ir_attachment WHERE id IN (SELECT attachment_id FROM message_attachment_rel r "
+                "JOIN mail_message m ON m.id = r.message_id WHERE m.id > %s AND m.subtype_id = %s)",
+                (cls._first_message_id, subtype),
+            )
+            cr.execute("DELETE FROM mail_message WHERE id > %s AND subtype_id = %s", (cls._first_message_id, subtype))
+
+    def setUp(self):
+        super().setUp()
+        self.sims = {}
+        for spec in demo_devices():
+            spec = dict(spec, port=0)
+            if spec["platform"] == "mikrotik":
+                spec["options"] = dict(spec.get("options") or {}, rows={"/ppp/secret": self.router_rows})
+                sim = simulator.start(**spec)
+                self.router.port = sim.port
+            else:
+                spec["host_key"] = f"{self._keys.name}/{spec['platform']}.key"
+                sim = simulator.start(**spec)
+                olt = self.env.ref(f"silver_provisioning.{OLTS[spec['platform']]}")
+                port_field = "port_ssh" if olt.type_connection == "ssh" else "port_telnet"
+                self.assertEqual(olt[port_field], str(spec_port(spec["name"])),
+                                 f"{olt.name}: demo port differs from tools/demo-simulators.json")
+                olt[port_field] = str(sim.port)
+            self.addCleanup(sim.stop)
+            self.sims[spec["platform"]] = sim
+
+    def contracts(self, olt, states):
+        return self.env["silver.contract"].search([("olt_id", "=", olt.id), ("state_service", "in", states)])
+
+    def test_registered_onus_are_the_active_contracts(self):
+        for platform, xmlid in OLTS.items():
+            olt = self.env.ref(f"silver_provisioning.{xmlid}")
+            on_device = {
+                (onu["pon"], onu["id"], onu["serial"])
+                for entries in self.sims[platform].state()["onus"].values()
+                for onu in (entries if isinstance(entries, list) else entries.values())
+            }
+            in_demo = {
+                (olt._pon_address(contract.olt_port_id), contract.onu_pon_id, contract.serial_number)
+                for contract in self.contracts(olt, ("active", "suspended"))
+            }
+            self.assertEqual(in_demo, on_device, f"{olt.name}: demo contracts and registered ONUs differ")
+
+    def test_ready_contracts_wait_in_autofind(self):
+        for platform, xmlid in OLTS.items():
+            olt = self.env.ref(f"silver_provisioning.{xmlid}")
+            waiting = {(onu["pon"], onu["serial"]) for onu in self.sims[platform].state()["autofind"]}
+            ready = self.contracts(olt, ("inactive",)).filtered("serial_number")
+            self.assertTrue(ready, f"{olt.name}: no demo contract ready to activate")
+            for contract in ready:
+                self.assertIn((olt._pon_address(contract.olt_port_id), contract.serial_number), waiting,
+                              f"{contract.name}: its ONU is not waiting in auto-find on {olt.name}")
+
+    def test_router_knows_the_active_and_suspended_subscribers(self):
+        secrets = {row["name"]: row for row in self.sims["mikrotik"].state()["/ppp/secret"]}
+        contracts = self.env["silver.contract"].search(
+            [("core_id", "=", self.router.id), ("state_service", "in", ("active", "suspended"))]
+        )
+        self.assertEqual(set(secrets), set(contracts.mapped("pppoe_user")))
+        for contract in contracts:
+            disabled = secrets[contract.pppoe_user]["disabled"] in ("true", "yes")
+            self.assertEqual(disabled, contract.state_service == "suspended", contract.name)
+
+    def test_walkthrough(self):
+        """What tools/demo tells a new user to do, on every platform."""
+        for platform, xmlid in OLTS.items():
+            olt = self.env.ref(f"silver_provisioning.{xmlid}")
+            olt.action_discover_onus()
+            waiting = olt.discovered_onu_ids.filtered(lambda onu: onu.is_present and not onu.is_assigned)
+            self.assertEqual(len(waiting), len(self.sims[platform].state()["autofind"]), olt.name)
+            contract = self.contracts(olt, ("inactive",)).filtered("serial_number")[:1]
+            contract.action_activate_service()
+            self.assertEqual(contract.state_service, "active", contract.name)
+            registered = {
+                onu["serial"]
+                for entries in self.sims[platform].state()["onus"].values()
+                for onu in (entries if isinstance(entries, list) else entries.values())
+            }
+            self.assertIn(contract.serial_number, registered, contract.name)
+        self.env.ref("silver_provisioning.demo_contract_active_huawei").action_suspend_service()
+        self.env.ref("silver_provisioning.demo_contract_suspended_huawei").action_reconnect_service()
+        secrets = {row["name"]: row for row in self.sims["mikrotik"].state()["/ppp/secret"]}
+        self.assertEqual(secrets["lucia.fernandez"]["disabled"], "true")
+        self.assertEqual(secrets["jorge.quispe"]["disabled"], "false")
+        activated = self.env.ref("silver_provisioning.demo_contract_ready_huawei")
+        subtype = self.env.ref("silver_provisioning.mt_provisioning_log").id
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM mail_message WHERE model = 'silver.contract' AND res_id = %s "
+                       "AND subtype_id = %s", (activated.id, subtype))
+            self.assertGreater(cr.fetchone()[0], 0, "activation left no message in the chatter")
+
+
+def spec_port(name):
+    return next(device["port"] for device in demo_devices() if device["name"] == name)
