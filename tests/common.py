@@ -13,6 +13,7 @@ new cursor, and delete them when the class is done.
 import importlib.util
 import tempfile
 
+from odoo import SUPERUSER_ID, api
 from odoo.addons.silver_provisioning import simulator
 from odoo.tests import TransactionCase, new_test_user
 
@@ -236,3 +237,46 @@ class SilverProvisioningCommon(TransactionCase):
 
 def base64_text(raw):
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+
+
+class SilverProvisioningCommittedCommon(SilverProvisioningCommon):
+    """For what only shows with data committed for real and one database
+    connection per thread, as Odoo workers have: records are created on a
+    cursor of their own, committed, and deleted after the test."""
+
+    def _committed(self, function):
+        with self.registry.cursor() as cr:
+            return function(api.Environment(cr, SUPERUSER_ID, {}))
+
+    def _setup_committed(self, sim, pon, serials, prefix="CT-COMMITTED"):
+        """A V-SOL OLT on ``sim`` with one contract per serial on ``pon``, committed."""
+
+        def create(env):
+            olt = env["silver.olt"].create({
+                "name": f"OLT {prefix}", "platform": "vsol", "ip": sim.host, "port_ssh": str(sim.port),
+                "type_connection": "ssh", "username": "admin", "password": OLT_PASSWORD,
+                "secret_olt": OLT_SECRET, "profile_dba_internet": False,
+            })
+            card = env["silver.olt.card"].create({"olt_id": olt.id, "num_card": int(pon.split("/")[0])})
+            port = env["silver.olt.card.port"].create({"olt_card_id": card.id, "num_port": int(pon.split("/")[1])})
+            vlan = env["silver.vlan"].create({"vlanid": 100, "name": "internet", "olt_id": olt.id})
+            partner = env["res.partner"].create({"name": f"Customer {prefix}"})
+            contracts = env["silver.contract"].create([{
+                "name": f"{prefix}-{number}", "partner_id": partner.id, "olt_id": olt.id,
+                "olt_card_id": card.id, "olt_port_id": port.id, "serial_number": serial, "vlan_id": vlan.id,
+                "pppoe_user": f"{prefix.lower()}{number}", "pppoe_password": PPPOE_PASSWORD,
+            } for number, serial in enumerate(serials)])
+            return olt.id, partner.id, contracts.ids
+
+        ids = self._committed(create)
+        self.addCleanup(self._cleanup_committed, *ids)
+        return ids
+
+    def _cleanup_committed(self, olt_id, partner_id, contract_ids):
+        def delete(env):
+            env["silver.contract"].browse(contract_ids).unlink()
+            env["silver.olt.discovered.onu"].search([("olt_id", "=", olt_id)]).unlink()
+            env["silver.olt"].browse(olt_id).unlink()
+            env["res.partner"].browse(partner_id).unlink()
+
+        self._committed(delete)

@@ -3,11 +3,11 @@ import threading
 from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 
-from .common import OLT_PASSWORD, OLT_SECRET, PPPOE_PASSWORD, SilverProvisioningCommon
+from .common import SilverProvisioningCommittedCommon
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentActivation(SilverProvisioningCommon):
+class TestConcurrentActivation(SilverProvisioningCommittedCommon):
     """Two operators activate two contracts on one PON port at the same moment.
 
     This needs what other tests avoid: data committed for real, and one
@@ -15,37 +15,6 @@ class TestConcurrentActivation(SilverProvisioningCommon):
     creates its records on a cursor of its own, commits them, and deletes
     them afterwards.
     """
-
-    def _committed(self, function):
-        with self.registry.cursor() as cr:
-            return function(api.Environment(cr, SUPERUSER_ID, {}))
-
-    def _setup_committed(self, sim, pon, serials):
-        def create(env):
-            olt = env["silver.olt"].create({
-                "name": "OLT concurrency", "platform": "vsol", "ip": sim.host, "port_ssh": str(sim.port),
-                "type_connection": "ssh", "username": "admin", "password": OLT_PASSWORD,
-                "secret_olt": OLT_SECRET, "profile_dba_internet": False,
-            })
-            card = env["silver.olt.card"].create({"olt_id": olt.id, "num_card": int(pon.split("/")[0])})
-            port = env["silver.olt.card.port"].create({"olt_card_id": card.id, "num_port": int(pon.split("/")[1])})
-            vlan = env["silver.vlan"].create({"vlanid": 100, "name": "internet", "olt_id": olt.id})
-            partner = env["res.partner"].create({"name": "Concurrent Customer"})
-            contracts = env["silver.contract"].create([{
-                "name": f"CT-CONC-{number}", "partner_id": partner.id, "olt_id": olt.id,
-                "olt_card_id": card.id, "olt_port_id": port.id, "serial_number": serial, "vlan_id": vlan.id,
-                "pppoe_user": f"conc{number}", "pppoe_password": PPPOE_PASSWORD,
-            } for number, serial in enumerate(serials)])
-            return olt.id, partner.id, contracts.ids
-        return self._committed(create)
-
-    def _cleanup(self, olt_id, partner_id, contract_ids):
-        def delete(env):
-            env["silver.contract"].browse(contract_ids).unlink()
-            env["silver.olt.discovered.onu"].search([("olt_id", "=", olt_id)]).unlink()
-            env["silver.olt"].browse(olt_id).unlink()
-            env["res.partner"].browse(partner_id).unlink()
-        self._committed(delete)
 
     def test_two_activations_on_one_pon_get_different_onu_ids(self):
         sim = self.sim("vsol", onus=0)
@@ -55,8 +24,7 @@ class TestConcurrentActivation(SilverProvisioningCommon):
         # answers "onu add" late), so that without the OLT lock both sessions read the same table.
         sim.faults.slow_pattern = r"^onu add"
         sim.faults.slow_extra = 1.0
-        olt_id, partner_id, contract_ids = self._setup_committed(sim, pon, serials)
-        self.addCleanup(self._cleanup, olt_id, partner_id, contract_ids)
+        olt_id, _partner_id, contract_ids = self._setup_committed(sim, pon, serials, prefix="CT-CONC")
 
         start = threading.Barrier(len(contract_ids))
         errors = {}

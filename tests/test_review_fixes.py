@@ -10,45 +10,15 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import OLT_PASSWORD, OLT_SECRET, PPPOE_PASSWORD, SilverProvisioningCommon
+from .common import (
+    SilverProvisioningCommittedCommon,
+    SilverProvisioningCommon,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestCommittedOperations(SilverProvisioningCommon):
+class TestCommittedOperations(SilverProvisioningCommittedCommon):
     """What only shows with data committed for real and one connection per worker."""
-
-    def _committed(self, function):
-        with self.registry.cursor() as cr:
-            return function(api.Environment(cr, SUPERUSER_ID, {}))
-
-    def _setup_committed(self, sim, pon, serials):
-        def create(env):
-            olt = env["silver.olt"].create({
-                "name": "OLT committed", "platform": "vsol", "ip": sim.host, "port_ssh": str(sim.port),
-                "type_connection": "ssh", "username": "admin", "password": OLT_PASSWORD,
-                "secret_olt": OLT_SECRET, "profile_dba_internet": False,
-            })
-            card = env["silver.olt.card"].create({"olt_id": olt.id, "num_card": int(pon.split("/")[0])})
-            port = env["silver.olt.card.port"].create({"olt_card_id": card.id, "num_port": int(pon.split("/")[1])})
-            vlan = env["silver.vlan"].create({"vlanid": 100, "name": "internet", "olt_id": olt.id})
-            partner = env["res.partner"].create({"name": "Committed Customer"})
-            contracts = env["silver.contract"].create([{
-                "name": f"CT-COMMITTED-{number}", "partner_id": partner.id, "olt_id": olt.id,
-                "olt_card_id": card.id, "olt_port_id": port.id, "serial_number": serial, "vlan_id": vlan.id,
-                "pppoe_user": f"committed{number}", "pppoe_password": PPPOE_PASSWORD,
-            } for number, serial in enumerate(serials)])
-            return olt.id, partner.id, contracts.ids
-        ids = self._committed(create)
-        self.addCleanup(self._cleanup, *ids)
-        return ids
-
-    def _cleanup(self, olt_id, partner_id, contract_ids):
-        def delete(env):
-            env["silver.contract"].browse(contract_ids).unlink()
-            env["silver.olt.discovered.onu"].search([("olt_id", "=", olt_id)]).unlink()
-            env["silver.olt"].browse(olt_id).unlink()
-            env["res.partner"].browse(partner_id).unlink()
-        self._committed(delete)
 
     def test_double_activation_keeps_the_onu(self):
         """Two requests activate one contract at once: the second never undoes the first's ONU."""
