@@ -440,16 +440,22 @@ class ZteDriver(CliOltDriver):
         undo = Step(f"no onu {onu_id}", mode, done_patterns=_GONE)
         return Step(command, mode, undo=undo, capture=_require_successful(command))
 
-    def _base_steps(self, service, serial, pon, onu_id):
-        onu = self.onu_mode(pon, onu_id)
-        profile = (
-            service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
-        )
-        user_vlan = service.user_vlan or service.vlan
-        tcont, gem = service.tcont, service.gemport
+    def _tcont_profile(self, service):
+        return service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
+
+    def _registration_steps(self, service, serial, pon, onu_id):
+        """The ONU itself and its description: the same on every ZXAN model."""
         steps = [self._registration_step(service, serial, pon, onu_id)]
         if service.description:
-            steps.append(Step(f"description {service.description}", onu))
+            steps.append(Step(f"description {service.description}", self.onu_mode(pon, onu_id)))
+        return steps
+
+    def _base_steps(self, service, serial, pon, onu_id):
+        onu = self.onu_mode(pon, onu_id)
+        profile = self._tcont_profile(service)
+        user_vlan = service.user_vlan or service.vlan
+        tcont, gem = service.tcont, service.gemport
+        steps = self._registration_steps(service, serial, pon, onu_id)
         steps += [
             Step(f"tcont {tcont} name inet profile {profile}", onu),
             Step(f"gemport {gem} name inet tcont {tcont}", onu),
@@ -596,14 +602,10 @@ class ZteC600Driver(ZteDriver):
         onu = self.onu_mode(pon, onu_id)
         vport = self.vport_mode(pon, onu_id)
         mng = self.mng_mode(pon, onu_id)
-        profile = (
-            service.line_profile or service.dba_profile or self._option("tcont_profile", self.default_tcont_profile)
-        )
+        profile = self._tcont_profile(service)
         user_vlan = service.user_vlan or service.vlan
         tcont, gem = service.tcont, service.gemport
-        steps = [self._registration_step(service, serial, pon, onu_id)]
-        if service.description:
-            steps.append(Step(f"description {service.description}", onu))
+        steps = self._registration_steps(service, serial, pon, onu_id)
         steps += [
             Step(f"tcont {tcont} profile {profile}", onu),
             Step(f"gemport {gem} name inet tcont {tcont}", onu),

@@ -139,6 +139,14 @@ class Faults:
             self.latency = latency
 
 
+def write_state_file(path, state):
+    """Replace the JSON dump at ``path`` whole: a reader never sees half a file."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(state, handle, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
 def ssh_fingerprint(key_blob: bytes) -> str:
     """OpenSSH's ``SHA256:...`` fingerprint of a public key blob."""
     import base64
@@ -394,10 +402,7 @@ class Device:
 
     def changed(self):
         if self.state_file:
-            tmp = f"{self.state_file}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(self.state(), handle, indent=1, sort_keys=True)
-            os.replace(tmp, self.state_file)
+            write_state_file(self.state_file, self.state())
 
     def load_state(self, path):
         with open(path, encoding="utf-8") as handle:

@@ -39,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .core import Faults
+from .core import Faults, write_state_file
 
 # -- wire protocol ------------------------------------------------------------
 
@@ -743,10 +743,7 @@ class RouterOsSimulator:
 
     def changed(self):
         if self.state_file:
-            tmp = f"{self.state_file}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(self.state(), handle, indent=1, sort_keys=True)
-            os.replace(tmp, self.state_file)
+            write_state_file(self.state_file, self.state())
 
     def _load_state(self, path):
         with open(path, encoding="utf-8") as handle:

@@ -516,12 +516,18 @@ class VsolSession(CliSession):
             limits[m["dir"]] = m["profile"]
             self.device.changed()
 
+    def _gemport_exists(self, onu, gemport):
+        """Whether the ONU has ``gemport``; says so in the device's words when not."""
+        if gemport in onu["gemports"]:
+            return True
+        self.write(f"Gemport {gemport} is not exist.\n")
+        return False
+
     def do_service(self, m, line):
         onu = self.onu_or_fail(m["n"])
         if onu is None:
             return True
-        if m["g"] not in onu["gemports"]:
-            self.write(f"Gemport {m['g']} is not exist.\n")
+        if not self._gemport_exists(onu, m["g"]):
             return True
         self._create(onu, "services", m["name"], {"gemport": int(m["g"]), "vlan": int(m["vlan"])}, "Service")
 
@@ -534,8 +540,7 @@ class VsolSession(CliSession):
         onu = self.onu_or_fail(m["n"])
         if onu is None:
             return True
-        if m["g"] not in onu["gemports"]:
-            self.write(f"Gemport {m['g']} is not exist.\n")
+        if not self._gemport_exists(onu, m["g"]):
             return True
         key = f"{self.iface}:{onu['id']}:{int(m['s'])}"
         if key in self.device.service_ports:

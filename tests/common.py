@@ -45,78 +45,15 @@ def driver_available(platform):
         return False
 
 
-class SilverProvisioningCommon(TransactionCase):
+class LoggedMessagesCleanup:
+    """Provisioning messages are committed by the log's own cursor, outside the
+    test transaction: a test class deletes the ones it caused."""
+
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
-        # Simulators keep their SSH host key here: generated once per class, not per test.
-        cls._key_dir = tempfile.TemporaryDirectory(prefix="silver_sim_keys_")
-        cls.addClassCleanup(cls._key_dir.cleanup)
+    def _delete_logged_messages_at_class_end(cls):
         cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM mail_message")
         cls._first_message_id = cls.env.cr.fetchone()[0]
         cls.addClassCleanup(cls._delete_logged_messages)
-
-        cls.admin = new_test_user(
-            cls.env, login="sp_admin", name="Nadia Admin", groups="silver_provisioning.group_network_admin"
-        )
-        cls.technician = new_test_user(
-            cls.env, login="sp_tech", name="Tomas Technician",
-            groups="silver_provisioning.group_provisioning_technician",
-        )
-        cls.operator = new_test_user(
-            cls.env, login="sp_oper", name="Olga Operator", groups="silver_provisioning.group_provisioning_operator"
-        )
-        cls.plain_user = new_test_user(cls.env, login="sp_user", name="Uma User", groups="base.group_user")
-
-        cls.partner = cls.env["res.partner"].create({"name": "Carla Customer"})
-        cls.plan = cls.env["product.product"].create({
-            "name": "Fibre 100",
-            "upload_bandwidth": 50,
-            "download_bandwidth": 100,
-        })
-        cls.router = cls.env["silver.core"].create({
-            "name": "Core Router",
-            "ip": "127.0.0.1",
-            "port": 1,
-            "username": "admin",
-            "password": ROUTER_PASSWORD,
-            "suspend_method": "disable_secret",
-        })
-        cls.olts = {platform: cls._create_olt(platform) for platform in OLT_PLATFORMS}
-
-    @classmethod
-    def _create_olt(cls, platform):
-        frame, card_number, port_numbers = LAYOUT[platform]
-        olt = cls.env["silver.olt"].create({
-            "name": f"OLT {platform}",
-            "platform": platform,
-            "ip": "127.0.0.1",
-            "port_ssh": "1",
-            "type_connection": "ssh",
-            "username": "admin",
-            "password": OLT_PASSWORD,
-            "secret_olt": OLT_SECRET,
-            "ont_lineprofile": "id",
-            "ont_lineprofile_value": "10",
-            "ont_srvprofile": "id",
-            "ont_srvprofile_value": "10",
-            "connection_wan": "pppoe",
-            "primary_dns": "8.8.8.8",
-            "secondary_dns": "1.1.1.1",
-            "state": "active",
-        })
-        olt.frame = frame
-        if platform != "huawei":
-            # Profiles are each OLT's own configuration: the simulators only know their defaults.
-            olt.write({"ont_lineprofile_value": False, "ont_srvprofile_value": False,
-                       "profile_dba_internet": False})
-        card = cls.env["silver.olt.card"].create({"olt_id": olt.id, "num_card": card_number})
-        cls.env["silver.olt.card.port"].create(
-            [{"olt_card_id": card.id, "num_port": number} for number in port_numbers]
-        )
-        olt.vlan_ids = [(0, 0, {"vlanid": 100, "name": "internet", "vtype": "s-vlan"})]
-        return olt
 
     @classmethod
     def _delete_logged_messages(cls):
@@ -129,6 +66,85 @@ class SilverProvisioningCommon(TransactionCase):
                 (cls._first_message_id, subtype),
             )
             cr.execute("DELETE FROM mail_message WHERE id > %s AND subtype_id = %s", (cls._first_message_id, subtype))
+
+
+class SilverProvisioningCommon(LoggedMessagesCleanup, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        # Simulators keep their SSH host key here: generated once per class, not per test.
+        cls._key_dir = tempfile.TemporaryDirectory(prefix="silver_sim_keys_")
+        cls.addClassCleanup(cls._key_dir.cleanup)
+        cls._delete_logged_messages_at_class_end()
+
+        cls.admin = new_test_user(
+            cls.env, login="sp_admin", name="Nadia Admin", groups="silver_provisioning.group_network_admin"
+        )
+        cls.technician = new_test_user(
+            cls.env,
+            login="sp_tech",
+            name="Tomas Technician",
+            groups="silver_provisioning.group_provisioning_technician",
+        )
+        cls.operator = new_test_user(
+            cls.env, login="sp_oper", name="Olga Operator", groups="silver_provisioning.group_provisioning_operator"
+        )
+        cls.plain_user = new_test_user(cls.env, login="sp_user", name="Uma User", groups="base.group_user")
+
+        cls.partner = cls.env["res.partner"].create({"name": "Carla Customer"})
+        cls.plan = cls.env["product.product"].create(
+            {
+                "name": "Fibre 100",
+                "upload_bandwidth": 50,
+                "download_bandwidth": 100,
+            }
+        )
+        cls.router = cls.env["silver.core"].create(
+            {
+                "name": "Core Router",
+                "ip": "127.0.0.1",
+                "port": 1,
+                "username": "admin",
+                "password": ROUTER_PASSWORD,
+                "suspend_method": "disable_secret",
+            }
+        )
+        cls.olts = {platform: cls._create_olt(platform) for platform in OLT_PLATFORMS}
+
+    @classmethod
+    def _create_olt(cls, platform):
+        frame, card_number, port_numbers = LAYOUT[platform]
+        olt = cls.env["silver.olt"].create(
+            {
+                "name": f"OLT {platform}",
+                "platform": platform,
+                "ip": "127.0.0.1",
+                "port_ssh": "1",
+                "type_connection": "ssh",
+                "username": "admin",
+                "password": OLT_PASSWORD,
+                "secret_olt": OLT_SECRET,
+                "ont_lineprofile": "id",
+                "ont_lineprofile_value": "10",
+                "ont_srvprofile": "id",
+                "ont_srvprofile_value": "10",
+                "connection_wan": "pppoe",
+                "primary_dns": "8.8.8.8",
+                "secondary_dns": "1.1.1.1",
+                "state": "active",
+            }
+        )
+        olt.frame = frame
+        if platform != "huawei":
+            # Profiles are each OLT's own configuration: the simulators only know their defaults.
+            olt.write({"ont_lineprofile_value": False, "ont_srvprofile_value": False, "profile_dba_internet": False})
+        card = cls.env["silver.olt.card"].create({"olt_id": olt.id, "num_card": card_number})
+        cls.env["silver.olt.card.port"].create(
+            [{"olt_card_id": card.id, "num_port": number} for number in port_numbers]
+        )
+        olt.vlan_ids = [(0, 0, {"vlanid": 100, "name": "internet", "vtype": "s-vlan"})]
+        return olt
 
     # -- simulators ----------------------------------------------------------
     def setUp(self):
@@ -146,15 +162,27 @@ class SilverProvisioningCommon(TransactionCase):
         self.require_driver(platform)
         options = dict(kwargs.pop("options", {}) or {})
         if platform == "mikrotik":
-            server = simulator.start(platform="mikrotik", protocol="api", username="admin",
-                                     password=ROUTER_PASSWORD, options=options, **kwargs)
+            server = simulator.start(
+                platform="mikrotik",
+                protocol="api",
+                username="admin",
+                password=ROUTER_PASSWORD,
+                options=options,
+                **kwargs,
+            )
             self.router.sudo().port = server.port
         else:
             protocol = kwargs.pop("protocol", "ssh")
             server = simulator.start(
-                platform=platform, protocol=protocol, username="admin", password=OLT_PASSWORD,
-                secret=OLT_SECRET, onus=kwargs.pop("onus", 3), host_key=f"{self._key_dir.name}/{platform}.key",
-                options=options, **kwargs,
+                platform=platform,
+                protocol=protocol,
+                username="admin",
+                password=OLT_PASSWORD,
+                secret=OLT_SECRET,
+                onus=kwargs.pop("onus", 3),
+                host_key=f"{self._key_dir.name}/{platform}.key",
+                options=options,
+                **kwargs,
             )
             port_field = "port_ssh" if protocol == "ssh" else "port_telnet"
             self.olts[platform].sudo().write({"type_connection": protocol, port_field: str(server.port)})
@@ -252,20 +280,39 @@ class SilverProvisioningCommittedCommon(SilverProvisioningCommon):
         """A V-SOL OLT on ``sim`` with one contract per serial on ``pon``, committed."""
 
         def create(env):
-            olt = env["silver.olt"].create({
-                "name": f"OLT {prefix}", "platform": "vsol", "ip": sim.host, "port_ssh": str(sim.port),
-                "type_connection": "ssh", "username": "admin", "password": OLT_PASSWORD,
-                "secret_olt": OLT_SECRET, "profile_dba_internet": False,
-            })
+            olt = env["silver.olt"].create(
+                {
+                    "name": f"OLT {prefix}",
+                    "platform": "vsol",
+                    "ip": sim.host,
+                    "port_ssh": str(sim.port),
+                    "type_connection": "ssh",
+                    "username": "admin",
+                    "password": OLT_PASSWORD,
+                    "secret_olt": OLT_SECRET,
+                    "profile_dba_internet": False,
+                }
+            )
             card = env["silver.olt.card"].create({"olt_id": olt.id, "num_card": int(pon.split("/")[0])})
             port = env["silver.olt.card.port"].create({"olt_card_id": card.id, "num_port": int(pon.split("/")[1])})
             vlan = env["silver.vlan"].create({"vlanid": 100, "name": "internet", "olt_id": olt.id})
             partner = env["res.partner"].create({"name": f"Customer {prefix}"})
-            contracts = env["silver.contract"].create([{
-                "name": f"{prefix}-{number}", "partner_id": partner.id, "olt_id": olt.id,
-                "olt_card_id": card.id, "olt_port_id": port.id, "serial_number": serial, "vlan_id": vlan.id,
-                "pppoe_user": f"{prefix.lower()}{number}", "pppoe_password": PPPOE_PASSWORD,
-            } for number, serial in enumerate(serials)])
+            contracts = env["silver.contract"].create(
+                [
+                    {
+                        "name": f"{prefix}-{number}",
+                        "partner_id": partner.id,
+                        "olt_id": olt.id,
+                        "olt_card_id": card.id,
+                        "olt_port_id": port.id,
+                        "serial_number": serial,
+                        "vlan_id": vlan.id,
+                        "pppoe_user": f"{prefix.lower()}{number}",
+                        "pppoe_password": PPPOE_PASSWORD,
+                    }
+                    for number, serial in enumerate(serials)
+                ]
+            )
             return olt.id, partner.id, contracts.ids
 
         ids = self._committed(create)

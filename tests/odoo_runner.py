@@ -35,10 +35,7 @@ from pathlib import Path
 MODULE = "silver_provisioning"
 REPO = Path(__file__).resolve().parent.parent
 STAND_INS = REPO / "tests" / "stand_ins"
-SKIP_LINE = (
-    "ODOO TESTS SKIPPED: odoo is not importable (set ODOO_PATH=/path/to/odoo-17 "
-    "or install Odoo 17): see README"
-)
+SKIP_LINE = "ODOO TESTS SKIPPED: odoo is not importable (set ODOO_PATH=/path/to/odoo-17 or install Odoo 17): see README"
 
 _LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)"
@@ -187,8 +184,9 @@ def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="
     print(f"[{label}] installing {MODULE} in {db_name} ({'with' if with_demo else 'without'} demo data)", flush=True)
     timed_out = False
     try:
-        process = subprocess.run(command, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 text=True, timeout=timeout)
+        process = subprocess.run(
+            command, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired as expired:
         # subprocess.run has killed Odoo already; a hung test must not hang CI.
         timed_out = True
@@ -219,8 +217,12 @@ def main(argv=None):
     parser.add_argument("--keep-db", action="store_true", help="keep the test databases")
     parser.add_argument("--log-dir", help="where to write the Odoo logs (default: a temp dir)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds one Odoo run may take")
-    parser.add_argument("--tests", default="", metavar="CLASS[.METHOD]",
-                        help="run only these tests, e.g. TestFailures or TestFailures.test_unreachable_device")
+    parser.add_argument(
+        "--tests",
+        default="",
+        metavar="CLASS[.METHOD]",
+        help="run only these tests, e.g. TestFailures or TestFailures.test_unreachable_device",
+    )
     args = parser.parse_args(argv)
 
     extra, odoo_root = find_odoo()
@@ -245,8 +247,9 @@ def main(argv=None):
     passed = failed = 0
     try:
         for label, with_demo in runs:
-            total, bad = run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, args.keep_db, args.tests,
-                                  args.timeout)
+            total, bad = run_once(
+                label, odoo_cmd, env, addons_path, with_demo, log_dir, args.keep_db, args.tests, args.timeout
+            )
             passed += max(total - bad, 0)
             failed += bad
     finally:

@@ -50,6 +50,7 @@ class TestConcurrentActivation(SilverProvisioningCommittedCommon):
 
         def read(env):
             return env["silver.contract"].browse(contract_ids).read(["state_service", "onu_pon_id"])
+
         rows = self._committed(read)
         self.assertEqual([row["state_service"] for row in rows], ["active", "active"])
         onu_ids = [row["onu_pon_id"] for row in rows]

@@ -102,8 +102,7 @@ class TestContractService(SilverProvisioningCommon):
         for method in ("profile", "address_list"):
             with self.subTest(method=method):
                 self.router.suspend_method = method
-                contract = self.make_contract("vsol", is_ip_public=True,
-                                              ip_public=f"203.0.113.{10 + len(method)}")
+                contract = self.make_contract("vsol", is_ip_public=True, ip_public=f"203.0.113.{10 + len(method)}")
                 router = self.sim("mikrotik")
                 if method == "profile" and not router.rows("/ppp/profile", name=self.router.suspend_profile):
                     # The suspension profile is the router's own configuration, as the operator set it up.
@@ -113,18 +112,29 @@ class TestContractService(SilverProvisioningCommon):
                 contract.action_suspend_service()
                 cut = router.state()
                 if method == "profile":
-                    self.assertEqual(router.rows("/ppp/secret", name=contract.pppoe_user)[0]["profile"],
-                                     self.router.suspend_profile)
+                    self.assertEqual(
+                        router.rows("/ppp/secret", name=contract.pppoe_user)[0]["profile"], self.router.suspend_profile
+                    )
                 else:
-                    self.assertTrue([row for row in cut["/ip/firewall/address-list"]
-                                     if row.get("list") == self.router.suspend_address_list
-                                     and row.get("address") == contract.ip_public])
+                    self.assertTrue(
+                        [
+                            row
+                            for row in cut["/ip/firewall/address-list"]
+                            if row.get("list") == self.router.suspend_address_list
+                            and row.get("address") == contract.ip_public
+                        ]
+                    )
                 contract.action_reconnect_service()
                 after = router.rows("/ppp/secret", name=contract.pppoe_user)[0]
                 self.assertEqual(after["profile"], before["profile"])
                 self.assertEqual(after.get("disabled"), before.get("disabled"))
-                self.assertFalse([row for row in router.state()["/ip/firewall/address-list"]
-                                  if row.get("address") == contract.ip_public])
+                self.assertFalse(
+                    [
+                        row
+                        for row in router.state()["/ip/firewall/address-list"]
+                        if row.get("address") == contract.ip_public
+                    ]
+                )
 
     def test_suspend_from_cron(self):
         """The billing's cron calls in without a browser: plain env, no context."""

@@ -18,6 +18,8 @@ from pathlib import Path
 from odoo.addons.silver_provisioning import simulator
 from odoo.tests import TransactionCase, tagged
 
+from .common import LoggedMessagesCleanup
+
 REPO = Path(__file__).resolve().parent.parent
 DEMO_TOOL = REPO / "tools" / "demo"
 OLTS = {
@@ -41,32 +43,18 @@ def demo_devices():
 
 
 @tagged("post_install", "-at_install")
-class TestDemoData(TransactionCase):
+class TestDemoData(LoggedMessagesCleanup, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.router = cls.env.ref("silver_provisioning.demo_core_mikrotik", raise_if_not_found=False)
         if not cls.router:
             raise unittest.SkipTest("no demo data in this database")
-        cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM mail_message")
-        cls._first_message_id = cls.env.cr.fetchone()[0]
-        cls.addClassCleanup(cls._delete_logged_messages)
+        cls._delete_logged_messages_at_class_end()
         cls._keys = tempfile.TemporaryDirectory(prefix="silver_demo_keys_")
         cls.addClassCleanup(cls._keys.cleanup)
         # The router rows tools/demo seeds: read by the tool itself, so the test covers its code.
         cls.router_rows = load_demo_tool().demo_router_rows()
-
-    @classmethod
-    def _delete_logged_messages(cls):
-        """Provisioning messages are committed by the log's own cursor: remove ours."""
-        subtype = cls.env.ref("silver_provisioning.mt_provisioning_log").id
-        with cls.registry.cursor() as cr:
-            cr.execute(
-                "DELETE FROM ir_attachment WHERE id IN (SELECT attachment_id FROM message_attachment_rel r "
-                "JOIN mail_message m ON m.id = r.message_id WHERE m.id > %s AND m.subtype_id = %s)",
-                (cls._first_message_id, subtype),
-            )
-            cr.execute("DELETE FROM mail_message WHERE id > %s AND subtype_id = %s", (cls._first_message_id, subtype))
 
     def setUp(self):
         super().setUp()
@@ -82,8 +70,11 @@ class TestDemoData(TransactionCase):
                 sim = simulator.start(**spec)
                 olt = self.env.ref(f"silver_provisioning.{OLTS[spec['platform']]}")
                 port_field = "port_ssh" if olt.type_connection == "ssh" else "port_telnet"
-                self.assertEqual(olt[port_field], str(spec_port(spec["name"])),
-                                 f"{olt.name}: demo port differs from tools/demo-simulators.json")
+                self.assertEqual(
+                    olt[port_field],
+                    str(spec_port(spec["name"])),
+                    f"{olt.name}: demo port differs from tools/demo-simulators.json",
+                )
                 olt[port_field] = str(sim.port)
             self.addCleanup(sim.stop)
             self.sims[spec["platform"]] = sim
@@ -112,8 +103,11 @@ class TestDemoData(TransactionCase):
             ready = self.contracts(olt, ("inactive",)).filtered("serial_number")
             self.assertTrue(ready, f"{olt.name}: no demo contract ready to activate")
             for contract in ready:
-                self.assertIn((olt._pon_address(contract.olt_port_id), contract.serial_number), waiting,
-                              f"{contract.name}: its ONU is not waiting in auto-find on {olt.name}")
+                self.assertIn(
+                    (olt._pon_address(contract.olt_port_id), contract.serial_number),
+                    waiting,
+                    f"{contract.name}: its ONU is not waiting in auto-find on {olt.name}",
+                )
 
     def test_router_knows_the_active_and_suspended_subscribers(self):
         secrets = {row["name"]: row for row in self.sims["mikrotik"].state()["/ppp/secret"]}
@@ -149,8 +143,10 @@ class TestDemoData(TransactionCase):
         activated = self.env.ref("silver_provisioning.demo_contract_ready_huawei")
         subtype = self.env.ref("silver_provisioning.mt_provisioning_log").id
         with self.registry.cursor() as cr:
-            cr.execute("SELECT count(*) FROM mail_message WHERE model = 'silver.contract' AND res_id = %s "
-                       "AND subtype_id = %s", (activated.id, subtype))
+            cr.execute(
+                "SELECT count(*) FROM mail_message WHERE model = 'silver.contract' AND res_id = %s AND subtype_id = %s",
+                (activated.id, subtype),
+            )
             self.assertGreater(cr.fetchone()[0], 0, "activation left no message in the chatter")
 
 

@@ -72,8 +72,9 @@ class TestDiscovery(SilverProvisioningCommon):
         def queries(onus):
             self.env.flush_all()
             self.env.invalidate_all()
-            with patch.object(type(self.env.cr), "execute", autospec=True,
-                              side_effect=type(self.env.cr).execute) as execute:
+            with patch.object(
+                type(self.env.cr), "execute", autospec=True, side_effect=type(self.env.cr).execute
+            ) as execute:
                 # A new time on every run: unchanged values would let the ORM skip a write.
                 olt._store_discovered_onus(onus, type(driver), now=next(clock))
                 self.env.flush_all()
@@ -84,15 +85,21 @@ class TestDiscovery(SilverProvisioningCommon):
         create_two = queries(found[:2])
         self._discovered(olt).unlink()
         create_eight = queries(found)
-        self.assertEqual(len(create_two), len(create_eight),
-                         f"creating discovered ONUs costs queries per ONU: {create_two} {create_eight}")
+        self.assertEqual(
+            len(create_two),
+            len(create_eight),
+            f"creating discovered ONUs costs queries per ONU: {create_two} {create_eight}",
+        )
         queries(found)  # warms the caches of the update path
         update_eight = queries(found)
         kept = [onu.serial for onu in found[:2]]
         self._discovered(olt).filtered(lambda r: r.serial_number not in kept).unlink()
         update_two = queries(found[:2])
-        self.assertEqual(len(update_two), len(update_eight),
-                         f"re-reading known ONUs costs queries per ONU: {update_two} {update_eight}")
+        self.assertEqual(
+            len(update_two),
+            len(update_eight),
+            f"re-reading known ONUs costs queries per ONU: {update_two} {update_eight}",
+        )
         self.assertEqual(len(self._discovered(olt)), 2)
 
     def test_operator_cannot_discover(self):
@@ -117,8 +124,9 @@ class TestAssignWizard(SilverProvisioningCommon):
         contract = self._contract_without_onu(platform)
         discovered = self.env["silver.olt.discovered.onu"].search([("olt_id", "=", olt.id)], limit=1)
         action = discovered.action_open_assign_wizard()
-        wizard_form = Form(self.env["silver.onu.assign.wizard"].with_user(self.technician)
-                           .with_context(**action["context"]))
+        wizard_form = Form(
+            self.env["silver.onu.assign.wizard"].with_user(self.technician).with_context(**action["context"])
+        )
         wizard_form.contract_id = contract
         wizard_form.activate = True
         wizard = wizard_form.save()
@@ -138,12 +146,11 @@ class TestAssignWizard(SilverProvisioningCommon):
         olt.action_discover_onus()
         contract = self._contract_without_onu(platform)
         action = contract.action_open_assign_wizard()
-        wizard_form = Form(self.env["silver.onu.assign.wizard"].with_user(self.technician)
-                           .with_context(**action["context"]))
-        self.assertEqual(wizard_form.contract_id, contract)
-        wizard_form.discovered_onu_id = self.env["silver.olt.discovered.onu"].search(
-            [("olt_id", "=", olt.id)], limit=1
+        wizard_form = Form(
+            self.env["silver.onu.assign.wizard"].with_user(self.technician).with_context(**action["context"])
         )
+        self.assertEqual(wizard_form.contract_id, contract)
+        wizard_form.discovered_onu_id = self.env["silver.olt.discovered.onu"].search([("olt_id", "=", olt.id)], limit=1)
         wizard_form.save().action_assign()
         self.assertTrue(contract.serial_number)
         self.assertEqual(contract.olt_port_id.olt_id, olt)
@@ -156,30 +163,36 @@ class TestAssignWizard(SilverProvisioningCommon):
         for typed in (onu["serial_hex"], onu["serial"].lower(), f"{onu['serial'][:4]}-{onu['serial'][4:]}"):
             with self.subTest(typed=typed):
                 contract = self._contract_without_onu(platform)
-                wizard = self.env["silver.onu.assign.wizard"].create({
-                    "olt_id": olt.id,
-                    "olt_port_id": self.port_for(platform, onu["pon"]).id,
-                    "serial_number": typed,
-                    "contract_id": contract.id,
-                })
+                wizard = self.env["silver.onu.assign.wizard"].create(
+                    {
+                        "olt_id": olt.id,
+                        "olt_port_id": self.port_for(platform, onu["pon"]).id,
+                        "serial_number": typed,
+                        "contract_id": contract.id,
+                    }
+                )
                 wizard.action_assign()
                 self.assertEqual(contract.serial_number, onu["serial"])
 
     def test_bad_serial_is_refused_naming_the_field(self):
         contract = self._contract_without_onu("vsol")
-        wizard = self.env["silver.onu.assign.wizard"].create({
-            "olt_id": self.olts["vsol"].id,
-            "olt_port_id": self.olts["vsol"].port_ids[:1].id,
-            "serial_number": "12345",
-            "contract_id": contract.id,
-        })
+        wizard = self.env["silver.onu.assign.wizard"].create(
+            {
+                "olt_id": self.olts["vsol"].id,
+                "olt_port_id": self.olts["vsol"].port_ids[:1].id,
+                "serial_number": "12345",
+                "contract_id": contract.id,
+            }
+        )
         with self.assertRaisesRegex(UserError, "Serial Number"):
             wizard.action_assign()
         self.assertFalse(contract.serial_number)
 
     def test_operator_cannot_use_the_wizard(self):
         with self.assertRaises(AccessError):
-            self.env["silver.onu.assign.wizard"].with_user(self.operator).create({
-                "olt_id": self.olts["vsol"].id,
-                "contract_id": self._contract_without_onu("vsol").id,
-            })
+            self.env["silver.onu.assign.wizard"].with_user(self.operator).create(
+                {
+                    "olt_id": self.olts["vsol"].id,
+                    "contract_id": self._contract_without_onu("vsol").id,
+                }
+            )

@@ -36,7 +36,8 @@ class TestSpanishTranslation(TransactionCase):
         for source, value in self.translations.items():
             if value:
                 self.assertEqual(
-                    sorted(PLACEHOLDER.findall(source)), sorted(PLACEHOLDER.findall(value)),
+                    sorted(PLACEHOLDER.findall(source)),
+                    sorted(PLACEHOLDER.findall(value)),
                     f"placeholders differ between {source!r} and {value!r}",
                 )
 

@@ -52,8 +52,9 @@ class TestCommittedOperations(SilverProvisioningCommittedCommon):
         self.assertEqual(len(errors), 1, errors)
         state = self._committed(lambda env: env["silver.contract"].browse(contract_id).read(["state_service"]))
         self.assertEqual(state[0]["state_service"], "active")
-        self.assertEqual(list(self.device_onus("vsol")), [serial],
-                         "the second activation removed the ONU the first one installed")
+        self.assertEqual(
+            list(self.device_onus("vsol")), [serial], "the second activation removed the ONU the first one installed"
+        )
 
     def test_sync_result_is_written_after_committed_progress(self):
         """The job's final report does not collide with the progress committed on the OLT row."""
@@ -80,8 +81,10 @@ class TestCommittedOperations(SilverProvisioningCommittedCommon):
             other.execute("SELECT pg_try_advisory_lock(%s, %s)", (OLT_LOCK_NAMESPACE, olt.id))
             self.assertTrue(other.fetchone()[0])
             try:
-                with mock.patch.object(silver_olt_module, "LOCK_WAIT_SECONDS", 0), \
-                        unittest.TestCase.assertRaises(self, UserError) as caught:
+                with (
+                    mock.patch.object(silver_olt_module, "LOCK_WAIT_SECONDS", 0),
+                    unittest.TestCase.assertRaises(self, UserError) as caught,
+                ):
                     contract.action_activate_service()
             finally:
                 other.execute("SELECT pg_advisory_unlock(%s, %s)", (OLT_LOCK_NAMESPACE, olt.id))
@@ -95,9 +98,15 @@ class TestReviewFixes(SilverProvisioningCommon):
     def test_operator_cannot_redirect_olt_connection(self):
         olt = self.olts["vsol"]
         for user in (self.operator, self.technician):
-            for values in ({"ip": "10.66.66.66"}, {"port_ssh": "2222"}, {"port_telnet": "2323"},
-                           {"type_connection": "telnet"}, {"platform": "huawei"},
-                           {"host_key_fingerprint": "SHA256:x"}, {"driver_options": "{}"}):
+            for values in (
+                {"ip": "10.66.66.66"},
+                {"port_ssh": "2222"},
+                {"port_telnet": "2323"},
+                {"type_connection": "telnet"},
+                {"platform": "huawei"},
+                {"host_key_fingerprint": "SHA256:x"},
+                {"driver_options": "{}"},
+            ):
                 with self.subTest(user=user.login, values=values), self.assertRaises(AccessError):
                     olt.with_user(user).write(values)
         self.assertEqual(olt.ip, "127.0.0.1")
@@ -115,8 +124,12 @@ class TestReviewFixes(SilverProvisioningCommon):
 
     def test_plain_user_cannot_run_service_actions(self):
         contract = self.make_contract("vsol", with_router=False)
-        for action in ("action_activate_service", "action_suspend_service", "action_reconnect_service",
-                       "action_read_onu_status"):
+        for action in (
+            "action_activate_service",
+            "action_suspend_service",
+            "action_reconnect_service",
+            "action_read_onu_status",
+        ):
             with self.subTest(action=action), self.assertRaises(AccessError):
                 getattr(contract.with_user(self.plain_user), action)()
         self.assertEqual(self.sim("vsol").logins["attempted"], 0)
@@ -155,6 +168,7 @@ class TestReviewFixes(SilverProvisioningCommon):
             if vals.get("state_service") == state:
                 raise UserError("refused")
             return original_write(records, vals)
+
         return mock.patch.object(type(contract), "write", refusing_write)
 
     def test_refused_write_on_suspend_puts_the_devices_back(self):
@@ -163,8 +177,7 @@ class TestReviewFixes(SilverProvisioningCommon):
         self.olts["vsol"].is_disable_onu = True
         sim, router = self.sim("vsol"), self.sim("mikrotik")
         before = (sim.state()["onus"], router.state()["/ppp/secret"])
-        with self._refuse_write_of(contract, "suspended"), \
-                unittest.TestCase.assertRaises(self, UserError) as caught:
+        with self._refuse_write_of(contract, "suspended"), unittest.TestCase.assertRaises(self, UserError) as caught:
             contract.action_suspend_service()
         self.assertIn("put back", str(caught.exception))
         self.assertEqual((sim.state()["onus"], router.state()["/ppp/secret"]), before)
@@ -173,8 +186,7 @@ class TestReviewFixes(SilverProvisioningCommon):
     def test_refused_write_on_terminate_puts_the_onu_back(self):
         contract = self.make_contract("vsol", with_router=False)
         contract.action_activate_service()
-        with self._refuse_write_of(contract, "terminated"), \
-                unittest.TestCase.assertRaises(self, UserError) as caught:
+        with self._refuse_write_of(contract, "terminated"), unittest.TestCase.assertRaises(self, UserError) as caught:
             contract.action_terminate_service()
         self.assertIn("put back", str(caught.exception))
         onu = self.device_onus("vsol").get(contract.serial_number)
@@ -196,10 +208,18 @@ class TestReviewFixes(SilverProvisioningCommon):
     def test_assign_wizard_refuses_a_live_contract(self):
         contract = self.make_contract("vsol", with_router=False)
         contract.action_activate_service()
-        wizard = self.env["silver.onu.assign.wizard"].with_user(self.technician).create({
-            "olt_id": self.olts["vsol"].id, "contract_id": contract.id,
-            "olt_port_id": contract.olt_port_id.id, "serial_number": "GPON00000099",
-        })
+        wizard = (
+            self.env["silver.onu.assign.wizard"]
+            .with_user(self.technician)
+            .create(
+                {
+                    "olt_id": self.olts["vsol"].id,
+                    "contract_id": contract.id,
+                    "olt_port_id": contract.olt_port_id.id,
+                    "serial_number": "GPON00000099",
+                }
+            )
+        )
         with self.assertRaisesRegex(UserError, contract.display_name):
             wizard.action_assign()
         self.assertNotEqual(contract.serial_number, "GPON00000099")
@@ -210,10 +230,18 @@ class TestReviewFixes(SilverProvisioningCommon):
         other = self.make_contract("vsol", with_router=False, serial_number=False)
         serial = validation.normalize_serial(holder.serial_number)
         for typed in (serial, validation.serial_to_hex(serial)):
-            wizard = self.env["silver.onu.assign.wizard"].with_user(self.technician).create({
-                "olt_id": self.olts["vsol"].id, "contract_id": other.id,
-                "olt_port_id": holder.olt_port_id.id, "serial_number": typed,
-            })
+            wizard = (
+                self.env["silver.onu.assign.wizard"]
+                .with_user(self.technician)
+                .create(
+                    {
+                        "olt_id": self.olts["vsol"].id,
+                        "contract_id": other.id,
+                        "olt_port_id": holder.olt_port_id.id,
+                        "serial_number": typed,
+                    }
+                )
+            )
             with self.subTest(typed=typed), self.assertRaisesRegex(UserError, holder.display_name):
                 wizard.action_assign()
         self.assertFalse(other.serial_number)

@@ -21,8 +21,7 @@ class TestManualSync(SilverProvisioningCommon):
     def test_sync_is_queued_on_the_olt_channel(self):
         olt = self.olts["vsol"]
         self.sim("vsol")
-        wizard_form = Form(self.env["silver.olt.sync.wizard"].with_user(self.admin)
-                           .with_context(default_olt_id=olt.id))
+        wizard_form = Form(self.env["silver.olt.sync.wizard"].with_user(self.admin).with_context(default_olt_id=olt.id))
         wizard_form.kind = "vlan"
         wizard_form.vlan = 200
         wizard = wizard_form.save()
@@ -43,9 +42,7 @@ class TestManualSync(SilverProvisioningCommon):
         olt = self.olts[platform]
         # A contract the OLT does not know (its ONU was removed by hand): its line fails, the others pass.
         stray = contracts[1]
-        self.sim(platform).device.remove_onu(
-            self.olts[platform]._onu_ref(stray).pon, stray.onu_pon_id
-        )
+        self.sim(platform).device.remove_onu(self.olts[platform]._onu_ref(stray).pon, stray.onu_pon_id)
         with trap_jobs() as trap:
             olt.with_user(self.admin).action_sync_olt_manual("traffic_profile", {"profile": "10"})
             trap.perform_enqueued_jobs()
@@ -158,9 +155,12 @@ class TestAccessRights(SilverProvisioningCommon):
     def test_forms_open_for_every_group(self):
         """Each group gets the forms; the credentials are not even in an operator's form."""
         for user in (self.operator, self.technician, self.admin):
-            for model, views in (("silver.olt", ["form", "list"]), ("silver.core", ["form"]),
-                                 ("silver.contract", ["form", "list", "search"]),
-                                 ("silver.olt.discovered.onu", ["form", "list", "search"])):
+            for model, views in (
+                ("silver.olt", ["form", "list"]),
+                ("silver.core", ["form"]),
+                ("silver.contract", ["form", "list", "search"]),
+                ("silver.olt.discovered.onu", ["form", "list", "search"]),
+            ):
                 with self.subTest(user=user.login, model=model):
                     result = self.env[model].with_user(user).get_views([(False, view) for view in views])
                     arch = result["views"]["form"]["arch"] if "form" in views else ""
@@ -226,12 +226,11 @@ class TestSecrets(SilverProvisioningCommon):
         with self.registry.cursor() as cr:
             cr.execute("SELECT body FROM mail_message WHERE id > %s", (self._first_message_id,))
             bodies = [body for (body,) in cr.fetchall()]
-            cr.execute(
-                "SELECT COALESCE(old_value_char, '') || COALESCE(new_value_char, '') FROM mail_tracking_value"
-            )
+            cr.execute("SELECT COALESCE(old_value_char, '') || COALESCE(new_value_char, '') FROM mail_tracking_value")
             bodies += [value for (value,) in cr.fetchall()]
-        bodies += [body for body in self.env["mail.message"].search([("id", ">", self._first_message_id)])
-                   .mapped("body")]
+        bodies += [
+            body for body in self.env["mail.message"].search([("id", ">", self._first_message_id)]).mapped("body")
+        ]
         self.assertGreater(len(bodies), 20)
         for body in bodies:
             self.assertNoSecret(str(body), "a chatter message")

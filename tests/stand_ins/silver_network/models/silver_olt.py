@@ -12,9 +12,7 @@ class SilverOlt(models.Model):
     ip = fields.Char(string="Management IP", tracking=True)
     port_ssh = fields.Char(string="SSH Port", default="22")
     port_telnet = fields.Char(string="Telnet Port", default="23")
-    type_connection = fields.Selection(
-        [("ssh", "SSH"), ("telnet", "Telnet")], string="Connection", default="ssh"
-    )
+    type_connection = fields.Selection([("ssh", "SSH"), ("telnet", "Telnet")], string="Connection", default="ssh")
     username = fields.Char()
     password = fields.Char()
     secret_olt = fields.Char(string="Enable Password")
@@ -28,9 +26,7 @@ class SilverOlt(models.Model):
         [("name", "Name"), ("id", "ID"), ("unique", "Unique")], string="ONT Line Profile"
     )
     ont_lineprofile_value = fields.Char(string="Line Profile")
-    ont_srvprofile = fields.Selection(
-        [("name", "Name"), ("id", "ID"), ("port", "Port")], string="ONT Service Profile"
-    )
+    ont_srvprofile = fields.Selection([("name", "Name"), ("id", "ID"), ("port", "Port")], string="ONT Service Profile")
     ont_srvprofile_value = fields.Char(string="Service Profile")
     traffic_table = fields.Selection([("name", "Name"), ("index", "Index")])
     profile_dba_internet = fields.Char(string="DBA Profile", default="max-band")
@@ -40,9 +36,7 @@ class SilverOlt(models.Model):
     connection_wan = fields.Selection(
         [("pppoe", "PPPoE"), ("dhcp", "DHCP"), ("static", "Static")], string="WAN Connection", default="pppoe"
     )
-    acquisition_mode = fields.Selection(
-        [("pppoe", "PPPoE"), ("dhcp", "DHCP"), ("static", "Static")], default="pppoe"
-    )
+    acquisition_mode = fields.Selection([("pppoe", "PPPoE"), ("dhcp", "DHCP"), ("static", "Static")], default="pppoe")
     wan_mode = fields.Selection([("router", "Router"), ("bridge", "Bridge")], string="WAN Mode", default="router")
     mtu = fields.Char(string="MTU")
     primary_dns = fields.Char(string="Primary DNS")
@@ -80,9 +74,7 @@ class SilverOltCardPort(models.Model):
     olt_card_id = fields.Many2one("silver.olt.card", required=True, ondelete="cascade")
     num_port = fields.Integer(string="Port")
     olt_card_n = fields.Integer(related="olt_card_id.num_card", store=True)
-    capacity_port_pon = fields.Selection(
-        [("32", "32"), ("64", "64"), ("128", "128"), ("256", "256")], default="128"
-    )
+    capacity_port_pon = fields.Selection([("32", "32"), ("64", "64"), ("128", "128"), ("256", "256")], default="128")
     vlan_ids = fields.One2many("silver.vlan", "olt_port_id", string="VLANs")
 
     @api.depends("olt_card_id.name", "num_port")
