@@ -151,10 +151,14 @@ def _parser():
     parser = _Parser(prog="python -m drivers", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    parse = sub.add_parser("parse", help="parse auto-find output captured from a terminal")
+    parse = sub.add_parser(
+        "parse",
+        help="what the driver makes of a command's output captured from a terminal",
+        description="parse PLATFORM --command 'COMMAND AS TYPED' [FILE], or the older parse PLATFORM autofind [FILE]",
+    )
     parse.add_argument("platform", choices=OLT_PLATFORMS)
-    parse.add_argument("what", choices=("autofind",))
-    parse.add_argument("file", nargs="?", help="capture file (stdin when omitted)")
+    parse.add_argument("rest", nargs="*", metavar="[autofind] [FILE]")
+    parse.add_argument("--command", dest="typed", help="the command as it was typed on the device")
 
     key = sub.add_parser("host-key", help="print the SSH host key (or api-ssl certificate) fingerprint to pin")
     key.add_argument("--host", required=True)
@@ -328,10 +332,22 @@ def _certificate_fingerprint(host, port, timeout=10.0):
         raise ConnectError(f"no TLS server at {host}:{port}: {error}") from error
 
 
+def _parse(args):
+    driver_class = get_driver(args.platform)
+    rest = list(args.rest)
+    if args.typed is None:
+        if not rest or rest[0] != "autofind" or len(rest) > 2:
+            raise InvalidInput("command", "give --command 'COMMAND AS TYPED' (or 'autofind')")
+        return [onu.to_dict() for onu in driver_class.parse_autofind(_read_capture(rest[1] if len(rest) > 1 else None))]
+    if len(rest) > 1:
+        raise InvalidInput("file", "one capture file at most")
+    text = _read_capture(rest[0] if rest else None)
+    return [item.to_dict() for item in driver_class.parse_command(args.typed, text)]
+
+
 def _run(args):
     if args.command == "parse":
-        driver_class = get_driver(args.platform)
-        return [onu.to_dict() for onu in driver_class.parse_autofind(_read_capture(args.file))]
+        return _parse(args)
     if args.command == "host-key":
         fetch = fetch_host_key if args.protocol == "ssh" else _certificate_fingerprint
         return {"host": args.host, "port": args.port, "fingerprint": fetch(args.host, args.port)}

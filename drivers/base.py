@@ -17,7 +17,9 @@ here.
 """
 
 import abc
-from contextlib import contextmanager
+import re
+import time
+from contextlib import contextmanager, suppress
 
 from . import validation as v
 from .errors import CommandTimeout, ConnectError, DriverError, InvalidInput, UnsupportedOperation
@@ -79,6 +81,31 @@ class BaseDriver(abc.ABC):
     def close(self):
         if self._connection is not None:
             connection, self._connection = self._connection, None
+            self._close(connection)
+
+    #: fresh logins one operation may make after a timeout or a lost session
+    #: (Target.options['max_resyncs'] overrides); bounded because devices lock
+    #: out repeated logins and limit sessions
+    max_resyncs = 2
+    #: seconds between dropping a session and logging in again (the device
+    #: needs a moment to notice the old session is gone)
+    reconnect_delay = 1.0
+
+    @property
+    def resync_budget(self):
+        return int(self.target.options.get("max_resyncs", self.max_resyncs))
+
+    def reconnect(self):
+        """Drop the current session (it is out of step) and log in again."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            self._abandon(connection)
+        time.sleep(float(self.target.options.get("reconnect_delay", self.reconnect_delay)))
+        return self.connection
+
+    def _abandon(self, connection):
+        """Release a session that is out of step, without its logout dialogue."""
+        with suppress(Exception):
             self._close(connection)
 
     @contextmanager
@@ -331,6 +358,23 @@ class OltDriver(BaseDriver):
     def parse_autofind(cls, text):
         """Auto-find output as captured from a terminal -> [DiscoveredOnu]."""
         raise NotImplementedError
+
+    #: ``(regex, method name)``: every command a driver reads, as typed on the
+    #: device (``re.fullmatch`` on the command with single spaces), and the
+    #: classmethod that turns a terminal capture of it into a list of
+    #: DiscoveredOnu / OnuStatus / ServicePort.  ``python -m drivers parse
+    #: PLATFORM --command`` and the capture corpus go through this table.
+    command_parsers = ()
+
+    @classmethod
+    def parse_command(cls, command, text):
+        """A terminal capture of ``command`` -> the driver's own result objects."""
+        typed = " ".join(re.sub(r"\s*\|\s*no-more\s*$", "", command.strip()).split())
+        for pattern, method in cls.command_parsers:
+            match = re.fullmatch(pattern, typed)
+            if match:
+                return getattr(cls, method)(text, command=typed, **match.groupdict())
+        raise UnsupportedOperation(f"{cls.platform} does not read '{typed}'")
 
 
 class RouterDriver(BaseDriver):

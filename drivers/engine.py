@@ -9,7 +9,7 @@ not run: a re-run never removes configuration it did not create.
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from .errors import DriverError, RollbackFailed
+from .errors import CommandTimeout, ConnectError, DriverError, RollbackFailed
 
 
 @dataclass
@@ -101,3 +101,165 @@ def _roll_back(session, undo_stack, context, error):
     if failures:
         raise RollbackFailed(error, failures[0], still_applied=[f.message for f in failures]) from error
     session.note("rollback complete: the device is as it was before the operation")
+
+
+# ---------------------------------------------------------------------------
+# Convergence: read what the device holds, compare with what is wanted, send
+# the difference.  One ``observe`` and one ``diff`` per platform and operation;
+# the loop below is the only place that decides what a timeout or a lost
+# session means.
+# ---------------------------------------------------------------------------
+
+#: errors after which a command may or may not have taken effect on the device
+UNKNOWN_OUTCOME = (CommandTimeout, ConnectError)
+
+
+@dataclass
+class Converged:
+    """What ``converge`` did: the views before and after, and what it sent."""
+
+    before: dict
+    after: dict
+    context: dict
+    sent: list = field(default_factory=list)
+
+    @property
+    def created(self):
+        """Keys of the objects this call created (absent before, present after)."""
+        return [key for key in self.after if key not in self.before]
+
+    @property
+    def preexisting(self):
+        """Keys of the wanted objects that were on the device before the call."""
+        return [key for key in self.after if key in self.before]
+
+    @property
+    def changed(self):
+        return bool(self.sent)
+
+
+class _Run:
+    """One convergence: the session handle, the resync budget, what was sent."""
+
+    def __init__(self, driver, context):
+        self.driver = driver
+        self.context = context
+        self.sent = []
+        self.resyncs = 0
+        #: the newest view read from the device, to name what is left if the
+        #: device cannot be reached again
+        self.last_view = None
+
+    def note(self, text):
+        self.driver.transcript.note(text)
+
+    def resync(self, error):
+        """After an unknown outcome: a fresh session, within the driver's budget."""
+        if self.resyncs >= self.driver.resync_budget:
+            raise error
+        self.resyncs += 1
+        self.note(f"outcome unknown ({error.message}): logging in again to read the device back")
+        self.driver.reconnect()
+
+    def read(self, observe):
+        """``observe()`` on a live session; a read is safe to repeat."""
+        while True:
+            try:
+                view = observe()
+            except UNKNOWN_OUTCOME as error:
+                self.resync(error)
+                continue
+            self.last_view = view
+            return view
+
+    def execute(self, step):
+        command = step.render(self.context)
+        reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        if not step.read_only:
+            self.sent.append(command)
+        if step.capture:
+            step.capture(reply.text, self.context)
+        return reply
+
+    def drive(self, observe, current, wanted, diff):
+        """Send ``diff(current, wanted)``; after an unknown outcome read back and
+        send what is still missing.  Returns the state reached."""
+        while True:
+            steps = diff(current, wanted, self.context)
+            if not steps:
+                return current
+            try:
+                for step in steps:
+                    self.execute(step)
+            except UNKNOWN_OUTCOME as error:
+                self.resync(error)
+                current = self.read(observe)
+                continue
+            # Every step answered as the device does on success.
+            self.last_view = wanted
+            return wanted
+
+
+def converge(driver, observe, wanted, diff, context=None):
+    """Bring the device to ``wanted(before, context)`` and return ``Converged``.
+
+    ``observe()`` reads the relevant part of the device into a view (a dict of
+    comparable values, keyed by object); ``diff(current, wanted, context)``
+    returns the Steps that turn ``current`` into ``wanted`` (an empty list when
+    they agree).  The same diff takes the device back: when a step fails for
+    good, the device is read back and driven to the view read before the call,
+    then read once more to verify it.  The error raised then says what the
+    device holds: ``outcome`` "unchanged", "undone", or "left" (RollbackFailed,
+    with the differences that remain).
+    """
+    run = _Run(driver, context if context is not None else {})
+    before = run.read(observe)
+    target = wanted(before, run.context)
+    try:
+        after = run.drive(observe, before, target, diff)
+    except DriverError as error:
+        _restore(run, observe, before, diff, error)
+        raise
+    return Converged(before, after, run.context, run.sent)
+
+
+def _restore(run, observe, before, diff, error):
+    """Put the device back to ``before`` after ``error``; sets error.outcome."""
+    if not run.sent and not run.resyncs:
+        error.outcome = "unchanged"
+        return
+    run.note(f"taking back what this operation changed, after: {error.message}")
+    try:
+        current = run.read(observe)
+        if not diff(current, before, run.context):
+            error.outcome = "unchanged"
+            run.note("read back: nothing had changed on the device")
+            return
+        run.drive(observe, current, before, diff)
+        left = diff(run.read(observe), before, run.context)
+    except DriverError as undo_error:
+        left = _pending(run, before, diff)
+        run.note("could not take everything back: " + undo_error.message)
+        raise _rollback_failed(error, undo_error, left) from error
+    if left:
+        commands = [step.render(run.context) for step in left]
+        raise _rollback_failed(error, error, commands) from error
+    error.outcome = "undone"
+    run.note("undone: read back, the device is as it was before the operation")
+
+
+def _pending(run, before, diff):
+    """What still differs from ``before`` as last known (for a device out of reach)."""
+    if run.last_view is None:
+        return ["the device could not be read back"]
+    try:
+        return [step.render(run.context) for step in diff(run.last_view, before, run.context)]
+    except (DriverError, KeyError):
+        return ["the device could not be read back"]
+
+
+def _rollback_failed(error, undo_error, left):
+    failed = RollbackFailed(error, undo_error, still_applied=left)
+    failed.outcome = "left"
+    failed.left = list(left)
+    return failed

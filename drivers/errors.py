@@ -19,12 +19,23 @@ class DriverError(Exception):
         super().__init__(message)
         self.message = message
         self.transcript = transcript
+        #: what the failed operation left on the device, as read back:
+        #: "unchanged" (nothing had been changed), "undone" (changes were
+        #: taken back and the device read back as before), "left" (see
+        #: ``left``), or "" when no device step had been attempted/known.
+        self.outcome = ""
+        #: the differences from the state before the call that remain
+        #: (commands that would still be needed to put it back), when "left"
+        self.left = []
 
     def __str__(self):
         return self.message
 
     def to_dict(self):
-        return {"error": self.code, "message": self.message}
+        result = {"error": self.code, "message": self.message}
+        if self.outcome:
+            result.update(outcome=self.outcome, left=list(self.left))
+        return result
 
 
 class InvalidInput(DriverError):

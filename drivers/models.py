@@ -128,6 +128,13 @@ class ProvisionResult:
     onu_id: int
     serial: str
     service_ports: list = field(default_factory=list)
+    #: the ONU was registered (under this serial) before this call: an undo
+    #: above the driver must not remove it
+    onu_existed: bool = False
+    #: names of the objects this call created on the device ("onu",
+    #: "service_port:12", "wan", "wifi:1"...), and of those it found there
+    created: list = field(default_factory=list)
+    preexisting: list = field(default_factory=list)
 
     def to_dict(self):
         return asdict(self)
@@ -136,11 +143,36 @@ class ProvisionResult:
 @dataclass
 class OnuStatus:
     pon: str
-    onu_id: int
+    onu_id: Optional[int]
     serial: str = ""
-    admin_state: str = ""  # 'enabled' | 'disabled'
-    run_state: str = ""  # 'online' | 'offline'
+    admin_state: str = ""  # 'enabled' | 'disabled' | '' (not printed)
+    run_state: str = ""  # 'online' | 'offline' | '' (not printed)
+    #: power the ONU receives from the OLT
     rx_power_dbm: Optional[float] = None
+    #: power the ONU sends
+    tx_power_dbm: Optional[float] = None
+    #: power the OLT receives from this ONU, where the device prints it
+    olt_rx_power_dbm: Optional[float] = None
+    description: str = ""
+    model: str = ""
+    distance_m: Optional[int] = None
+    #: 'los', 'dying_gasp', 'power_off'... as the device words it, lower case
+    last_down_cause: str = ""
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
+class ServicePort:
+    """One row of an OLT's service-port table."""
+
+    index: Optional[int]
+    vlan: Optional[int]
+    pon: str
+    onu_id: Optional[int]
+    gemport: Optional[int] = None
+    user_vlan: Optional[int] = None
 
     def to_dict(self):
         return asdict(self)
