@@ -256,6 +256,11 @@ class Setup:
     # running it -------------------------------------------------------------------------
     def ensure(self):
         """The set-up's Found, setting up what is missing; raises SetupError."""
+        if self.dir.resolve().is_relative_to(REPO):
+            raise SetupError(
+                f"the cache directory {self.dir.parent} is inside the repository; Odoo must stay out of it: "
+                "choose one elsewhere (XDG_CACHE_HOME, or tools/demo --cache-dir)"
+            )
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / ".lock", "w") as lock:
             # Two first runs at once (two demos) set up once.
