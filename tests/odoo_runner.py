@@ -282,6 +282,11 @@ def main(argv=None):
         # Logs of a failed run stay for reading (the path was printed above).
         if args.log_dir or not failed:
             shutil.rmtree(work, ignore_errors=True)
+    chosen = args.test_tags or args.tests
+    if chosen and not passed and not failed:
+        # A chosen test that runs nowhere is a typo, not a pass.
+        print(f"odoo: no test matched {chosen}")
+        failed = 1
     print(f"odoo: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
