@@ -159,6 +159,10 @@ class BaseDriver(abc.ABC):
             for attribute in ("command", "device_message"):
                 if isinstance(getattr(error, attribute, None), str):
                     setattr(error, attribute, self.masker(getattr(error, attribute)))
+            # What is left names commands, secrets included.
+            error.left = [self.masker(str(item)) for item in error.left]
+            if isinstance(getattr(error, "still_applied", None), list):
+                error.still_applied = [self.masker(str(item)) for item in error.still_applied]
             raise
         finally:
             if self._depth == 0:
