@@ -8,7 +8,10 @@ per platform and protocol at the end of the run.
 import json
 from collections import defaultdict
 
-COUNTS = ("tried", "fired", "truthful", "converged", "passed")
+#: points tried, the fault fired, the result was true to the device, one
+#: re-run converged, all three; commands: of the uninterrupted runs (the bulk
+#: run's points are a sample unless FAULT_MATRIX_FULL=1)
+COUNTS = ("commands", "tried", "fired", "truthful", "converged", "passed")
 
 
 def pytest_terminal_summary(terminalreporter):
