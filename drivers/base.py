@@ -22,6 +22,7 @@ import time
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 
+from . import engine
 from . import validation as v
 from .errors import CommandTimeout, ConnectError, DriverError, InvalidInput, UnsupportedOperation
 from .models import BulkItemResult, OperationResult
@@ -394,8 +395,9 @@ class OltDriver(BaseDriver):
             checked.append(self.canonical_ref(ref, prefix=f"onus[{number}]."))
         with self._operation("bulk_apply"):
             # Logged in before the first ONU: a device that cannot be reached
-            # fails the whole job (a background job retries it), not each ONU.
-            self.open()
+            # fails the whole job (a background job retries it), not each ONU;
+            # a session lost while it is being prepared is opened again.
+            engine.read(self, self.open)
             results = self._bulk_apply(checked, change)
             # Each result names the ONU as the caller did (callers match on it).
             results = [replace(item, onu=ref) for item, ref in zip(results, refs, strict=True)]

@@ -215,6 +215,19 @@ class _Run:
             return wanted
 
 
+def read(driver, observe):
+    """``observe()`` (anything that only reads the device, a login included),
+    logging in again after a timeout or a lost session, within the driver's
+    resync budget: for the reads an operation makes outside ``converge`` (the
+    firmware at login, the status it returns).  An error that still escapes
+    says ``outcome`` "unchanged": reading changes nothing."""
+    try:
+        return _Run(driver, {}).read(observe)
+    except DriverError as error:
+        error.outcome = error.outcome or "unchanged"
+        raise
+
+
 def converge(driver, observe, wanted, diff, context=None):
     """Bring the device to ``wanted(before, context)`` and return ``Converged``.
 
