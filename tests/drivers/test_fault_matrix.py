@@ -56,7 +56,7 @@ SESSION_OPTIONS = {"busy_delay": 0.01, "reconnect_delay": 0.05, "max_resyncs": 2
 CASES = {
     "huawei": {
         "sim_options": {"firmware": "ma5800"},
-        "target_options": {"model": "MA5800", "firmware": "V100R019"},
+        "target_options": {"model": "MA5800", "firmware": "V100R019", "olt_wifi": True},
         "service": {"line_profile": "10", "service_profile": "10", "traffic_profile": "10"},
         # a traffic-table change is the platform's "delete, then re-create"
         "bulk": BulkChange("traffic_profile", {"profile": "20"}),

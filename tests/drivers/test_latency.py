@@ -27,7 +27,7 @@ ENABLED = {"active", "enable", "enabled", "activate", "activated", "up"}
 CASES = {
     "huawei": {
         "sim_options": {"firmware": "ma5800"},
-        "target_options": {"model": "MA5800", "firmware": "V100R019"},
+        "target_options": {"model": "MA5800", "firmware": "V100R019", "olt_wifi": True},
         "service": {"line_profile": "10", "service_profile": "10", "traffic_profile": "10"},
     },
     "vsol": {
