@@ -312,6 +312,7 @@ class ApiSession:
         # librouteros uses one socket timeout for connect and commands.
         api.protocol.transport.sock.settimeout(target.command_timeout)
         self.api = api
+        self.driver.logins += 1
         self.transcript.note(f"logged in ({time.monotonic() - started:.2f} s)")
         return self
 
