@@ -26,6 +26,7 @@ from netmiko.exceptions import (
 from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from .base import OltDriver
+from .parsing import render_cursor_columns
 from .engine import Reply
 from .errors import (
     AuthenticationError,
@@ -99,6 +100,9 @@ def _pinned_class(base, policy):
 def clean_output(text, async_patterns=()):
     """Terminal output -> plain text: escapes resolved, pagers and alarms removed."""
     text = text.replace("\r\n", "\n")
+    # Cells placed with "\r ESC[nC" (V-SOL V1.4.8R) are drawn first: deleting
+    # the carriage returns below would glue them together.
+    text = render_cursor_columns(text)
     text = _SPACE_CURSOR_BACK.sub("", text)
     text = _CURSOR_FORWARD.sub(lambda m: " " * int(m.group(1)), text)
     text = _OTHER_ESCAPES.sub("", text)
