@@ -26,7 +26,6 @@ from netmiko.exceptions import (
 from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from .base import OltDriver
-from .parsing import render_cursor_columns
 from .engine import Reply
 from .errors import (
     AuthenticationError,
@@ -38,6 +37,7 @@ from .errors import (
     DriverError,
     HostKeyMismatch,
 )
+from .parsing import render_cursor_columns
 
 _ESC = "\x1b"
 # ESC[25C moves the cursor 25 columns right: devices use it as column padding.
