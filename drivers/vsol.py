@@ -409,10 +409,11 @@ def parse_firmware(text):
 _NAT = r"nat (?P<nat>enable|disable)"
 #: ``onu N ...`` lines the view reads, with the object each one describes
 _CONFIG_LINES = (
-    ("onu", r"add (?P<n>\d+) profile (?P<profile>\S+) sn (?P<serial>\S+)"),
+    # "onu add N profile P sn S" (V1.4.8R); "onu N profile P sn S" on firmware with line profiles
+    ("onu", r"(?:add )?(?P<n>\d+) profile (?P<profile>\S+) sn (?P<serial>\S+)"),
     ("desc", r"(?P<n>\d+) desc (?P<desc>\S+)"),
-    ("tcont", r"(?P<n>\d+) tcont (?P<t>\d+) name (?P<name>\S+) dba (?P<dba>\S+)"),
-    ("gemport", r"(?P<n>\d+) gemport (?P<g>\d+) tcont (?P<t>\d+) gemport_name (?P<name>\S+)(?: portid \d+)?"),
+    ("tcont", r"(?P<n>\d+) tcont (?P<t>\d+)(?: name (?P<name>\S+))?(?: dba (?P<dba>\S+))?"),
+    ("gemport", r"(?P<n>\d+) gemport (?P<g>\d+) tcont (?P<t>\d+)(?: gemport_name (?P<name>\S+))?(?: portid \d+)?"),
     ("traffic", r"(?P<n>\d+) gemport (?P<g>\d+) traffic-limit (?P<dir>upstream|downstream) (?P<profile>\S+)"),
     ("service", r"(?P<n>\d+) service (?P<name>\S+) gemport (?P<g>\d+) vlan (?P<vlan>\d+)(?: cos \S+)?"),
     (
@@ -753,8 +754,9 @@ class VsolDriver(CliOltDriver):
         # Once per session: a parse error then names the firmware it met.
         try:
             self.model, self.firmware = parse_firmware(session.read("show version"))
-        except CommandRejected as error:
-            session.note(f"firmware not read: {error.device_message}")
+        except DriverError:
+            session.close()
+            raise
         if self.firmware:
             session.note(f"firmware {self.model or 'V-SOL'} {self.firmware}")
         return session
@@ -860,7 +862,11 @@ class VsolDriver(CliOltDriver):
             context["onu_id"] = onu_id
             if view is not None:
                 return view
-            return onu_view(self._onu_lines(pon, onu_id), onu_id)
+            view = onu_view(self._onu_lines(pon, onu_id), onu_id)
+            # Registered (the ONU table says so) even where the configuration
+            # writes the registration another way.
+            view.setdefault("onu", {"serial": context.get("serial", "")})
+            return view
 
         def wanted(before, run_context):
             target = want(before, run_context)
@@ -1094,6 +1100,7 @@ class VsolDriver(CliOltDriver):
             table = self._onu_table(pon)
             registered = next((number for number, row in table.items() if row.serial == serial), None)
             if registered is not None:
+                context["serial"] = serial
                 return registered, None
             # Chosen once: a re-read after a lost session keeps the same id.
             chosen = context.get("onu_id") or onu_id or _lowest_free(table, *self.onu_id_range)
@@ -1114,7 +1121,7 @@ class VsolDriver(CliOltDriver):
             cache = table_cache if table_cache is not None else {}
             if ref.pon not in cache:
                 cache[ref.pon] = self._onu_table(ref.pon)
-            self._require(ref, cache[ref.pon])
+            context["serial"] = self._require(ref, cache[ref.pon]).serial
             return ref.onu_id, None
 
         return locate
@@ -1353,10 +1360,6 @@ def _one_per_gemport(target, family, gemport, value):
 
 def _committed(_text, context):
     context["committed"] = True
-
-
-def _line(lines, prefix):
-    return next((line for line in lines if re.match(prefix, line)), "")
 
 
 def _autofind_blocks(text):
