@@ -137,12 +137,13 @@ def header_columns(line, names):
     """``[(key, start)]`` of the columns ``names`` in a header line, or None.
 
     ``names`` is ``[(key, (spelling, ...)), ...]`` in the order the device
-    prints them; a spelling matches whatever the spacing and case inside it
+    prints them (a third item ``True`` marks a column some firmware leaves
+    out); a spelling matches whatever the spacing and case inside it
     (``Admin State``, ``AdminState``).  Columns the caller does not name are
     allowed between and after (an added ``MAC`` or ``Channel`` column).
     """
     found, position = [], 0
-    for key, spellings in names:
+    for key, spellings, *optional in names:
         best = None
         for spelling in spellings:
             words = [re.escape(word) for word in spelling.split()]
@@ -151,6 +152,8 @@ def header_columns(line, names):
             if match and (best is None or match.start() < best.start()):
                 best = match
         if best is None:
+            if optional and optional[0]:
+                continue
             return None
         found.append((key, best.start(), best.end()))
         position = best.end()
@@ -200,7 +203,7 @@ def read_table(text, names, *, command, firmware="", key=None, ignore=(), requir
         row = _split_row(line, columns, extra)
         if key and not re.fullmatch(key, row[columns[0][0]]):
             raise ParseError(f"{where}: cannot read the line {stripped!r}")
-        rows.append(row)
+        rows.append(_with_absent(row, names))
     return rows
 
 
@@ -217,6 +220,12 @@ def _split_row(line, columns, extra):
         if owner is not None:
             row[owner].append(value)
     return {key: " ".join(values) for key, values in row.items()}
+
+
+def _with_absent(row, names):
+    for key, *_ in names:
+        row.setdefault(key, "")
+    return row
 
 
 def key_values(text, *, command, firmware="", ignore=()):

@@ -16,10 +16,12 @@ Device options (``options=`` of ``simulator.start``):
     ``% Unknown command.``; gemport lines carry ``portid N``.
   - ``"v2.1.6r"`` (V1600G1; layouts of nanoncore/nano-southbound's fixtures
     and a V1600G session log): plain spaces; ``show onu state`` as
-    ``1/1/1:1  enable  enable  working  1(GPON)`` under a ``Channel`` header;
+    ``1/1/1:1  enable  enable  working  1(GPON)`` under a ``Channel`` header
+    (auto-find rows are ``1/1/1:N`` too; ``show onu info all`` and ``show onu
+    state all`` are accepted on both families, as public tools send them);
     ``show onu N optical_info`` and ``show onu N optical`` print
-    ``Rx optical level:             -19.580(dBm)``; an empty auto-find is
-    ``Error: No related information to show. 62310``.
+    ``Rx optical level:             -19.580(dBm)``; an empty auto-find is its
+    header, separator and ``Error: No related information to show. 62310``.
 
 - ``onu_running_config`` (True): ``show running-config onu N`` exists (False:
   ``% Unknown command.``, as on builds public tools fall back from).
@@ -128,8 +130,8 @@ def build_commands():
     add(r"interface gpon (?P<pon>\d+/\d+)", "do_interface", ("config", "pon"))
     add(r"show onu auto-find", "do_autofind", PON)
     add(r"show onu auto-find detail-info", "do_autofind_detail", PON)
-    add(r"show onu info(?: (?P<n>\d+))?", "do_onu_info", PON)
-    add(r"show onu state(?: (?P<n>\d+))?", "do_onu_state", PON)
+    add(r"show onu info(?: (?P<n>\d+|all))?", "do_onu_info", PON)
+    add(r"show onu state(?: (?P<n>\d+|all))?", "do_onu_state", PON)
     add(r"show onu (?P<n>\d+) (?P<form>optical_info|optical)", "do_optical", PON)
     add(r"show running-config onu (?P<n>\d+)", "do_running_onu", PON)
     add(r"onu add (?P<n>\d+) profile (?P<profile>\S+) sn (?P<sn>[A-Za-z0-9]{12})", "do_onu_add", PON)
@@ -211,6 +213,7 @@ FIRMWARE = {
         "autofind_empty": "No related information to show\n",
         "portid": True,
         "info_dashes": 93,
+        "slot_index": False,
     },
     "v2.1.6r": {
         "model": "V1600G1",
@@ -223,9 +226,13 @@ FIRMWARE = {
         "offline_phase": "OffLine",
         "optical_forms": ("optical_info", "optical"),
         "optical_layout": "dbm",
-        "autofind_empty": "Error: No related information to show. 62310\n",
+        "autofind_empty": (
+            "OnuIndex                 Sn                       State\n" + "-" * 57 + "\n\n"
+            "Error: No related information to show. 62310\n"
+        ),
         "portid": False,
         "info_dashes": 76,
+        "slot_index": True,
     },
 }
 #: where each column of the ONU tables starts (the headers' own positions)
@@ -382,6 +389,12 @@ class VsolSession(CliSession):
         self.mode = "pon"
 
     # -- discovery / status ----------------------------------------------------------
+    def _index(self, onu_id):
+        """An ONU index as the firmware writes it in auto-find and state tables."""
+        if self.device.firmware["slot_index"]:
+            return f"1/1/{int(self.iface.split('/')[1])}:{onu_id}"
+        return f"GPON{self.iface}:{onu_id}"
+
     def _autofind_rows(self):
         return [a for a in self.device.autofind if a["pon"] == self.iface]
 
@@ -398,14 +411,14 @@ class VsolSession(CliSession):
                 "Index        Sn              Equipment ID\n"
                 + "-" * 48
                 + "\n"
-                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
+                + "".join(f"{self._index(i):<12} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
             )
         else:
             text = (
                 "OnuIndex     Sn              State\n"
                 + "-" * 40
                 + "\n"
-                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
+                + "".join(f"{self._index(i):<12} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
             )
         self.table(text)
 
@@ -419,7 +432,7 @@ class VsolSession(CliSession):
             + "-" * 90
             + "\n"
             + "".join(
-                f"GPON{self.iface}:{i:<6} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
+                f"{self._index(i):<12} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
                 f"{a.get('loid') or 'N/A':<11} {a['model']:<14} {a['version']:<10} N/A\n"
                 for i, a in enumerate(rows, 1)
             )
@@ -448,12 +461,12 @@ class VsolSession(CliSession):
 
     def _selected(self, m):
         onus = self.onus()
-        ids = sorted(onus) if m["n"] is None else [int(m["n"])]
+        ids = sorted(onus) if m["n"] in (None, "all") else [int(m["n"])]
         return [onus[i] for i in ids if i in onus]
 
     def do_onu_info(self, m, line):
         rows = self._selected(m)
-        if m["n"] is not None and not rows:
+        if m["n"] not in (None, "all") and not rows:
             self.write("No related information to show\n")
             return True
         firmware = self.device.firmware
@@ -468,7 +481,7 @@ class VsolSession(CliSession):
 
     def do_onu_state(self, m, line):
         rows = self._selected(m)
-        if m["n"] is not None and not rows:
+        if m["n"] not in (None, "all") and not rows:
             self.write("No related information to show\n")
             return True
         firmware = self.device.firmware
@@ -477,7 +490,7 @@ class VsolSession(CliSession):
         for onu in rows:
             admin, omcc, phase = self._phase(onu)
             if firmware["state_column"] == "Channel":
-                cells = (f"1/1/{port}:{onu['id']}", admin, omcc, phase, "1(GPON)")
+                cells = (self._index(onu["id"]), admin, omcc, phase, "1(GPON)")
             else:
                 cells = (f"GPON{self.iface}:{onu['id']}", admin, omcc, phase, onu["serial"])
             text += self._row(cells, STATE_COLUMNS) + "\n"
