@@ -177,7 +177,8 @@ def read_table(text, names, *, command, firmware="", key=None, ignore=(), requir
     so padding, trailing spaces, a separator broken by a space or a column the
     caller does not read change nothing.  A row whose cells match the columns
     one for one is read in order (a long value may push the next one right);
-    otherwise each value goes to the column it starts under.  ``key`` (a
+    otherwise each value goes to the column it starts under.  Every column not
+    marked optional must hold a value.  ``key`` (a
     regex) is what the first column of a data row looks like: any other line
     after the header that is not blank, a separator, a repeated header or one
     of ``ignore`` (footers, empty-result words) raises ParseError naming the
@@ -201,7 +202,8 @@ def read_table(text, names, *, command, firmware="", key=None, ignore=(), requir
                 raise ParseError(f"{where}: expected the table header before {stripped!r}")
             continue
         row = _split_row(line, columns, extra)
-        if key and not re.fullmatch(key, row[columns[0][0]]):
+        empty = [key for key, _, *optional in names if not (optional and optional[0]) and not row.get(key)]
+        if empty or (key and not re.fullmatch(key, row[columns[0][0]])):
             raise ParseError(f"{where}: cannot read the line {stripped!r}")
         rows.append(_with_absent(row, names))
     return rows

@@ -235,11 +235,11 @@ AUTOFIND_LAYOUTS = (
     (
         ("index", ("OltIndex", "OnuIndex")),
         ("serial", ("SN", "Sn")),
-        ("password", ("PW",)),
-        ("loid", ("LOID",)),
+        ("password", ("PW",), True),
+        ("loid", ("LOID",), True),
         ("model", ("Model",)),
         ("version", ("Ver",)),
-        ("loid_password", ("LOIDPW",)),
+        ("loid_password", ("LOIDPW",), True),
     ),
     # show onu auto-find: "OnuIndex Sn State" or "Index Sn Equipment ID"
     (

@@ -23,10 +23,18 @@ from drivers.errors import (
     DriverError,
     HostKeyMismatch,
     InvalidInput,
+    ParseError,
     UnsupportedOperation,
 )
 from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
-from drivers.vsol import SYSLOG_LINE, VsolDriver, parse_running_config
+from drivers.vsol import (
+    SYSLOG_LINE,
+    VsolDriver,
+    parse_onu_info,
+    parse_onu_state,
+    parse_optical,
+    parse_running_config,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = Path(__file__).parent / "fixtures" / "vsol_captures"
@@ -119,6 +127,120 @@ def test_command_line_parse(tmp_path):
         ("0/1", "HWTC0B086EA9"),
         ("0/3", "GPON0CE43515"),
     ]
+
+
+# The V1600G0-B V1.4.8R structure (a published lab capture shows it; the values here are ours):
+# every cell placed with "\r ESC[<n>C", a header ending in spaces, a blank line after each row.
+V148R_INFO = (
+    "Onuindex   Model                Profile                Mode    AuthInfo                      \r\n"
+    + "-" * 93
+    + "\r\n"
+    + f"GPON0/1:2\r{ESC}[11CV824\r{ESC}[32Cdefault\r{ESC}[55Csn\r{ESC}[63CGPON0A0B0C02\r\n\n"
+    + f"GPON0/1:10\r{ESC}[11Cunknown\r{ESC}[32Cdefault\r{ESC}[55Csn\r{ESC}[63Cgnxsb2b006ac\r\n\n"
+)
+V148R_STATE = (
+    "OnuIndex    Admin State    OMCC State    Phase State    Serial Number\r\n"
+    + "-" * 63
+    + "\r\n"
+    + f"GPON0/1:2\r{ESC}[12Cenable\r{ESC}[27Cenable\r{ESC}[41Cworking\r{ESC}[56CGPON0A0B0C02\r\n"
+    + f"GPON0/1:10\r{ESC}[12Cenable\r{ESC}[27Cdisable\r{ESC}[41Coffline\r{ESC}[56CGNXSB2B006AC\r\n"
+    + "pon: 1 total: 2 working: 1\r\n"
+)
+
+
+def test_cells_placed_with_the_cursor_are_read_under_their_header():
+    rows = parse_onu_info(clean_output(V148R_INFO), "0/1")
+    assert [(row.pon, row.onu_id, row.model, row.serial) for row in rows] == [
+        ("0/1", 2, "V824", "GPON0A0B0C02"),
+        # "unknown" is no model; a lower-case serial is the same serial
+        ("0/1", 10, "", "GNXSB2B006AC"),
+    ]
+    states = parse_onu_state(clean_output(V148R_STATE), "0/1")
+    assert [(s.onu_id, s.admin_state, s.run_state, s.serial) for s in states] == [
+        (2, "enabled", "online", "GPON0A0B0C02"),
+        (10, "enabled", "offline", "GNXSB2B006AC"),
+    ]
+
+
+def test_tables_are_read_by_their_header_whatever_the_layout():
+    # another column (a public tool documents "Config State" on this family), a
+    # separator broken by a space, trailing spaces, values pushed by a long index
+    text = (
+        "OnuIndex    Admin State    OMCC State    Phase State    Config State    Channel   \n"
+        "-------------------------------- ---------------------------------------\n"
+        "1/1/1:1     enable         enable        working        succeeded       1(GPON)   \n"
+        "1/1/1:128   disable        disable       OffLine        succeeded       1(GPON)\n"
+    )
+    states = parse_onu_state(text)
+    assert [(s.pon, s.onu_id, s.admin_state, s.run_state) for s in states] == [
+        ("0/1", 1, "enabled", "online"),
+        ("0/1", 128, "disabled", "offline"),
+    ]
+    assert parse_onu_state("OnuIndex    Admin State    OMCC State    Phase State    Channel\n" + "-" * 63) == []
+
+
+def test_a_line_that_looks_like_data_and_cannot_be_read_fails_loudly():
+    text = clean_output(V148R_INFO) + "GPON0/1:11 V422 default\n"
+    with pytest.raises(ParseError) as raised:
+        parse_onu_info(text, "0/1", firmware="V1.4.8R")
+    assert "'show onu info' (firmware V1.4.8R)" in raised.value.message
+    assert "GPON0/1:11 V422 default" in raised.value.message
+    with pytest.raises(ParseError):
+        parse_onu_state("Onu state follows\nGPON0/1:1  enable  enable  working  GPON0A0B0C02\n")
+
+
+def test_empty_results_in_the_words_of_each_firmware():
+    assert parse_onu_info("No related information to show") == []
+    assert (
+        VsolDriver.parse_command(
+            "show onu auto-find",
+            "OnuIndex  Sn  State\n----------\n\nError: No related information to show. 62310",
+        )
+        == []
+    )
+
+
+def test_optical_lines_of_each_firmware():
+    [new] = parse_optical(
+        "Alarm                      : enable\n"
+        "Rx optical level(ONU)      : -18.15\n"
+        "Rx optical level(OLT)      : -25.40\n"
+        "Lower rx optical threshold : ont internal policy\n"
+        "Tx optical level           : 2.54\n"
+        "Temperature                : 54.500(C)\n",
+        "0/1",
+        2,
+    )
+    assert (new.rx_power_dbm, new.olt_rx_power_dbm, new.tx_power_dbm) == (-18.15, -25.4, 2.54)
+    [old] = parse_optical("ONU ID: 89\nRx optical level:             -19.580(dBm)\nTx optical level: 3.190(dBm)\n")
+    assert (old.rx_power_dbm, old.tx_power_dbm) == (-19.58, 3.19)
+    [dark] = parse_optical("Rx optical level(ONU)      : N/A\nTx optical level           : N/A\n")
+    assert dark.rx_power_dbm is None
+    with pytest.raises(ParseError):
+        parse_optical("Temperature : 45.0(C)\n")
+
+
+def test_parse_command_on_a_terminal_capture(tmp_path):
+    capture = tmp_path / "state.txt"
+    capture.write_text(
+        "gpon-olt(config-pon-0/3)# show onu state\n" + clean_output(V148R_STATE) + "gpon-olt(config-pon-0/3)# ",
+        encoding="utf-8",
+    )
+    output = subprocess.run(
+        [sys.executable, "-m", "drivers", "parse", "vsol", str(capture), "--command", "show onu state"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert [(row["onu_id"], row["admin_state"], row["run_state"]) for row in json.loads(output)] == [
+        (2, "enabled", "online"),
+        (10, "enabled", "offline"),
+    ]
+    optical = tmp_path / "optical.txt"
+    optical.write_text("gpon-olt(config-pon-0/3)# show onu 7 optical_info\nRx optical level(ONU)      : -21.02\n")
+    [status] = VsolDriver.parse_command("show onu 7 optical_info", optical.read_text())
+    assert (status.pon, status.onu_id, status.rx_power_dbm) == ("0/3", 7, -21.02)
 
 
 # ---------------------------------------------------------------------------
