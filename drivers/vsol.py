@@ -472,7 +472,7 @@ def onu_view(lines, onu_id):
     an interrupted run) ``wan_extra:I``, WANs of other services
     ``wan_other:I``.
     """
-    view, wans = {}, {}
+    view, wans, added = {}, {}, 0
     for line in lines:
         for kind, pattern in _CONFIG_PATTERNS:
             match = pattern.match(line)
@@ -509,9 +509,17 @@ def onu_view(lines, onu_id):
                     "encrypt": group["enc"],
                     "rekey": int(group["rekey"] or 0),
                 }
-            elif kind != "wan_add":
+            elif kind == "wan_add":
+                added += 1
+            else:
                 _wan_line(wans.setdefault(int(group["i"]), {}), kind, group)
             break
+    # A WAN added and not yet described shows only its "add route" line; the
+    # OLT gives a new WAN the lowest free index (public scripts send "index 1"
+    # right after the first "add route"), so that is the index it holds.
+    free = (index for index in range(1, 9) if index not in wans)
+    for _ in range(added - len(wans)):
+        wans[next(free)] = {}
     internet = sorted(index for index, wan in wans.items() if wan.get("service", "internet") == "internet")
     for index, wan in sorted(wans.items()):
         if index in internet[:1]:

@@ -683,3 +683,160 @@ def test_bulk_vlan_change_never_leaves_an_onu_without_a_service_port(sim):
     for ref in refs:
         ports = [p for p in sim.state()["service_ports"] if p["onu_id"] == ref.onu_id and p["pon"] == ref.pon]
         assert [port["vlan"] for port in ports] == [300]
+
+
+# ---------------------------------------------------------------------------
+# Convergence: whatever was interrupted, a re-run ends where an uninterrupted run ends
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lab():
+    """One port, one waiting ONU, Telnet (the shared fault matrix covers both protocols)."""
+    with simulator.start(
+        platform="vsol",
+        protocol="telnet",
+        username="admin",
+        password=PASSWORD,
+        secret=ENABLE,
+        onus=1,
+        options={"pons": ["0/1"]},
+    ) as running:
+        yield running
+
+
+def _drop_at(sim, command):
+    sim.faults.drop_pattern = "^" + re.escape(command).replace(re.escape("********"), r"\S+") + "$"
+
+
+def _quick(sim, **overrides):
+    options = dict(overrides.pop("options", {}), reconnect_delay=0, max_resyncs=1)
+    return _driver(sim, command_timeout=5.0, options=options, **overrides)
+
+
+def test_provisioning_dropped_before_any_command_converges_on_a_rerun(lab):
+    waiting = lab.state()["autofind"][0]
+    service = _service(waiting)
+    probe = _driver(lab)
+    with probe:
+        probe.provision(service, wan=_wan(), wifi=[_wifi()])
+        sent = probe.transcript.commands()
+    final = _comparable(lab.state())
+    onu_id = _onu(lab, waiting["serial"])["id"]
+    _driver(lab).remove(OnuRef(waiting["pon"], onu_id))
+    baseline = _comparable(lab.state())
+    for command in sent:
+        _drop_at(lab, command)
+        left = []
+        try:
+            _quick(lab).provision(service, wan=_wan(), wifi=[_wifi()])
+            outcome = "done"
+        except DriverError as error:
+            outcome, left = error.outcome, error.left
+        finally:
+            lab.faults.drop_pattern = None
+        reached = _comparable(lab.state())
+        # What the result says is what the device holds (or that it could not be read).
+        if outcome == "done":
+            assert reached == final, command
+        elif outcome in ("", "unchanged", "undone"):
+            assert reached == baseline, (command, outcome)
+        else:
+            # "left": what could not be put back, or could not be read back to verify
+            assert outcome == "left", (command, outcome, left)
+        _driver(lab).provision(service, wan=_wan(), wifi=[_wifi()])
+        assert _comparable(lab.state()) == final, f"a re-run after a drop at {command!r} did not converge"
+        _driver(lab).remove(OnuRef(waiting["pon"], onu_id))
+        assert _comparable(lab.state()) == baseline
+
+
+def test_a_wan_left_uncommitted_is_committed_by_the_rerun(lab):
+    waiting = lab.state()["autofind"][0]
+    _drop_at(lab, "onu 1 pri wan_adv commit")
+    with pytest.raises(DriverError):
+        _quick(lab).provision(_service(waiting), wan=_wan())
+    lab.faults.drop_pattern = None
+    result = _driver(lab).provision(_service(waiting), wan=_wan()).data
+    [wan] = _onu(lab, waiting["serial"])["wan"]
+    assert wan["committed"] and wan["username"] == "client0001"
+    assert result.onu_existed is True
+
+
+def test_a_duplicated_wan_is_removed_and_the_wan_changed_in_place(lab):
+    waiting = lab.state()["autofind"][0]
+    ref = OnuRef(waiting["pon"], _driver(lab).provision(_service(waiting), wan=_wan()).data.onu_id)
+    driver = _driver(lab)
+    with driver:  # a second internet WAN, as an interrupted run of an older driver left it
+        for line in (
+            "onu 1 pri wan_adv add route",
+            "onu 1 pri wan_adv index 2 route mode internet mtu 1492",
+            "onu 1 pri wan_adv index 2 route ipv4 dhcp nat enable",
+        ):
+            driver.session.execute(line, ("configure terminal", "interface gpon 0/1"))
+    assert len(_onu(lab, waiting["serial"])["wan"]) == 2
+    changed = WanConfig(mode="pppoe", vlan=100, username="client0002", password=PPPOE_PASSWORD)
+    result = _driver(lab).provision_wan(ref, changed)
+    [wan] = _onu(lab, waiting["serial"])["wan"]
+    assert (wan["index"], wan["username"], wan["committed"]) == (1, "client0002", True)
+    assert "onu 1 pri wan_adv delete index 2" in result.transcript.commands()
+    assert not [c for c in result.transcript.commands() if c.endswith("add route")], "changed in place"
+
+
+def test_an_undo_that_needs_a_masked_password_says_what_is_left(lab):
+    waiting = lab.state()["autofind"][0]
+    ref = OnuRef(waiting["pon"], _driver(lab).provision(_service(waiting), wan=_wan()).data.onu_id)
+    changed = WanConfig(mode="pppoe", vlan=100, username="client0002", password=PPPOE_PASSWORD)
+    lab.faults.reject_pattern = r"^onu 1 pri wan_adv commit$"
+    with pytest.raises(DriverError) as raised:
+        _driver(lab).provision_wan(ref, changed)
+    lab.faults.reject_pattern = None
+    assert raised.value.outcome == "left"
+    assert "masks the PPPoE password" in raised.value.message and "client0001" in raised.value.message
+    _no_secrets(raised.value.message)
+
+
+def test_results_name_what_existed_and_what_was_created(lab):
+    waiting = lab.state()["autofind"][0]
+    first = _driver(lab).provision(_service(waiting), wan=_wan(), wifi=[_wifi()]).data
+    assert first.onu_existed is False and first.preexisting == []
+    assert first.created[:2] == ["onu", "desc"] and "wan" in first.created and "wifi:1" in first.created
+    second = _driver(lab).provision(_service(waiting, vlan=200), wan=_wan()).data
+    assert second.onu_existed is True and "onu" in second.preexisting and "onu" not in second.created
+    assert second.service_ports == [2], "the new service port is made before the old one goes"
+    ports = [p for p in lab.state()["service_ports"] if p["onu_id"] == first.onu_id]
+    assert [(p["index"], p["vlan"]) for p in ports] == [(2, 200)]
+
+
+def test_firmware_is_read_once_per_session_and_each_family_is_driven():
+    for firmware, version in (("v1.4.8r", "V1.4.8R"), ("v2.1.6r", "V2.1.6R")):
+        with simulator.start(
+            platform="vsol",
+            protocol="ssh",
+            password=PASSWORD,
+            secret=ENABLE,
+            onus=1,
+            options={"firmware": firmware, "pons": ["0/1"], "onu_running_config": firmware == "v1.4.8r"},
+        ) as sim:
+            waiting = sim.state()["autofind"][0]
+            driver = _driver(sim)
+            with driver:
+                found = driver.discover().data
+                provisioned = driver.provision(_service(waiting), wan=_wan(), wifi=[_wifi()]).data
+                ref = OnuRef(provisioned.pon, provisioned.onu_id, waiting["serial"])
+                status = driver.status(ref).data
+                driver.suspend(ref)
+                suspended = driver.status(ref).data
+                driver.resume(ref)
+                again = driver.provision(_service(waiting), wan=_wan(), wifi=[_wifi()]).data
+            assert again.onu_existed and again.created == []
+            assert driver.firmware == version and sim.commands.count("show version") == 1
+            assert [onu.serial for onu in found] == [waiting["serial"]]
+            assert (status.run_state, status.admin_state, status.serial) == ("online", "enabled", waiting["serial"])
+            assert status.rx_power_dbm == pytest.approx(_onu(sim, waiting["serial"])["rx_power"], abs=0.01)
+            assert (suspended.admin_state, suspended.run_state) == ("disabled", "offline")
+            assert _onu(sim, waiting["serial"])["admin_state"] == "active"
+            if firmware == "v2.1.6r":
+                # no "show running-config onu N" here: the whole configuration is read
+                assert "show running-config" in sim.commands
+            _driver(sim).remove(ref)
+            assert _onu(sim, waiting["serial"]) is None
