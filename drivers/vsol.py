@@ -74,7 +74,14 @@ class VsolOltBase(CiscoBaseConnection):
         super().__init__(*args, **kwargs)
 
     def session_preparation(self):
-        output = self._test_channel_read(pattern=rf"{_CLI_PROMPT}|{_LOGIN_PROMPT}")
+        try:
+            output = self._test_channel_read(pattern=rf"{_CLI_PROMPT}|{_LOGIN_PROMPT}")
+        except OSError:
+            # A device that hangs up at once may have said why first (a session
+            # limit): what it wrote is still buffered, read it for the error.
+            with contextlib.suppress(Exception):
+                self.read_channel()
+            raise
         if re.search(_LOGIN_PROMPT, output, re.MULTILINE):
             # Some firmware asks for the CLI login again inside the SSH session.
             self._cli_login()

@@ -6,9 +6,11 @@ terminal output (prompts, echoes, pager, cursor escapes, syslog lines).
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -840,3 +842,163 @@ def test_firmware_is_read_once_per_session_and_each_family_is_driven():
                 assert "show running-config" in sim.commands
             _driver(sim).remove(ref)
             assert _onu(sim, waiting["serial"]) is None
+
+
+# ---------------------------------------------------------------------------
+# Fault matrix: drop before k, drop after k, late answer at k, for every command
+# k of each operation.  VSOL_FULL_MATRIX=1 tries every point (figures for the
+# report); CI tries every sixth, the shared suite (tests/drivers) covers the rest.
+# ---------------------------------------------------------------------------
+
+FULL_MATRIX = os.environ.get("VSOL_FULL_MATRIX") == "1"
+KINDS = ("drop", "drop_after", "late")
+
+
+def _fast(sim, **options):
+    return _driver(sim, command_timeout=0.6, options=dict(options, reconnect_delay=0, busy_delay=0.01))
+
+
+def _points(commands):
+    """(command, occurrence) of every command line a run sent."""
+    seen, points = {}, []
+    for command in commands:
+        points.append((command, seen.get(command, 0)))
+        seen[command] = seen.get(command, 0) + 1
+    return points if FULL_MATRIX else points[::6]
+
+
+def _matrix(sim, run, reset, tally):
+    """Every fault at every point of ``run``: truthful result, and one re-run converges."""
+    sim.faults.late_delay = 0.9
+    reset()
+    baseline = _comparable(sim.state())
+    probe = run(_driver(sim))
+    final = _comparable(sim.state())
+    for kind in KINDS:
+        for command, occurrence in _points(probe):
+            reset()
+            assert _comparable(sim.state()) == baseline
+            pattern = "^" + re.escape(command).replace(re.escape("********"), r"\S+") + "$"
+            sim.faults.inject(kind, pattern, skip=occurrence)
+            outcome = "done"
+            try:
+                run(_fast(sim))
+            except DriverError as error:
+                outcome = error.outcome
+            finally:
+                sim.faults.drop_pattern = sim.faults.drop_after_pattern = sim.faults.late_pattern = None
+            time.sleep(0.05 if kind != "late" else 1.0)  # the late answer lands on the abandoned session
+            reached = _comparable(sim.state())
+            truthful = (
+                (outcome == "done" and reached == final)
+                or (outcome in ("", "unchanged", "undone") and reached == baseline)
+                or outcome == "left"
+            )
+            run(_driver(sim))
+            converged = _comparable(sim.state()) == final
+            tally.append((kind, command, outcome, truthful, converged))
+            assert truthful, (kind, command, outcome)
+            assert converged, (kind, command, outcome)
+
+
+def _print_tally(name, tally):
+    points = len(tally)
+    print(f"\n{name}: {points} points, {sum(t[4] for t in tally)} converged, {sum(t[3] for t in tally)} truthful")
+
+
+@pytest.fixture(params=["telnet", "ssh"] if FULL_MATRIX else ["telnet"])
+def bench(request):
+    with simulator.start(
+        platform="vsol",
+        protocol=request.param,
+        username="admin",
+        password=PASSWORD,
+        secret=ENABLE,
+        onus=1,
+        registered=0,
+        options={"pons": ["0/1", "0/2"]},
+    ) as running:
+        yield running
+
+
+def test_fault_matrix_of_provisioning(bench):
+    waiting = bench.state()["autofind"][0]
+    service, tally = _service(waiting), []
+
+    def run(driver):
+        with driver:
+            driver.provision(service, wan=_wan(), wifi=[_wifi()])
+            return driver.transcript.commands()
+
+    def reset():
+        onu = _onu(bench, waiting["serial"])
+        if onu:
+            _driver(bench).remove(OnuRef(waiting["pon"], onu["id"]))
+
+    _matrix(bench, run, reset, tally)
+    _print_tally(f"vsol/{bench.protocol} provision", tally)
+
+
+def test_fault_matrix_of_suspend_resume_remove(bench):
+    waiting = bench.state()["autofind"][0]
+    ref = OnuRef(waiting["pon"], _driver(bench).provision(_service(waiting), wan=_wan()).data.onu_id)
+    tally = []
+    for operation, before in (("suspend", "resume"), ("resume", "suspend")):
+
+        def run(driver, operation=operation):
+            with driver:
+                getattr(driver, operation)(ref)
+                return driver.transcript.commands()
+
+        _matrix(bench, run, lambda before=before: getattr(_driver(bench), before)(ref), tally)
+
+    def remove(driver):
+        with driver:
+            driver.remove(ref)
+            return driver.transcript.commands()
+
+    def registered():
+        if _onu(bench, waiting["serial"]) is None:
+            _driver(bench).provision(_service(waiting, onu_id=ref.onu_id), wan=_wan())
+
+    _matrix(bench, remove, registered, tally)
+    _print_tally(f"vsol/{bench.protocol} suspend+resume+remove", tally)
+
+
+def test_fault_matrix_of_a_bulk_vlan_change(bench):
+    count = 20 if FULL_MATRIX else 3
+    refs = []
+    driver = _driver(bench)
+    with driver:
+        for number in range(count):
+            serial = f"GPON0A0C{number:04X}"
+            bench.add_autofind(pon="0/2", serial=serial)
+            refs.append(OnuRef("0/2", driver.provision(_service({"serial": serial, "pon": "0/2"})).data.onu_id))
+    tally = []
+
+    def vlans(ref):
+        ports = bench.state()["service_ports"]
+        return sorted(p["vlan"] for p in ports if p["onu_id"] == ref.onu_id and p["pon"] == ref.pon)
+
+    def run(driver):
+        with driver:
+            result = driver.bulk_apply(refs, BulkChange("vlan", {"vlan": 300}))
+            commands = driver.transcript.commands()
+        for ref, item in zip(refs, result.data, strict=True):
+            # never a subscriber without a service port, whatever happened
+            assert vlans(ref), f"{ref} was left without a service port"
+            if item.ok:
+                assert vlans(ref) == [300], (ref, item)
+            elif item.outcome in ("unchanged", "undone"):
+                assert vlans(ref) == [100], (ref, item)
+        if not all(item.ok for item in result.data):
+            error = DriverError("not every ONU was changed")
+            error.outcome = "left"
+            raise error
+        return commands
+
+    def reset():
+        _driver(bench).bulk_apply(refs, BulkChange("vlan", {"vlan": 100}))
+
+    _matrix(bench, run, reset, tally)
+    _print_tally(f"vsol/{bench.protocol} bulk of {count}", tally)
