@@ -5,6 +5,7 @@ Templates live in drivers/templates/<platform>_<command>.textfsm and end with
 dropped: raw text is never passed on as if it were parsed.
 """
 
+import functools
 import re
 from pathlib import Path
 
@@ -145,9 +146,7 @@ def header_columns(line, names):
     found, position = [], 0
     for key, spellings, *optional in names:
         best = None
-        for spelling in spellings:
-            words = [re.escape(word) for word in spelling.split()]
-            pattern = re.compile(r"(?<!\S)" + r"\s*".join(words) + r"(?!\S)", re.IGNORECASE)
+        for pattern in _spelling_patterns(spellings):
             match = pattern.search(line, position)
             if match and (best is None or match.start() < best.start()):
                 best = match
@@ -158,6 +157,15 @@ def header_columns(line, names):
         found.append((key, best.start(), best.end()))
         position = best.end()
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _spelling_patterns(spellings):
+    patterns = []
+    for spelling in spellings:
+        words = [re.escape(word) for word in spelling.split()]
+        patterns.append(re.compile(r"(?<!\S)" + r"\s*".join(words) + r"(?!\S)", re.IGNORECASE))
+    return patterns
 
 
 def _other_columns(line, named):
