@@ -634,7 +634,9 @@ def _family(key):
 
 
 def _rank(key):
-    return _ORDER.index(_family(key))
+    # dependency order first, then the object's own number or name
+    name = key.partition(":")[2]
+    return (_ORDER.index(_family(key)), int(name) if name.isdigit() else 0, name)
 
 
 class Unrestorable(DriverError):

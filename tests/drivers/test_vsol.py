@@ -1002,3 +1002,17 @@ def test_fault_matrix_of_a_bulk_vlan_change(bench):
 
     _matrix(bench, run, reset, tally)
     _print_tally(f"vsol/{bench.protocol} bulk of {count}", tally)
+
+
+def test_an_autofind_that_cannot_be_read_falls_back_to_the_other_command(lab):
+    waiting = lab.state()["autofind"][0]
+    lab.faults.reject_pattern = r"^show onu auto-find$"
+    lab.faults.reject_text = "OnuIndex     Sn              State\n" + "-" * 40 + "\nGPON0/1:1 garbled\n"
+    try:
+        driver = _driver(lab, options={"pon_ports": "0/1"})
+        found = driver.discover().data
+    finally:
+        lab.faults.reject_pattern = lab.faults.reject_text = None
+    assert [onu.serial for onu in found] == [waiting["serial"]]
+    assert "show onu auto-find detail-info" in lab.commands
+    assert "cannot read the line 'GPON0/1:1 garbled'" in driver.transcript.to_text()
