@@ -879,7 +879,10 @@ class VsolDriver(CliOltDriver):
             context["onu_id"] = onu_id
             if view is not None:
                 return view
-            view = onu_view(self._onu_lines(pon, onu_id), onu_id)
+            # A bulk run hands the first read its share of one configuration
+            # read for all ONUs; a read after a lost session is the ONU's own.
+            lines = context.pop("lines", None) or self._onu_lines(pon, onu_id)
+            view = onu_view(lines, onu_id)
             # Registered (the ONU table says so) even where the configuration
             # writes the registration another way.
             view.setdefault("onu", {"serial": context.get("serial", "")})
@@ -1294,7 +1297,15 @@ class VsolDriver(CliOltDriver):
                 target["wan"] = dict(target["wan"], vlan=vlan, commit=True)
             return target
 
-        self._converge_onu(ref.pon, self._locate_ref(ref, tables), want)
+        if "config" not in context:
+            # Read once for the whole run, every port: the ONUs' lines as the
+            # configuration holds them.
+            context["config"] = parse_running_config(self._read("show running-config"))
+        visited = context.setdefault("visited", set())
+        # An ONU tried again (after a lost session) is read afresh.
+        lines = None if (ref.pon, ref.onu_id) in visited else context["config"].get(ref.pon, {}).get(ref.onu_id)
+        visited.add((ref.pon, ref.onu_id))
+        self._converge_onu(ref.pon, self._locate_ref(ref, tables), want, {"lines": lines})
 
     # -- parsing a captured terminal session ----------------------------------------
     @classmethod
