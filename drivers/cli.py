@@ -39,6 +39,7 @@ from .errors import (
     LoginLockedOut,
     SessionLimit,
 )
+from .parsing import render_cursor_columns
 
 _ESC = "\x1b"
 # ESC[25C moves the cursor 25 columns right: devices use it as column padding.
@@ -123,6 +124,9 @@ def _session_class(base, policy, holder):
 def clean_output(text, async_patterns=()):
     """Terminal output -> plain text: escapes resolved, pagers and alarms removed."""
     text = text.replace("\r\n", "\n")
+    # Cells placed with "\r ESC[nC" (V-SOL V1.4.8R) are drawn first: deleting
+    # the carriage returns below would glue them together.
+    text = render_cursor_columns(text)
     text = _SPACE_CURSOR_BACK.sub("", text)
     text = _CURSOR_FORWARD.sub(lambda m: " " * int(m.group(1)), text)
     text = _OTHER_ESCAPES.sub("", text)

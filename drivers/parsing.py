@@ -5,6 +5,7 @@ Templates live in drivers/templates/<platform>_<command>.textfsm and end with
 dropped: raw text is never passed on as if it were parsed.
 """
 
+import functools
 import re
 from pathlib import Path
 
@@ -79,3 +80,178 @@ def command_output(text, command):
                 break
         out.append(line)
     return "\n".join(out).strip("\n")
+
+
+# ---------------------------------------------------------------------------
+# Terminals that place table cells with the cursor
+# ---------------------------------------------------------------------------
+
+_CELL_MOVE = re.compile(r"\r|\x1b\[(\d*)C")
+
+
+def render_cursor_columns(text):
+    """Lines drawn with carriage returns and cursor-forward escapes, as a terminal shows them.
+
+    Some firmware prints each table cell as ``\\r ESC[<n>C value``: back to the
+    first column, then ``n`` columns right (V-SOL V1600G0-B V1.4.8R does, for
+    ``show onu info`` and ``show onu state``).  Removing the escapes, or
+    turning each one into spaces from where the cursor happens to be, glues
+    the cells together; drawing the line on a grid puts every value under
+    its header.  Only lines holding a carriage return followed by an escape
+    are drawn; every other line is left exactly as it was.
+    """
+    if "\r\x1b[" not in text:
+        return text
+    return "\n".join(_draw(line) if "\r\x1b[" in line else line for line in text.split("\n"))
+
+
+def _draw(line):
+    cells, column, position = [], 0, 0
+    for move in _CELL_MOVE.finditer(line):
+        column = _put(cells, column, line[position : move.start()])
+        column = 0 if move.group(0) == "\r" else column + int(move.group(1) or 1)
+        position = move.end()
+    _put(cells, column, line[position:])
+    return "".join(cells).rstrip()
+
+
+def _put(cells, column, text):
+    if len(cells) < column:
+        cells.extend(" " * (column - len(cells)))
+    cells[column : column + len(text)] = text
+    return column + len(text)
+
+
+# ---------------------------------------------------------------------------
+# Tables read by their header
+# ---------------------------------------------------------------------------
+
+#: a line that only draws the table: dashes, equal signs, plus signs, spaces
+SEPARATOR_LINE = re.compile(r"^[\s\-=+]+$")
+
+
+def _normalised(name):
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def header_columns(line, names):
+    """``[(key, start)]`` of the columns ``names`` in a header line, or None.
+
+    ``names`` is ``[(key, (spelling, ...)), ...]`` in the order the device
+    prints them (a third item ``True`` marks a column some firmware leaves
+    out); a spelling matches whatever the spacing and case inside it
+    (``Admin State``, ``AdminState``).  Columns the caller does not name are
+    allowed between and after (an added ``MAC`` or ``Channel`` column).
+    """
+    found, position = [], 0
+    for key, spellings, *optional in names:
+        best = None
+        for pattern in _spelling_patterns(spellings):
+            match = pattern.search(line, position)
+            if match and (best is None or match.start() < best.start()):
+                best = match
+        if best is None:
+            if optional and optional[0]:
+                continue
+            return None
+        found.append((key, best.start(), best.end()))
+        position = best.end()
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _spelling_patterns(spellings):
+    patterns = []
+    for spelling in spellings:
+        words = [re.escape(word) for word in spelling.split()]
+        patterns.append(re.compile(r"(?<!\S)" + r"\s*".join(words) + r"(?!\S)", re.IGNORECASE))
+    return patterns
+
+
+def _other_columns(line, named):
+    """Starts of the header's columns the caller did not name (2+ spaces apart)."""
+    taken = [(start, end) for _, start, end in named]
+    extra = []
+    for match in re.finditer(r"\S+(?: \S+)*", line):
+        if not any(start <= match.start() < end for start, end in taken):
+            extra.append(match.start())
+    return extra
+
+
+def read_table(text, names, *, command, firmware="", key=None, ignore=(), required=True):
+    """Rows of the table in ``text`` as dicts ``{key: value}``, read by its header.
+
+    The header line gives each column's name and position (``header_columns``),
+    so padding, trailing spaces, a separator broken by a space or a column the
+    caller does not read change nothing.  A row whose cells match the columns
+    one for one is read in order (a long value may push the next one right);
+    otherwise each value goes to the column it starts under.  Every column not
+    marked optional must hold a value.  ``key`` (a
+    regex) is what the first column of a data row looks like: any other line
+    after the header that is not blank, a separator, a repeated header or one
+    of ``ignore`` (footers, empty-result words) raises ParseError naming the
+    command, the firmware and the line.  Without a header, a text of ignorable
+    lines is an empty table; anything else is an error (``required``).
+    """
+    columns, rows = None, []
+    where = f"'{command}'" + (f" (firmware {firmware})" if firmware else "")
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped or SEPARATOR_LINE.match(stripped) or any(re.search(p, stripped) for p in ignore):
+            continue
+        header = header_columns(line, names)
+        if header is not None:
+            if columns is None:
+                columns = header
+                extra = _other_columns(line, header)
+            continue
+        if columns is None:
+            if required:
+                raise ParseError(f"{where}: expected the table header before {stripped!r}")
+            continue
+        row = _split_row(line, columns, extra)
+        empty = [key for key, _, *optional in names if not (optional and optional[0]) and not row.get(key)]
+        if empty or (key and not re.fullmatch(key, row[columns[0][0]])):
+            raise ParseError(f"{where}: cannot read the line {stripped!r}")
+        rows.append(_with_absent(row, names))
+    return rows
+
+
+def _split_row(line, columns, extra):
+    tokens = [(match.start(), match.group()) for match in re.finditer(r"\S+", line)]
+    bounds = sorted([(start, key) for key, start, _ in columns] + [(start, None) for start in extra])
+    if len(tokens) == len(bounds):
+        return {key: value for (_, key), (_, value) in zip(bounds, tokens, strict=True) if key is not None}
+    row = {key: [] for _, key in bounds if key is not None}
+    for start, value in tokens:
+        # the last column starting at or before the value (a right-aligned
+        # number may start one column early)
+        owner = next((key for column, key in reversed(bounds) if column <= start + 1), bounds[0][1])
+        if owner is not None:
+            row[owner].append(value)
+    return {key: " ".join(values) for key, values in row.items()}
+
+
+def _with_absent(row, names):
+    for key, *_ in names:
+        row.setdefault(key, "")
+    return row
+
+
+def key_values(text, *, command, firmware="", ignore=()):
+    """``Name : value`` lines as an ordered dict ``{name: value}`` (names as printed, stripped).
+
+    A line that is not blank, a separator, one of ``ignore`` or a ``name:
+    value`` pair raises ParseError naming the command, the firmware and the line.
+    """
+    where = f"'{command}'" + (f" (firmware {firmware})" if firmware else "")
+    values = {}
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped or SEPARATOR_LINE.match(stripped) or any(re.search(p, stripped) for p in ignore):
+            continue
+        name, colon, value = stripped.partition(":")
+        if not colon or not name.strip():
+            raise ParseError(f"{where}: cannot read the line {stripped!r}")
+        values[name.strip()] = value.strip()
+    return values
