@@ -379,7 +379,7 @@ class HuaweiDriver(CliOltDriver):
         return self.wan_method() != "none"
 
     def supports_wifi(self):
-        return bool(self.target.options.get("olt_wifi")) and self._wifi_firmware(self._declared()) is not False
+        return _flag(self.target.options.get("olt_wifi")) and self._wifi_firmware(self._declared()) is not False
 
     @staticmethod
     def _wifi_firmware(text):
@@ -777,6 +777,15 @@ class HuaweiDriver(CliOltDriver):
     def _interface(frame_slot):
         return ("config", f"interface gpon {frame_slot}")
 
+    def _read_mode(self):
+        """Where a read runs: the config mode or the GPON interface the session is in.
+
+        Display commands work in both, so a read between two interface steps
+        (or during an undo) does not leave the interface and come back.
+        """
+        mode = tuple(self.session.mode)
+        return mode if mode[:1] == ("config",) else ("config",)
+
     def _display(self, command, mode, empty=None):
         """A display command's text; '' when the OLT answers that nothing is there."""
         reply = self.session.execute(command, mode, done_patterns=(empty,) if empty else ())
@@ -785,22 +794,32 @@ class HuaweiDriver(CliOltDriver):
     def _read_ont(self, pon, onu_id=None, serial=None):
         """The template row of one ONT (by id on ``pon``, or by serial anywhere); None if absent."""
         if serial is not None:
-            command, mode = f"display ont info by-sn {v.serial_to_hex(serial)}", ("config",)
+            command, mode = f"display ont info by-sn {v.serial_to_hex(serial)}", self._read_mode()
         else:
-            pon, frame_slot, port = self._address(pon)
-            command, mode = f"display ont info {port} {onu_id}", self._interface(frame_slot)
+            # The F S P N form works in config mode, where the other reads run too.
+            command, mode = f"display ont info {' '.join(self.check_pon(pon).split('/'))} {onu_id}", self._read_mode()
         text = self._display(command, mode, _NO_ONT)
         rows = self._ont_info_rows(text, command, self.firmware) if text else []
         return rows[0] if rows and rows[0]["ont_id"] else None
 
     def _read_service_ports(self, pon, onu_id=None):
+        """Service-port rows of a port, or of one ONT on it."""
         command = f"display service-port port {pon}" + (f" ont {onu_id}" if onu_id is not None else "")
-        text = self._display(command, ("config",), _NO_SERVICE_PORT)
+        try:
+            text = self._display(command, self._read_mode(), _NO_SERVICE_PORT)
+        except CommandRejected:
+            if onu_id is None:
+                raise
+            # A firmware (or a user level) that refuses the ONT filter: the port's table says it too.
+            return [row for row in self._read_service_ports(pon) if _integer(row["ont_id"]) == onu_id]
         return self._service_port_rows(text, command, self.firmware) if text else []
 
     def _read_ont_answer(self, command, mode, parser):
-        """wan-info / wlan-info: None when the ONT cannot answer (offline)."""
-        reply = self.session.execute(command, mode, done_patterns=(_ONT_CANNOT_TELL,))
+        """wan-info / wlan-info: None when the ONT cannot answer (offline) or the OLT refuses to ask it."""
+        try:
+            reply = self.session.execute(command, mode, done_patterns=(_ONT_CANNOT_TELL,))
+        except CommandRejected:
+            return None
         if reply.already:
             return None
         return parser(reply.text, command=command, firmware=self.firmware)
@@ -838,7 +857,9 @@ class HuaweiDriver(CliOltDriver):
             }
         _, frame_slot, port = self._address(onu_pon)
         if wan:
-            wans = self._read_ont_answer(f"display ont wan-info {onu_pon} {onu_id}", ("config",), self.parse_wan_info)
+            wans = self._read_ont_answer(
+                f"display ont wan-info {frame_slot} {port} {onu_id}", self._read_mode(), self.parse_wan_info
+            )
             view["onu"]["wan_read"] = wans is not None
             for item in wans or ():
                 view[f"wan:{item.index}"] = {
@@ -849,7 +870,7 @@ class HuaweiDriver(CliOltDriver):
                 }
         if wifi:
             ssids = self._read_ont_answer(
-                f"display ont wlan-info {onu_pon} {onu_id}", ("config",), self.parse_wlan_info
+                f"display ont wlan-info {onu_pon} {onu_id}", self._read_mode(), self.parse_wlan_info
             )
             view["onu"]["wifi_read"] = ssids is not None
             for item in ssids or ():
@@ -908,7 +929,8 @@ class HuaweiDriver(CliOltDriver):
                 continue
             wanted, got = target[key], current.get(key)
             if got is None or got["vlan"] != wanted["vlan"]:
-                steps.append(Step(self._service_port_command(pon, key, wanted), ("config",)))
+                capture = None if wanted.get("index") is not None else self._capture_service_port(pon, key)
+                steps.append(Step(self._service_port_command(pon, key, wanted), ("config",), capture=capture))
             elif wanted.get("traffic") and got.get("traffic") != wanted["traffic"]:
                 table = self._traffic_table(wanted["traffic"])
                 steps.append(Step(f"service-port {got['index']}{table}", ("config",)))
@@ -972,6 +994,22 @@ class HuaweiDriver(CliOltDriver):
             if info is None:
                 raise ParseError(f"the OLT did not say which ONT id it gave {serial}: {text.strip()!r}")
             context["onu_id"] = int(info["ont_id"])
+
+        return capture
+
+    def _capture_service_port(self, pon, key):
+        """The index the OLT gave a new service port, read back as part of the plan."""
+
+        def capture(text, context):
+            # The port's table (the observe reads the ONT's): a device that
+            # refuses one form of the read still answers the other.
+            for row in self._read_service_ports(pon):
+                if _integer(row["ont_id"]) != context["onu_id"]:
+                    continue
+                if f"service_port:{row['gemport']}/{row['flow_para']}" == key:
+                    context.setdefault("service_ports", {})[key] = int(row["index"])
+                    return
+            raise ParseError(f"the new service port of ONT {context['onu_id']} on {pon} is not listed")
 
         return capture
 
@@ -1113,10 +1151,12 @@ class HuaweiDriver(CliOltDriver):
 
         done = self._converge(observe, wanted, context)
         onu_id = done.context["onu_id"]
-        ports = [entry["index"] for key, entry in done.after.items() if key.startswith("service_port:")]
-        if None in ports:
-            # The OLT chose the new service port's index: read it back.
-            ports = [int(row["index"]) for row in self._read_service_ports(pon, onu_id)]
+        chosen = done.context.get("service_ports", {})
+        ports = [
+            entry["index"] if entry["index"] is not None else chosen[key]
+            for key, entry in done.after.items()
+            if key.startswith("service_port:")
+        ]
         return ProvisionResult(
             pon,
             onu_id,
@@ -1272,6 +1312,11 @@ class HuaweiDriver(CliOltDriver):
             return view
 
         converge(self, observe, lambda before, c: wanted(before), self._diff, {"pon": pon, "onu_id": ref.onu_id})
+
+
+def _flag(value):
+    """An option that is on: True, or 'true'/'yes'/'1' from a command line or JSON."""
+    return value is True or str(value).strip().lower() in ("true", "yes", "1", "on")
 
 
 def _profile_key(value):
