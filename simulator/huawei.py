@@ -374,7 +374,14 @@ class HuaweiSession(CliSession):
         return text
 
     def too_many_sessions(self):
+        # A user's own session limit ("Permitted Reenter Number", 1 for root).
         return "\n  Reenter times have reached the upper limit.\n"
+
+    def locked_out(self):
+        # 'system lock condition' locks the user and the terminal IP after
+        # failed logins (3 by default).  The wording is not in a public
+        # capture: this is the simulator's choice.
+        return "\n  The user has been locked, please retry to log on later\n"
 
     def _close(self):
         raise DropConnection()
