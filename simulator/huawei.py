@@ -238,6 +238,9 @@ def build_commands():
     add(r"display service-port (?P<what>all|\d+|port \d+/\d+/\d+(?: ont \d+)?)", "do_display_sp", PRIV)
     add(r"display ont info (?P<f>\d+) (?P<s>\d+) (?P<p>\d+) (?P<n>\d+)", "do_display_info_fspn", PRIV)
     add(r"display ont info summary (?P<fsp>\d+/\d+/\d+)", "do_display_summary", CONF)
+    add(r"display ont info summary (?P<fs>\d+/\d+)", "do_display_summary_slot", CONF)
+    add(r"display ont info (?P<f>\d+) (?P<s>\d+) (?P<p>\d+) all", "do_display_info_fsp_all", PRIV)
+    add(r"display ont info (?P<f>\d+) (?P<s>\d+) all", "do_display_info_slot_all", PRIV)
     add(r"display ont info by-sn (?P<sn>\S+)", "do_display_by_sn", CONF)
     add(r"display ont autofind all", "do_autofind_all", CONF)
     add(r"mmi-mode (?:enable|disable)", "do_noop", ("config",))
@@ -303,6 +306,7 @@ def build_commands():
     add(r"display ont autofind (?P<p>\d+)", "do_autofind_port", ("if",))
     add(r"display ont wan-info (?P<p>\d+) (?P<n>\d+)", "do_wan_info", ("if",))
     add(r"display ont optical-info (?P<p>\d+) all", "do_optical_all", ("if",))
+    add(r"display ont info summary (?P<p>\d+)", "do_display_summary_port", ("if",))
     # F/S P N and F/S/P N forms, as public automation types them in config mode
     add(r"display ont wan-info (?P<fs>\d+/\d+) (?P<p>\d+) (?P<n>\d+)", "do_wan_info_fs", CONF)
     add(r"display ont wlan-info (?P<fsp>\d+/\d+/\d+) (?P<n>\d+)", "do_wlan_info", CONF)
@@ -493,7 +497,9 @@ class HuaweiSession(CliSession):
         )
         self.out(
             f"\n  VERSION : {fw['version']}\n  PATCH   : {fw['patch']}\n  PRODUCT : {fw['product']}\n\n"
-            "  Active Mainboard Running Area Information:\n" + area + "  Standby Mainboard Running Area Information:\n"
+            "  Active Mainboard Running Area Information:\n"
+            + area
+            + "  Standby Mainboard Running Area Information:\n"
             + area
             + "  Uptime is 20 day(s), 23 hour(s), 19 minute(s), 16 second(s)\n\n"
         )
@@ -620,7 +626,8 @@ class HuaweiSession(CliSession):
         password = a.get("password", "")
         lines += [
             f"   Ont SN              : {a['serial_hex']}" + (f" ({a['vendor_id']}-{a['serial'][4:]})" if new else ""),
-            f"   Password            : 0x{password.encode().hex().upper():0<20}" + (f"({password})" if new and password else ""),
+            f"   Password            : 0x{password.encode().hex().upper():0<20}"
+            + (f"({password})" if new and password else ""),
             f"   Loid                : {a.get('loid', '')}",
             "   Checkcode           :",
             f"   {'VendorID' if new else 'VenderID'}            : {a['vendor_id']}",
@@ -917,13 +924,18 @@ class HuaweiSession(CliSession):
             self.write("  Failure: The ONT is not online\n\n")
             return True
         rule = "  ---------------------------------------------------------------------"
-        lines = [rule, f"  F/S/P                      : {onu['pon']}", f"  ONT ID                     : {onu['id']}", rule]
+        lines = [
+            rule,
+            f"  F/S/P                      : {onu['pon']}",
+            f"  ONT ID                     : {onu['id']}",
+            rule,
+        ]
         access = {"pppoe": "PPPoE", "dhcp": "DHCP", "static": "Static"}
         for wan in onu["wan"]:
             routed = self._routed(wan)
             lines += [
                 f"  Index                      : {wan['ip_index']}",
-                f"  Name                       : {wan['ip_index']}_INTERNET_{'R' if routed else 'B'}_VID_{wan.get('vlan', 0)}",
+                f"  Name                       : {wan['ip_index']}_INTERNET_{'RB'[not routed]}_VID_{wan.get('vlan')}",
                 f"  Service type               : {'Internet' if wan.get('internet_config') else 'Other'}",
                 f"  Connection type            : {'IP routed' if routed else 'IP bridged'}",
                 "  IPv4 Connection status     : Connected",
@@ -1221,43 +1233,88 @@ class HuaweiSession(CliSession):
     def do_display_info_all(self, m, line):
         if not self.port_ok(m["p"]):
             return self.no_port()
-        pon = self.pon(m["p"])
-        onus = [self.device.onus[pon][i] for i in sorted(self.device.onus[pon])]
-        if not onus:
+        return self._info_all([self.pon(m["p"])])
+
+    def do_display_info_fsp_all(self, m, line):
+        pon = f"{m['f']}/{m['s']}/{m['p']}"
+        if pon not in self.device.onus:
+            return self.no_port()
+        return self._info_all([pon])
+
+    def do_display_info_slot_all(self, m, line):
+        pons = [pon for pon in self.device.pons if pon.startswith(f"{m['f']}/{m['s']}/")]
+        if not pons:
+            return self.no_port()
+        return self._info_all(pons)
+
+    def _info_all(self, pons):
+        """One block per port holding ONTs (the ntc-templates/ClaudeMegaISP layout)."""
+        blocks = [block for block in map(self._info_all_block, pons) if block]
+        if not blocks:
             self.write("  Failure: There is no ONT available\n\n")
             return True
+        self.emit("\n".join(blocks))
+
+    def _info_all_block(self, pon):
+        onus = [self.device.onus[pon][i] for i in sorted(self.device.onus[pon])]
+        if not onus:
+            return ""
         f, s, p = pon.split("/")
         fsp = f"{f}/{s:>2}/{p}"
-        rows = [
+        rule = "  -----------------------------------------------------------------------------\n"
+        rows = "".join(
             f"  {fsp:<8}{o['id']:>3}  {o['serial_hex']}  {o['admin_state']:<11} {o['run_state']:<8} "
             f"{'normal' if o['run_state'] == 'online' else 'initial':<8} "
-            f"{'match' if o['run_state'] == 'online' else 'initial':<8} no "
+            f"{'match' if o['run_state'] == 'online' else 'initial':<8} no \n"
             for o in onus
-        ]
-        descs = [f"  {fsp:<8}{o['id']:>6}   {o['description']}" for o in onus]
+        )
+        descs = "".join(f"  {fsp:<8}{o['id']:>6}   {o['description']}\n" for o in onus)
         online = sum(o["run_state"] == "online" for o in onus)
-        self.emit(
-            "  -----------------------------------------------------------------------------\n"
-            "  F/S/P   ONT         SN         Control     Run      Config   Match    Protect\n"
-            "          ID                     flag        state    state    state    side\n"
-            "  -----------------------------------------------------------------------------\n" + "\n".join(rows) + "\n"
-            "  -----------------------------------------------------------------------------\n"
-            "  F/S/P   ONT-ID   Description\n"
-            "  -----------------------------------------------------------------------------\n"
-            + "\n".join(descs)
-            + "\n"
-            "  -----------------------------------------------------------------------------\n"
-            f"  In port {fsp} , the total of ONTs are: {len(onus)}, online: {online}\n"
-            "  -----------------------------------------------------------------------------\n"
+        return (
+            rule + "  F/S/P   ONT         SN         Control     Run      Config   Match    Protect\n"
+            "          ID                     flag        state    state    state    side \n"
+            + rule
+            + rows
+            + rule
+            + "  F/S/P   ONT-ID   Description\n"
+            + rule
+            + descs
+            + rule
+            + f"  In port {fsp} , the total of ONTs are: {len(onus)}, online: {online}\n"
+            + rule
         )
 
     def do_display_summary(self, m, line):
-        pon = m["fsp"]
-        if pon not in self.device.onus:
+        if m["fsp"] not in self.device.onus:
             self.write("  Failure: The port does not exist\n\n")
             return True
+        return self._summary([m["fsp"]])
+
+    def do_display_summary_port(self, m, line):
+        if not self.port_ok(m["p"]):
+            return self.no_port()
+        return self._summary([self.pon(m["p"])])
+
+    def do_display_summary_slot(self, m, line):
+        pons = [pon for pon in self.device.pons if pon.startswith(m["fs"] + "/")]
+        if not pons:
+            return self.no_port()
+        return self._summary(pons)
+
+    def _summary(self, pons):
+        """The ntc-templates/olt-client-parser layout: a state table and a power table per port."""
+        blocks = [block for block in map(self._summary_block, pons) if block]
+        if not blocks:
+            self.write("  Failure: There is no ONT available\n\n")
+            return True
+        self.emit("\n".join(blocks))
+
+    def _summary_block(self, pon):
         onus = [self.device.onus[pon][i] for i in sorted(self.device.onus[pon])]
+        if not onus:
+            return ""
         online = sum(o["run_state"] == "online" for o in onus)
+        rule = "  ------------------------------------------------------------------------------\n"
         state_rows = "".join(
             f"  {o['id']:<5}{o['run_state']:<8}{'2026-11-29 08:00:00' if o['run_state'] == 'online' else '-':<20}"
             f"{'-':<20}{'-'}\n"
@@ -1270,20 +1327,17 @@ class HuaweiSession(CliSession):
             f"{o['description']}\n"
             for o in onus
         )
-        self.emit(
-            "  ----------------------------------------------------------------------------\n"
-            f"  In port {pon}, the total of ONTs are: {len(onus)}, online: {online}\n"
-            "  ----------------------------------------------------------------------------\n"
-            "  ONT  Run     Last                Last                Last\n"
+        return (
+            rule
+            + f"  In port {pon}, the total of ONTs are: {len(onus)}, online: {online}\n"
+            + rule
+            + "  ONT  Run     Last                Last                Last\n"
             "  ID   State   UpTime              DownTime            DownCause\n"
-            "  ----------------------------------------------------------------------------\n"
+            + rule
             + state_rows
-            + "  ----------------------------------------------------------------------------\n"
-            "  ONT        SN        Type          Distance Rx/Tx power  Description\n"
-            "  ID                                    (m)      (dBm)\n"
-            "  ----------------------------------------------------------------------------\n"
-            + power_rows
-            + "  ----------------------------------------------------------------------------\n"
+            + rule
+            + "  ONT        SN        Type          Distance Rx/Tx power  Description\n"
+            "  ID                                    (m)      (dBm)\n" + rule + power_rows + rule
         )
 
     def do_display_by_sn(self, m, line):
@@ -1315,7 +1369,13 @@ class HuaweiSession(CliSession):
         self.emit(
             rule + "\n"
             "  ONT  Rx power  Tx power  OLT Rx ONT  Temperature  Voltage  Current  Distance\n"
-            "  ID   (dBm)     (dBm)     power(dBm)  (C)          (V)      (mA)     (m)\n" + rule + "\n" + "\n".join(rows) + "\n" + rule + "\n"
+            "  ID   (dBm)     (dBm)     power(dBm)  (C)          (V)      (mA)     (m)\n"
+            + rule
+            + "\n"
+            + "\n".join(rows)
+            + "\n"
+            + rule
+            + "\n"
         )
 
     def do_optical(self, m, line):
