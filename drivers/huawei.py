@@ -27,7 +27,16 @@ it.  Facts relied upon (sources: tests/drivers/captures/huawei/ and README):
 
 Convergence: ``_observe`` reads what the device holds for one ONU into a view,
 the operations say what they want, ``_diff`` lists the commands between two
-views in either direction; ``engine.converge`` does the rest.
+views in either direction; ``engine.converge`` does the rest.  A PPPoE
+password or a WiFi key cannot be read back: ``provision`` takes a WAN or SSID
+with the wanted mode, VLAN and name as done, ``provision_wan``/``_wifi`` send
+them again.
+
+Target.options: ``frame`` (for two-part PON addresses, default 0), ``model``
+and ``firmware`` (what the box is, before connecting), ``omci_wan``
+('wan-config' | 'internet-config' | 'none'), ``wan_ip_index`` (1),
+``wan_profile_id`` (the OLT's routed WAN profile, 0), ``olt_wifi`` (send the
+unconfirmed ``ont wifi`` syntax), plus the session options of drivers/base.py.
 """
 
 import re

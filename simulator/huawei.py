@@ -1,14 +1,23 @@
 """Huawei SmartAX (MA5600T / MA5683T / MA5608T / MA5800) dialect.
 
-Device options (``options=`` of ``simulator.start``; defaults in ``FIRMWARES``):
+The layouts are those of the real captures in tests/drivers/captures/huawei/
+(tests/simulator/test_sim_huawei.py checks every one).  Device options
+(``options=`` of ``simulator.start``; defaults in ``FIRMWARES``):
 
-- ``firmware``: ``"ma5800"`` (default: V100R019, new auto-find block with
-  ``ONT NNI type``/``Multi channel``, ``ont internet-config``/``ont wan-config``
-  and OLT-side WiFi), ``"ma5683t"`` (V800R015: old auto-find block with
-  ``VenderID``, no WiFi), ``"ma5608t"`` (V800R013: old block, no
-  ``ont internet-config``/``ont wan-config``, no WiFi). Any firmware key below
-  can be overridden on its own: ``hostname``, ``autofind_format``
-  (``"new"``/``"old"``), ``internet_config``, ``wifi``.
+- ``firmware``: a profile of ``FIRMWARES``: ``ma5800_v100r018`` (MA5800-X7),
+  ``ma5800_v100r019`` (the default, ``ma5800``), ``ma5800_v100r022``
+  (MA5800-X17), ``ma5683t_v800r017`` (``ma5683t``), ``ma5608t_v800r015``,
+  ``ma5608t_v800r013`` (``ma5608t``).  Each says its ``version``/``patch``/
+  ``product`` (``display version``), its auto-find block (``"new"``: MA5800,
+  bracketed serial and password text; ``"old"``: ``VenderID``, hex only),
+  whether it has ``ont internet-config`` (``internet_config``) and
+  ``ont wan-config`` (``wan_config``: answered ``% Unknown command`` on
+  V800R013/V800R015, as a live test reports), and ``ont wifi`` (``wifi``:
+  the simulator's choice, no public source).  Any key can be overridden alone.
+- ``wan_profiles``: ``{id: "route" | "bridge"}`` (default ``{0: "route"}``): the
+  OLT's WAN profiles ``ont wan-config ... profile-id`` binds; the ONT reports a
+  WAN as ``IP routed`` once a routed profile is bound (or, on a firmware without
+  ``ont wan-config``, once ``ont internet-config`` is set).
 - ``frame`` (0) and ``pons`` (default ``0/1/0`` .. ``0/1/3``).
 - ``scroll``: initial page length (default 40 lines; ``scroll`` alone sets 512,
   ``scroll N`` sets N, 10..512), so long outputs page with
@@ -42,9 +51,12 @@ short word could mean two commands (``ont de``) it is refused with ``% Parameter
 any mode: ``undo smart``, ``smart``, ``scroll [N]``, ``quit``, ``display version``
 ``>``: ``enable``;  ``#`` and below: ``infoswitch cli OFF|ON``, ``save``, ``return``,
 ``display service-port all|INDEX|port F/S/P [ont N]``, ``display ont info F S P N``,
-``display board F``
+``display ont info F S P all``, ``display ont info F S all`` (one block per port), ``display board F``
 config: ``interface gpon F/S``, ``display ont autofind all``,
-``display ont info summary F/S/P``, ``display ont info by-sn SN16``,
+``display ont info summary F/S/P`` (or ``F/S``: every port), ``display ont info by-sn SN``
+(16 hex, ``VEND-XXXXXXXX`` or the 12-character label form), ``display ont wan-info F/S P N``,
+``display ont wlan-info F/S/P N``,
+``service-port INDEX inbound traffic-table index T outbound traffic-table index T`` (in place),
 ``service-port [INDEX] vlan V gpon F/S/P ont N gemport G multi-service user-vlan U
 [tag-transform translate] [inbound traffic-table index T outbound traffic-table index T]``,
 ``undo service-port INDEX``, ``vlan V smart``, ``ont-lineprofile gpon profile-id N [profile-name X]``,
@@ -56,7 +68,8 @@ interface gpon F/S (port P, ONT id N):
 ``ont add P [N] sn-auth SN16|VEND-XXXXXXXX omci ont-lineprofile-id X ont-srvprofile-id Y [desc D]``
 (or ``ont-lineprofile-name X ont-srvprofile-name Y``),
 ``ont delete P N``, ``ont delete P all``, ``ont deactivate P N``, ``ont activate P N``,
-``ont modify P N desc D | ont-lineprofile-id X | ont-srvprofile-id Y``,
+``ont modify P N desc D | ont-lineprofile-id X | ont-lineprofile-name X | ont-srvprofile-id Y |
+ont-srvprofile-name Y``,
 ``ont port native-vlan P N eth K vlan V [priority 0-7]``,
 ``ont ipconfig P N [ip-index I] pppoe [vlan V] [priority X] user-account username U password PW``
 (key/value pairs in any order), ``ont ipconfig P N [ip-index I] dhcp [vlan V] [priority X]``,
@@ -70,8 +83,16 @@ interface gpon F/S (port P, ONT id N):
 [encrypt-mode aes|tkip|tkip-aes] [key K] [hidden enable|disable]`` (firmware ``wifi``; the
 exact MA5800 WiFi syntax could not be confirmed from a public capture: this is the
 simulator's choice), ``undo ont wifi P N ssid-index I``,
-``display ont info P N``, ``display ont info P all``, ``display ont optical-info P N``,
-``display ont autofind P``, ``display ont wan-info P N``.
+``display ont info P N``, ``display ont info P all``, ``display ont info summary P``,
+``display ont optical-info P N``, ``display ont optical-info P all``, ``display ont autofind P``,
+``display ont wan-info P N``.
+
+Empty answers in the device's words: ``Failure: The automatically found ONTs do
+not exist``, ``Failure: There is no ONT available`` (a port without ONTs),
+``  The required ONT does not exist`` (display of an ONT that is not there),
+``Failure: No service virtual port can be operated``, ``Failure: The ONT is not
+online`` (wan-info, wlan-info, optical-info of an offline ONT); an ONT without
+WAN prints only the F/S/P and ONT ID lines of ``display ont wan-info``.
 
 State (``sim.state()``): each ONU has ``line_profile``/``service_profile`` (ids),
 ``native_vlan`` ``{"eth 1": {"vlan", "priority"}}``, ``wan`` ``[{"ip_index", "mode"
