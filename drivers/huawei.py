@@ -1112,7 +1112,27 @@ class HuaweiDriver(CliOltDriver):
         reply = self.session.execute(command, ("config",), done_patterns=(_NO_AUTOFIND,))
         if reply.already:
             return []
-        return self.parse_autofind_command(reply.text, command=command, firmware=self.firmware)
+        try:
+            return self.parse_autofind_command(reply.text, command=command, firmware=self.firmware)
+        except ParseError as error:
+            # The other discovery command, port by port, for the ports the listing names:
+            # one port's unreadable block (or a line a long listing picked up) spoils
+            # only that port, and says so.
+            self.session.note(f"{error.message}: reading auto-find port by port")
+            ports = sorted(
+                set(re.findall(rf"F/S/P\s*:\s*({_FSP})", reply.text)),
+                key=lambda p: [int(x) for x in _fsp(p).split("/")],
+            )
+            if not ports:
+                raise
+            found = []
+            for pon in map(_fsp, ports):
+                _, frame_slot, port = self._address(pon)
+                command = f"display ont autofind {port}"
+                text = self._display(command, self._interface(frame_slot), _NO_AUTOFIND)
+                if text:
+                    found.extend(self.parse_autofind_command(text, command=command, firmware=self.firmware))
+            return found
 
     def _provision(self, service, wan, wifi):
         pon = self.check_pon(service.pon)

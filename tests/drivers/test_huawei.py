@@ -7,6 +7,7 @@ pager lines, cursor escapes and alarm blocks left in.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -910,3 +911,54 @@ def test_fault_matrix_bulk_traffic_change_of_20_onus(protocol, tmp_path):
             assert "undo service-port" not in " ".join(olt.transcript.commands())
 
         _report("bulk traffic profile, 20 ONUs", protocol, _run_matrix(sim, tmp_path, change))
+
+
+# -- latency: a slow OLT (0.1 to 2 s per command, with jitter) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "latency",
+    [
+        0.0,
+        0.1,
+        0.5,
+        pytest.param(2.0, marks=pytest.mark.skipif(not os.environ.get("SILVER_SLOW"), reason="SILVER_SLOW=1")),
+    ],
+)
+def test_lifecycle_on_a_slow_olt(latency):
+    with start("telnet", onus=1) as sim:
+        sim.faults.latency, sim.faults.jitter = latency, latency / 4
+        waiting = sim.state()["autofind"][0]
+        olt = driver(sim, command_timeout=10.0 + 4 * latency)
+        with olt:
+            result = olt.provision(service(waiting), wan=pppoe(), wifi=[wifi()]).data
+            ref = OnuRef(result.pon, result.onu_id)
+            olt.suspend(ref)
+            assert onu_of(sim, waiting["serial"])["admin_state"] == "deactivated"
+            olt.resume(ref)
+            assert onu_of(sim, waiting["serial"])["admin_state"] == "active"
+            assert olt.status(ref).data.run_state == "online"
+            olt.remove(ref)
+        assert onu_of(sim, waiting["serial"]) is None
+        assert sim.logins["succeeded"] == 1
+
+
+def test_discovery_falls_back_to_each_port_on_a_parse_error():
+    """A listing with a line nobody knows: the ports it names are asked one by
+    one ('display ont autofind P'), which the real OLT answers in the same block."""
+    with start("ssh", onus=4) as sim:
+        waiting = sim.state()["autofind"]
+        sim.faults.reject_pattern = r"^display ont autofind all$"
+        sim.faults.reject_text = (
+            "   ----------------------------------------------------------------------------\n"
+            f"   Number              : 1\n   F/S/P               : {waiting[0]['pon']}\n"
+            "   A line nobody knows\n"
+            f"   Number              : 2\n   F/S/P               : {waiting[1]['pon']}\n"
+        )
+        result = driver(sim).discover()
+        expected = {(a["serial"], a["pon"]) for a in waiting if a["pon"] in (waiting[0]["pon"], waiting[1]["pon"])}
+        assert {(onu.serial, onu.pon) for onu in result.data} == expected
+        assert any(
+            command.startswith("display ont autofind ") and command[-1].isdigit()
+            for command in result.transcript.commands()
+        )
