@@ -133,7 +133,7 @@ def test_c300_provisioning_block_changes_state(c300):
     conn = connect(c300)
     try:
         state_before = conn.send_command("show gpon onu state gpon-olt_1/1/1")
-        assert re.search(r"^1/1/1:1\s+enable\s+enable\s+working\s+1\(GPON\)$", state_before, re.MULTILINE)
+        assert re.search(r"^gpon-onu_1/1/1:1\s+enable\s+enable\s+operation\s+working$", state_before, re.MULTILINE)
         assert "ONU Number: 1/1" in state_before
         output = conn.send_config_set(
             [
@@ -156,7 +156,8 @@ def test_c300_provisioning_block_changes_state(c300):
         )
         assert "Successful" in output
         assert "Error" not in output
-        assert "(gpon-onu-mng)#" in output and "(config-if)#" in output
+        # C320 V2.1 names the ONU in the pon-onu-mng prompt
+        assert "(gpon-onu-mng 1/1/1:2)#" in output and "(config-if)#" in output
         conn.save_config()
         uncfg = conn.send_command("show gpon onu uncfg")
         running = conn.send_command("show onu running config gpon-onu_1/1/1:2")
@@ -274,7 +275,7 @@ def test_suspend_and_resume_both_forms(platform):
             run("onu 1 state disable")
             assert admin_state() == "deactivated"
             table = run(f"show gpon onu state {n['olt']}")
-            assert re.search(r"^1/1/1:1\s+disable\s+disable\s+OffLine", table, re.MULTILINE)
+            assert re.search(r"^(?:gpon-onu_)?1/1/1:1\s+disable\s+disable\s+(?:unknown\s+)?OffLine", table, re.MULTILINE)
             detail = run(f"show gpon onu detail-info {n['onu'].format(1)}")
             assert re.search(r"^\s*Admin state:\s+disable$", detail, re.MULTILINE)
             assert re.search(r"^\s*Phase state:\s+OffLine$", detail, re.MULTILINE)
@@ -340,7 +341,7 @@ def test_rx_power_follows_run_state(c300):
     assert down and float(down.group(2)) == pytest.approx(onu["rx_power"], abs=0.001)
     assert re.search(rf"^gpon-onu_1/1/1:1\s+{onu['rx_power']:.3f}\(dbm\)$", bulk, re.MULTILINE)
     assert "no signal" in offline
-    assert re.search(r"^1/1/1:1\s+enable\s+disable\s+LOS", table, re.MULTILINE)
+    assert re.search(r"^(?:gpon-onu_)?1/1/1:1\s+enable\s+disable\s+(?:unknown\s+)?LOS", table, re.MULTILINE)
     assert "ONU Number: 0/1" in table
 
 
@@ -547,7 +548,7 @@ def test_state_file_survives_restart(tmp_path):
         conn = connect(sim)
         try:
             assert re.search(
-                r"^1/1/1:1\s+enable\s+enable\s+working",
+                r"^(?:gpon-onu_)?1/1/1:1\s+enable\s+enable\s+(?:operation\s+)?working",
                 conn.send_command("show gpon onu state gpon-olt_1/1/1"),
                 re.MULTILINE,
             )
