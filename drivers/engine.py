@@ -149,6 +149,13 @@ class _Run:
         #: the newest view read from the device, to name what is left if the
         #: device cannot be reached again
         self.last_view = None
+        #: commands that answered as done since ``last_view`` was read
+        self.since_read = []
+        #: the command whose outcome is unknown (sent, never answered), until
+        #: the device is read back
+        self.in_doubt = None
+        #: whether a command that changes the device was ever sent
+        self.attempted = False
 
     def note(self, text):
         self.driver.transcript.note(text)
@@ -169,14 +176,19 @@ class _Run:
             except UNKNOWN_OUTCOME as error:
                 self.resync(error)
                 continue
-            self.last_view = view
+            self.last_view, self.since_read, self.in_doubt = view, [], None
             return view
 
     def execute(self, step):
         command = step.render(self.context)
+        if not step.read_only:
+            self.attempted = True
+            self.in_doubt = command
         reply = self.driver.session.execute(command, step.mode, step.done_patterns)
         if not step.read_only:
+            self.in_doubt = None
             self.sent.append(command)
+            self.since_read.append(command)
         if step.capture:
             step.capture(reply.text, self.context)
         return reply
@@ -196,7 +208,7 @@ class _Run:
                 current = self.read(observe)
                 continue
             # Every step answered as the device does on success.
-            self.last_view = wanted
+            self.last_view, self.since_read = wanted, []
             return wanted
 
 
@@ -225,7 +237,7 @@ def converge(driver, observe, wanted, diff, context=None):
 
 def _restore(run, observe, before, diff, error):
     """Put the device back to ``before`` after ``error``; sets error.outcome."""
-    if not run.sent and not run.resyncs:
+    if not run.attempted:
         error.outcome = "unchanged"
         return
     run.note(f"taking back what this operation changed, after: {error.message}")
@@ -249,13 +261,19 @@ def _restore(run, observe, before, diff, error):
 
 
 def _pending(run, before, diff):
-    """What still differs from ``before`` as last known (for a device out of reach)."""
+    """What still differs from ``before`` as last known (for a device out of reach):
+    the difference at the last read-back, what answered as done since, and
+    the command whose outcome is unknown."""
     if run.last_view is None:
         return ["the device could not be read back"]
     try:
-        return [step.render(run.context) for step in diff(run.last_view, before, run.context)]
+        left = [step.render(run.context) for step in diff(run.last_view, before, run.context)]
     except (DriverError, KeyError):
-        return ["the device could not be read back"]
+        left = ["the device could not be read back"]
+    left += [f"done, not taken back: {command}" for command in run.since_read]
+    if run.in_doubt is not None:
+        left.append(f"outcome unknown (no answer, not read back): {run.in_doubt}")
+    return left
 
 
 def _rollback_failed(error, undo_error, left):

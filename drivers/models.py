@@ -183,9 +183,16 @@ class BulkItemResult:
     onu: OnuRef
     ok: bool
     error: str = ""
+    #: for a failed ONU, what the device holds for it: "unchanged", "undone",
+    #: "left" (as DriverError.outcome) or "unknown" (the session was lost and
+    #: the device could not be read back)
+    outcome: str = ""
 
     def to_dict(self):
-        return {"pon": self.onu.pon, "onu_id": self.onu.onu_id, "ok": self.ok, "error": self.error}
+        result = {"pon": self.onu.pon, "onu_id": self.onu.onu_id, "ok": self.ok, "error": self.error}
+        if self.outcome:
+            result["outcome"] = self.outcome
+        return result
 
 
 @dataclass
