@@ -732,6 +732,10 @@ class ZteDriver(CliOltDriver):
             except CommandRejected as error:
                 error.device_message += " (name the firmware in options.firmware to skip this read)"
                 raise
+            except UNKNOWN_OUTCOME as error:
+                # Lost while reading, before anything was sent in this session.
+                error.outcome = error.outcome or "unchanged"
+                raise
         session.note(f"firmware {self.firmware or 'not printed'}")
         return session
 
@@ -1213,7 +1217,24 @@ class ZteDriver(CliOltDriver):
         done = converge(self, observe, wanted, self._diff, context)
         if not done.sent:
             self.session.note(f"ONU {ref.pon}:{ref.onu_id} was already {done.after['admin']}: nothing sent")
-        return self._status(ref, check_serial=False)
+        return self._after(done, lambda: self._status(ref, check_serial=False))
+
+    def _after(self, done, read):
+        """A read once the device holds what was wanted: repeated on a fresh login
+        after a timeout or a lost session; if it never answers, the error says
+        what this call left on the device."""
+        attempt = 0
+        while True:
+            try:
+                return read()
+            except UNKNOWN_OUTCOME as error:
+                if attempt >= self.resync_budget:
+                    error.outcome = "left" if done.sent else "unchanged"
+                    error.left = [f"done: {command}" for command in done.sent]
+                    raise
+                attempt += 1
+                self.transcript.note(f"reading the result failed ({error.message}): logging in again")
+                self.reconnect()
 
     def _suspend(self, ref):
         return self._set_admin(ref, enable=False)
