@@ -905,7 +905,7 @@ class ZteSession(CliSession):
                 model = entry.get("model") or "N/A"
                 lines.append(f"{self.olt_name(pon):<20}{model:<19}{'N/A':<18}{entry['serial']}")
             return "\n".join(lines) + "\n"
-        lines = ["OltIndex            Model                SN                 PW", "-" * (77 if self.c600 else 71)]
+        lines = ["OltIndex            Model                SN                 PW", "-" * (73 if self.c600 else 71)]
         for pon, _number, entry in rows:
             password = entry.get("password") or "N/A"
             model = entry.get("model") or "N/A"
@@ -984,7 +984,10 @@ class ZteSession(CliSession):
         lines = [f"{'ONU interface:':<{width + 2}}{self.onu_name(record['pon'], record['id'])}"]
         lines += [f"  {name + ':':<{width}}{value}" for name, value in fields]
         lines += ["-" * 42, "       Authpass Time          OfflineTime             Cause"]
-        history = [("2026-11-29 08:30:00", "0000-00-00 00:00:00", "")]
+        history = [
+            ("2026-11-28 08:30:00", "2026-11-29 08:25:00", "DyingGasp"),
+            ("2026-11-29 08:30:00", "0000-00-00 00:00:00", ""),
+        ]
         if not online:
             history = [("2026-11-28 08:30:00", "2026-11-29 08:30:00", "LOSi" if c600 else "LOS")]
         history += [("0000-00-00 00:00:00", "0000-00-00 00:00:00", "")] * (10 - len(history))

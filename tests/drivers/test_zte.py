@@ -19,6 +19,7 @@ from drivers.errors import (
     HostKeyMismatch,
     InvalidInput,
     ParseError,
+    RollbackFailed,
     UnsupportedOperation,
 )
 from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
@@ -871,3 +872,32 @@ def test_bulk_vlan_change_in_place_and_a_second_run_sends_nothing(olt_ssh):
     second = olt.driver(options=QUICK).bulk_apply(refs, BulkChange("vlan", {"vlan": 300}))
     assert all(item.ok for item in second.data)
     assert not [c for c in second.transcript.commands() if c.startswith(("service", "tcont"))]
+
+
+@pytest.mark.parametrize("protocol", ["ssh", "telnet"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_wifi_value_ending_like_the_prompt_cannot_end_a_read(platform, protocol):
+    """An SSID and key ending 'ZXAN#' (the prompt): a refused command is read as
+    refused, never as the prompt that follows a success."""
+    wifi = WifiConfig(index=1, ssid="Casa-ZXAN#", key="K3y-Casa-ZXAN#")
+    with _start(platform, protocol, onus=1, options={"pons": ["1/1/1"]}) as sim:
+        olt = Olt(platform, protocol, sim)
+        waiting = olt.waiting()[0]
+        done = olt.driver(options=QUICK).provision(_service(waiting)).data
+        ref = OnuRef(done.pon, done.onu_id, waiting["serial"])
+        before = _comparable(sim.state())
+        for refused in (r"^ssid ctrl", r"^ssid auth"):
+            sim.faults.reject_pattern = refused
+            with pytest.raises(DriverError) as raised:
+                olt.driver(options=QUICK).provision_wifi(ref, wifi)
+            sim.faults.reject_pattern = None
+            assert isinstance(raised.value, (CommandRejected, RollbackFailed)), raised.value
+            assert "K3y-Casa" not in str(raised.value.to_dict()) + raised.value.transcript.to_text()
+            if refused == r"^ssid ctrl":
+                assert _comparable(sim.state()) == before
+        sim.faults.reject_pattern = None
+        olt.driver(options=QUICK).provision_wifi(ref, wifi)
+        held = olt.onu(waiting["serial"])["wifi"]["wifi_0/1"]
+        assert (held["ssid"], held["key"]) == ("Casa-ZXAN#", "K3y-Casa-ZXAN#")
+        again = olt.driver(options=QUICK).provision_wifi(ref, wifi)
+        assert not [c for c in again.transcript.commands() if c.startswith("ssid")]
