@@ -228,19 +228,34 @@ def read_fields(lines, command, firmware=""):
 _CONFIG_NOISE = re.compile(r"^\s*(?:!.*|\$|end|Building configuration\.*|\.\.\[OK\])\s*$", re.IGNORECASE)
 
 
-def read_config_sections(text):
+def read_config_sections(text, width=80):
     """``{section line: [its indented lines, stripped]}`` of a running configuration.
 
     A section starts at a line without indentation (``interface gpon-onu_1/1/1:5``,
     ``pon-onu-mng gpon_onu-1/1/1:5``) and holds the indented lines that follow;
     ``!``, ``$``, ``end`` and ``Building configuration...`` are no content.
-    Lines before the first section are returned under ``""``.
+    Lines before the first section are returned under ``""``.  Devices wrap a
+    long line at ``width`` columns, in the middle of a word, and go on on the
+    next line (indented again or not): a line ``width`` long is joined
+    with the one after it (a cut that fell on a space, trimmed by the way,
+    leaves the line one shorter: so does 79).
     """
+    physical = text.replace("\r\n", "\n").split("\n")
+    lines, previous = [], ""
+    for line in physical:
+        if lines and len(previous.rstrip()) >= width - 1 and line.strip():
+            # the continuation is indented again as deep as the line it continues
+            first, joined = lines[-1]
+            depth = len(first) - len(first.lstrip())
+            lines[-1] = (first, joined + line[min(depth, len(line) - len(line.lstrip())) :])
+        else:
+            lines.append((line, line))
+        previous = line
     sections, current = {}, ""
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for first, line in lines:
         if not line.strip() or _CONFIG_NOISE.match(line):
             continue
-        if not line[:1].isspace():
+        if not first[:1].isspace():
             current = " ".join(line.split())
             sections.setdefault(current, [])
             continue

@@ -454,7 +454,10 @@ _INTERFACE_LINES = (
 )
 
 _MNG_LINES = (
-    ("service", re.compile(r"^service (?P<name>\S+) gemport (?P<gemport>\d+)(?: cos \d+)? vlan (?P<vlan>\S+)$")),
+    (
+        "service",
+        re.compile(r"^service (?P<name>\S+) gemport (?P<gemport>\d+)(?: iphost \d+)?(?: cos \d+)? vlan (?P<vlan>\S+)$"),
+    ),
     ("vlan_port", re.compile(r"^vlan port (?P<uni>(?:eth|wifi|veip)_\d+/\d+) (?P<spec>.+)$")),
     ("wan", re.compile(r"^wan-ip (?P<index>\S+) mode (?P<rest>.+)$")),
     ("ssid_ctrl", re.compile(r"^ssid ctrl wifi_0/(?P<index>\d+) name (?P<ssid>\S+)(?P<rest>.*)$")),

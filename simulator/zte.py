@@ -1055,12 +1055,12 @@ class ZteSession(CliSession):
         lines = ["Building configuration...", "!"]
         lines += self._interface_section(iface)
         lines += ["!", "end"]
-        return "\n".join(lines) + "\n"
+        return "\n".join(self.wrapped(lines)) + "\n"
 
     def do_show_running_interface_c600(self, iface):
         """C600 ``show running-config-interface``: the section, closed by ``$`` as the C600 writes them."""
         self.need_pon(iface[1])
-        return "\n".join(self._interface_section(iface) + ["$"]) + "\n"
+        return "\n".join(self.wrapped(self._interface_section(iface) + ["$"])) + "\n"
 
     def _interface_section(self, iface):
         kind, pon, onu_id, vport = iface
@@ -1151,7 +1151,21 @@ class ZteSession(CliSession):
                 lines.append(f"  ssid disable {uni}")
         lines += ["  " + extra for extra in record["mng_extra"]]
         lines.append("!")
-        return "\n".join(lines) + "\n"
+        return "\n".join(self.wrapped(lines)) + "\n"
+
+    def wrapped(self, lines, width=80):
+        """A running configuration as the OLT prints it: a line longer than 80
+        columns is cut at column 80, in the middle of a word, and goes on on the
+        next line indented as deep as the line it continues (public reports
+        show it for a C320's pon-onu-mng lines and a C600's top-level lines)."""
+        out = []
+        for line in lines:
+            indent = line[: len(line) - len(line.lstrip())]
+            while len(line) > width:
+                out.append(line[:width])
+                line = indent + line[width:]
+            out.append(line)
+        return out
 
     def do_terminal_length(self, lines):
         self.scroll = lines

@@ -24,7 +24,7 @@ from drivers.errors import (
 )
 from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
 from drivers.transcript import MASK
-from drivers.zte import ZteC600Driver, ZteDriver, parse_onu_index, read_state, read_uncfg
+from drivers.zte import ZteC600Driver, ZteDriver, config_lines, mng_view, parse_onu_index, read_state, read_uncfg
 
 PASSWORD = "Zte-Dev1ce-Pw"
 PPPOE_PASSWORD = "Ppp0e-Zte-S3cret"
@@ -901,3 +901,28 @@ def test_a_wifi_value_ending_like_the_prompt_cannot_end_a_read(platform, protoco
         assert (held["ssid"], held["key"]) == ("Casa-ZXAN#", "K3y-Casa-ZXAN#")
         again = olt.driver(options=QUICK).provision_wifi(ref, wifi)
         assert not [c for c in again.transcript.commands() if c.startswith("ssid")]
+
+
+def test_running_config_lines_wrapped_at_80_columns_are_joined():
+    # The pon-onu-mng dump a user reported to s4lfanet/nms-ztec320 (MIT,
+    # backend/tests/test_telnet_line_wrap.py): the C320 cuts the line at
+    # column 80 in the middle of 'password'.
+    dump = (
+        "pon-onu-mng gpon-onu_1/1/1:60\n"
+        "  service VLAN0030 gemport 1 iphost 1 vlan 30\n"
+        "  service VLAN151 gemport 2 vlan 151\n"
+        "  pppoe 1 nat enable user edisetiadi@rw03 password salfanet\n"
+        "  vlan port eth_0/1 mode tag vlan 30\n"
+        "  tr069-mgmt 1 state unlock\n"
+        "  tr069-mgmt 1 acs http://192.168.54.254:7547 validate basic username acs passwo\n"
+        "  rd ***\n"
+        "  tr069-mgmt 1 tag pri 0 vlan 1010\n"
+        "  security-mgmt 1 state enable mode forward\n"
+        "!"
+    )
+    lines = config_lines(dump, "pon-onu-mng gpon-onu_1/1/1:60")
+    assert "tr069-mgmt 1 acs http://192.168.54.254:7547 validate basic username acs password ***" in lines
+    assert len(lines) == 8
+    view = mng_view(lines)
+    assert view["service:VLAN0030"] == {"gemport": 1, "vlan": "30"}
+    assert view["vlan_port:eth_0/1"] == {"spec": "mode tag vlan 30"}

@@ -670,6 +670,27 @@ def skeleton(text):
     return shape
 
 
+def config_skeleton(text):
+    """A running configuration's layout: section lines by their keyword, the
+    indentation of their lines, the ``!``/``$`` closing them and the final ``end``
+    (``Building configuration...`` and the ``!`` after it, which some captures
+    omit, are left out)."""
+    shape = []
+    for line in text.split("\n"):
+        if not line.strip() or line.strip().startswith("Building configuration"):
+            continue
+        if line.strip() in ("!", "$", "end"):
+            if shape:  # a '!' after 'Building configuration...' opens nothing
+                shape.append(line.strip())
+        elif line[:1].isspace():
+            entry = ("indent", len(line) - len(line.lstrip()))
+            if not shape or shape[-1] != entry:
+                shape.append(entry)
+        else:
+            shape.append(("section", line.split()[0]))
+    return shape
+
+
 def same_layout(answer, capture):
     """Skeletons equal, a value column compared where both sides print a value."""
     if len(answer) != len(capture):
@@ -708,6 +729,10 @@ def test_simulator_prints_each_capture_s_layout(meta_path):
             answer = conn.send_command(command)
         finally:
             conn.disconnect()
+    if "running-config" in command:
+        expected = config_skeleton(_output_of(capture, meta["command"]))
+        assert expected and config_skeleton(answer) == expected, (config_skeleton(answer), expected)
+        return
     expected = skeleton(_output_of(capture, meta["command"]))
     assert expected, "the capture holds no output"
     assert same_layout(skeleton(answer), expected), (skeleton(answer), expected)
