@@ -19,7 +19,7 @@ ZteC600Driver changes:
   C300; ``show running-config-interface ONU`` (and ``... VPORT``) on the C600,
   the form a C600's own command list shows (``options['running_config']``
   names another).  The ``pon-onu-mng`` part is read with ``show onu running
-  config ONU`` on both.
+  config ONU`` on both.  Lines the OLT wraps at 80 columns are joined again.
 
 Every table is read by its header (drivers.parsing.read_table), so the four
 ``uncfg`` layouts in the field (``OnuIndex Sn State``, ``OltIndex Model SN

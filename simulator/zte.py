@@ -43,10 +43,13 @@ Every mode:
 
   Nothing to list: ``%Code 32310-GPONSRV : No related information to show.``
   (option ``empty_code`` gives the ``62310`` variant).
-  ``show gpon onu state [OLT [ID]]``  rows ``1/1/1:1  enable  enable  working  1(GPON)``,
-                                     footer ``ONU Number: working/total``. Admin state
-                                     ``enable``/``disable``; phase ``working``, ``LOS``
-                                     (no light) or ``OffLine`` (disabled).
+  ``show gpon onu state [OLT [ID]]``  per firmware: ``OnuIndex Admin State OMCC State
+                                     O7 State Phase State`` (V2.1, ``gpon-onu_1/1/1:1``
+                                     rows), ``... Phase State Channel`` (V1.2, bare
+                                     ``1/1/1:1``), ``... Phase state Speed mode`` (C600);
+                                     footer ``ONU Number: working/total`` (C300). Admin
+                                     state ``enable``/``disable``; phase ``working``,
+                                     ``LOS`` (no light) or ``OffLine`` (disabled).
   ``show gpon onu detail-info ONU``  ``Name:``, ``Type:``, ``Admin state:``,
                                      ``Phase state:``, ``Serial number:``, ``Description:``...
   ``show gpon onu baseinfo [OLT]``   type, auth mode, ``SN:serial``, state per ONU.
@@ -57,7 +60,13 @@ Every mode:
   ``show pon power onu-rx OLT|ONU``  ``gpon-onu_1/1/1:1    -21.368(dbm)`` (``N/A`` offline).
   ``show running-config interface OLT|ONU|VPORT``, ``show onu running config ONU``:
                                      the stored configuration in the device's own syntax
-                                     (secrets included, as on the device).
+                                     (secrets included, as on the device); a line longer
+                                     than 80 columns is cut at column 80 and goes on on the
+                                     next line, indented again (as a public C320 report
+                                     shows). C600 also: ``show running-config-interface
+                                     IFACE`` (the section closed by ``$``).
+  ``show system-group``, ``show software``  the firmware (no capture is public: the lines
+                                     the NOC Project's ZXA10 version script reads).
   ``write``                          ``Building configuration...`` / ``..[OK]``; counted
                                      in ``state()["saved"]``.
   ``terminal length N``              0 disables paging. ``terminal width N``: accepted on
@@ -89,7 +98,8 @@ gpon-onu:
   ``gemport G traffic-limit [upstream P] downstream P``,
   ``switchport mode {trunk|hybrid} vport V``, ``switchport vlan VLANS tag vport V``
   (C300), ``service-port S vport V user-vlan U vlan V [svlan SV]`` (C300),
-  ``no service-port S``, ``no tcont T``, ``no gemport G``. A gemport needs its tcont,
+  ``no service-port S``, ``no tcont T``, ``no gemport G``, ``no description``,
+  ``no switchport mode vport V`` (C300). A gemport needs its tcont,
   a service needs its gemport, a tcont in use cannot go (``%Code 6233x-GPONSRV : ...``,
   wording not seen on a real device),
   ``shutdown`` / ``no shutdown``    suspend form 2,
@@ -99,6 +109,7 @@ onu-mng:
   ``service NAME gemport G [cos C] vlan VLANS``, ``no service NAME``,
   ``vlan port UNI mode tag vlan V [priority P]``, ``vlan port UNI mode transparent``,
   ``vlan port UNI mode hybrid def-vlan V``, ``vlan port UNI vlan VLANS``,
+  ``no vlan port UNI mode``,
   ``wan-ip {N|ipv4} mode pppoe username U password P [vlan-profile VP] host H``,
   ``wan-ip {N|ipv4} mode dhcp [vlan-profile VP] host H``,
   ``wan-ip {N|ipv4} mode static ip-profile IPP ip-address A mask M [vlan-profile VP] host H``,
@@ -128,9 +139,15 @@ Errors (the caret line is aligned under the echoed command)::
 ``commit`` is rejected (C300 V2.1 has none).
 
 Options (``simulator.start(options=...)``): ``model`` (``C300``/``C320`` or
-``C600``/``C650``), ``hostname``, ``pons``, ``gpon_uncfg``, ``pon_uncfg``,
-``empty_code``, ``suspend_forms`` (subset of ``["state", "shutdown", "admin"]``),
-``wifi``, ``onu_types``.
+``C600``/``C650``), ``firmware`` (a family of ``FIRMWARE``: ``zte`` ``v2.1``
+(default), ``v2.1_onutype``, ``v1.2``; ``zte_c600`` ``v1.2`` (default),
+``v1.2_mac``: the layouts of ``show gpon onu state``, ``show pon onu uncfg``
+and ``show gpon onu detail-info`` that family prints, whether ``show pon onu
+uncfg`` exists, and the pon-onu-mng prompt), ``hostname``, ``pons``,
+``gpon_uncfg``, ``pon_uncfg`` (override the family), ``empty_code``,
+``suspend_forms`` (subset of ``["state", "shutdown", "admin"]``), ``wifi``,
+``onu_types``.  The layouts follow the real captures of
+tests/drivers/captures/zte*/ (tests/simulator/test_zte_sim.py checks it).
 
 State: each ONU dict carries, besides the common keys, ``type``, ``name``,
 ``admin_state`` (``active``/``deactivated``), ``tconts``, ``gemports``,
