@@ -764,7 +764,9 @@ def test_rerun_after_a_drop_at_every_point_ends_as_an_uninterrupted_run(platform
         ref = OnuRef(done.pon, done.onu_id)
         olt.driver(options=QUICK).remove(ref)
         assert _comparable(sim.state()) == empty
-        for k in range(1, lines + 1):
+        # every third line (tests/drivers/test_fault_matrix.py tries every command,
+        # dropped before and after it and answered late)
+        for k in range(1, lines + 1, 3):
             sim.faults.drop_after_commands = k
             try:
                 result = _provision_all(olt, waiting)
