@@ -1,12 +1,15 @@
 import base64
 import logging
+import re
+import threading
 import traceback
+from contextlib import contextmanager
 
 from markupsafe import Markup
 from odoo import SUPERUSER_ID, _, api, models, tools
 from odoo.exceptions import UserError
 
-from ..drivers.errors import CommandRejected, DriverError, InvalidInput, RollbackFailed
+from ..drivers.errors import CommandRejected, DriverError, RollbackFailed
 from ..drivers.transcript import Masker
 
 _logger = logging.getLogger(__name__)
@@ -14,6 +17,76 @@ _logger = logging.getLogger(__name__)
 #: transcripts longer than this go into a text attachment, the message keeps the head
 TRANSCRIPT_INLINE_LINES = 40
 TRANSCRIPT_INLINE_CHARS = 4000
+#: ir.attachment.description of a transcript: the record rule that keeps them
+#: from users outside the provisioning groups looks for it
+TRANSCRIPT_MARKER = "silver_provisioning transcript"
+#: what stands for a device's login user in logs (the user name is for administrators)
+LOGIN_USER_MASK = "[login]"
+#: loggers whose lines may quote a value being written: Odoo's SQL logger prints a
+#: refused statement with its parameters, and PostgreSQL's DETAIL the whole row
+SERVER_LOGGERS = ("odoo.sql_db", "odoo.models", "odoo.service.model", "odoo.http", "odoo.addons.silver_provisioning")
+
+_masks = threading.local()
+
+
+class _SecretsOutOfServerLog(logging.Filter):
+    """Masks, in this thread's log records, the secrets of the operation running in it."""
+
+    def filter(self, record):
+        maskers = getattr(_masks, "stack", None)
+        if not maskers:
+            return True
+        message = record.getMessage()
+        masked = message
+        for masker in maskers:
+            masked = masker(masked)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            for masker in maskers:
+                text = masker(text)
+            record.exc_text, record.exc_info = text, None
+        return True
+
+
+_FILTER = _SecretsOutOfServerLog()
+for _name in SERVER_LOGGERS:
+    _logger_ = logging.getLogger(_name)
+    if not any(isinstance(existing, _SecretsOutOfServerLog) for existing in _logger_.filters):
+        _logger_.addFilter(_FILTER)
+
+
+@contextmanager
+def secrets_out_of_server_log(*maskers):
+    """While the block runs, no line this thread logs carries these maskers' secrets."""
+    stack = getattr(_masks, "stack", None)
+    if stack is None:
+        stack = _masks.stack = []
+    stack.extend(maskers)
+    try:
+        yield
+    finally:
+        del stack[len(stack) - len(maskers):]
+
+
+class LogMasker(Masker):
+    """A Masker that also hides the device login users."""
+
+    def __init__(self, secrets=(), usernames=()):
+        super().__init__(secrets)
+        self.usernames = [name for name in usernames if name]
+
+    def __call__(self, text):
+        text = super().__call__(text)
+        return hide_login_users(text, self.usernames) if text and self.usernames else text
+
+
+def hide_login_users(text, usernames):
+    """``text`` without the device login users (whole words only: 'admin' but not 'admin-state')."""
+    for name in sorted({name for name in usernames if name}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w.@-]){re.escape(name)}(?![\w.@-])", LOGIN_USER_MASK, text)
+    return text
 
 
 class DeviceOperationError(UserError):
@@ -23,9 +96,13 @@ class DeviceOperationError(UserError):
     (a dropped connection, a busy device) or not (bad credentials, a refused command).
     """
 
-    def __init__(self, message, retryable=False):
+    def __init__(self, message, retryable=False, outcome="", left=()):
         super().__init__(message)
         self.retryable = retryable
+        #: what the failed operation left on the device, as the driver read it back
+        #: ("unchanged", "undone", "left" with ``left``; "" when the driver does not say)
+        self.outcome = outcome
+        self.left = list(left)
 
 
 class SilverProvisioningLogMixin(models.AbstractModel):
@@ -46,12 +123,23 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         return []
 
     def _provisioning_masker(self, driver=None):
-        masker = Masker(self._provisioning_secrets())
-        if driver is not None:
-            target = driver.target
-            masker.add(target.password)
-            masker.add(target.secret)
-        return masker
+        """Masks the secrets of this record (and of ``driver``'s device), and the device's login user."""
+        if driver is None:
+            return Masker(self._provisioning_secrets())
+        target = driver.target
+        return LogMasker([*self._provisioning_secrets(), target.password, target.secret], [target.username])
+
+    @contextmanager
+    def _secrets_out_of_server_log(self, *records):
+        """Run a block whose failures the server logs (a refused SQL statement) without our secrets.
+
+        Pending writes are flushed inside the block: a refusal found at flush
+        time is logged while the secrets are still known.
+        """
+        maskers = [Masker(record._provisioning_secrets()) for record in (self, *records) if record]
+        with secrets_out_of_server_log(*maskers):
+            yield
+            self.env.flush_all()
 
     # -- the single path ---------------------------------------------------
     def _execute_with_logging(self, operation, driver, device, callback):
@@ -75,10 +163,13 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             self._log_operation(operation, device, False, headline, transcript, masker,
                                 undo_failed=isinstance(error, RollbackFailed))
             _logger.info("%s on %s failed: %s", operation, device.display_name, headline)
+            outcome = getattr(error, "outcome", "") or ("left" if isinstance(error, RollbackFailed) else "")
             raise DeviceOperationError(
                 _("%(operation)s failed on %(device)s: %(error)s", operation=operation,
                   device=device.display_name, error=headline),
                 retryable=error.retryable,
+                outcome=outcome,
+                left=[masker(item) for item in getattr(error, "left", None) or getattr(error, "still_applied", [])],
             ) from None
         except Exception as error:
             # A fault of ours or of a library: still logged, still a clear message for the operator.
@@ -91,7 +182,9 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             self._log_operation(operation, device, False, headline, transcript, masker, undo_failed=True)
             raise DeviceOperationError(
                 _("%(operation)s failed on %(device)s: %(error)s", operation=operation,
-                  device=device.display_name, error=headline)
+                  device=device.display_name, error=headline),
+                outcome="left",
+                left=[_("unknown: see the transcript")],
             ) from None
         summary = self._result_summary(result)
         transcript = self._transcript_text(result.transcript or driver.transcript, start, masker)
@@ -155,15 +248,21 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         attachment = None
         lines = transcript.splitlines()
         if len(lines) > TRANSCRIPT_INLINE_LINES or len(transcript) > TRANSCRIPT_INLINE_CHARS:
-            shown = "\n".join(lines[:TRANSCRIPT_INLINE_LINES])[:TRANSCRIPT_INLINE_CHARS]
-            note = Markup("<p>{}</p>").format(
-                _("Transcript shortened: %(shown)s of %(total)s lines shown, the whole of it is attached.",
-                  shown=min(len(lines), TRANSCRIPT_INLINE_LINES), total=len(lines))
-            )
+            if ok:
+                shown = "\n".join(lines[:TRANSCRIPT_INLINE_LINES])[:TRANSCRIPT_INLINE_CHARS]
+                text = _("Transcript shortened: %(shown)s of %(total)s lines shown, the whole of it is attached.",
+                         shown=min(len(lines), TRANSCRIPT_INLINE_LINES), total=len(lines))
+            else:
+                # A failure is read from its end: where it stopped and what was taken back.
+                shown = "\n".join(lines[-TRANSCRIPT_INLINE_LINES:])[-TRANSCRIPT_INLINE_CHARS:]
+                text = _("Transcript shortened: the last %(shown)s of %(total)s lines shown, the whole of it is "
+                         "attached.", shown=min(len(lines), TRANSCRIPT_INLINE_LINES), total=len(lines))
+            note = Markup("<p>{}</p>").format(text)
             attachment = {
                 "name": f"transcript-{self._name.replace('.', '_')}-{self.id}.txt",
                 "raw": transcript.encode("utf-8"),
                 "mimetype": "text/plain",
+                "description": TRANSCRIPT_MARKER,
             }
         else:
             shown, note = transcript, Markup()
@@ -215,14 +314,8 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         return {
             "name": attachment["name"],
             "mimetype": attachment["mimetype"],
+            "description": attachment.get("description") or False,
             "datas": base64.b64encode(attachment["raw"]),
             "res_model": self._name,
             "res_id": self.id,
         }
-
-    # -- errors raised before any device is touched -----------------------
-    def _raise_invalid_input(self, error, labels):
-        """An InvalidInput as a UserError naming the field the operator knows."""
-        assert isinstance(error, InvalidInput)
-        label = labels.get(error.field) or labels.get(error.field.split(".")[0]) or error.field
-        raise UserError(_("%(field)s: %(reason)s", field=label, reason=error.reason)) from None
