@@ -256,29 +256,43 @@ class SilverContract(models.Model):
         return sorted(rows.items())
 
     # -- warnings ------------------------------------------------------------------------
-    def _open_operations(self):
-        return self.env["silver.provisioning.operation"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)]
-        )
+    def _operation_rows(self):
+        """This contract's operations still needing attention, read apart: they are committed apart
+        (a transaction that began before one of them would not see it)."""
+        if not self.ids:
+            return []
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT id, res_id, name, state, left_description, create_date, requested_by, journal
+                  FROM silver_provisioning_operation
+                 WHERE res_model = %s AND res_id IN %s
+              ORDER BY id
+                """,
+                (self._name, tuple(self.ids)),
+            )
+            return cr.dictfetchall()
 
     def _compute_provisioning_warning(self):
-        operations = self._open_operations() if self.ids else self.env["silver.provisioning.operation"]
+        rows = self._operation_rows()
+        Operation = self.env["silver.provisioning.operation"]
         stale = fields.Datetime.now() - timedelta(seconds=RECOVERY_MIN_AGE_SECONDS)
         for contract in self:
-            mine = operations.filtered(lambda op, contract=contract: op.res_id == contract.id)
+            mine = [row for row in rows if row["res_id"] == contract.id]
             contract.provisioning_operation_count = len(mine)
             lines = []
-            for operation in mine:
-                if operation.state == "left":
+            for row in mine:
+                if row["state"] == "left":
                     lines.append(_("%(operation)s (%(date)s, %(user)s): left on the devices: %(left)s",
-                                   operation=operation.name, date=operation.create_date,
-                                   user=operation.requested_by, left=operation.left_description))
-                elif operation.state == "open" and operation.create_date and operation.create_date <= stale:
-                    changes = operation.journal_text or _("nothing yet")
+                                   operation=row["name"], date=row["create_date"], user=row["requested_by"],
+                                   left=row["left_description"]))
+                elif row["state"] == "open" and row["create_date"] and row["create_date"] <= stale:
+                    entries = Operation.new({"journal": row["journal"]})._entries()
+                    changes = "; ".join(Operation._describe_entry(entry) for entry in entries) or _("nothing yet")
                     lines.append(_("%(operation)s (%(date)s, %(user)s) did not finish; the devices may hold: "
                                    "%(changes)s. The recovery job reads them back and settles it.",
-                                   operation=operation.name, date=operation.create_date,
-                                   user=operation.requested_by, changes=changes.replace("\n", "; ")))
+                                   operation=row["name"], date=row["create_date"], user=row["requested_by"],
+                                   changes=changes))
             contract.provisioning_warning = "\n".join(lines) or False
 
     def action_view_provisioning_operations(self):

@@ -53,6 +53,10 @@ STATES = [
 ]
 
 
+class LeftOnPurpose(UserError):
+    """An entry deliberately not taken back: what it is, in words, goes to 'what is left'."""
+
+
 class SilverProvisioningOperation(models.Model):
     _name = "silver.provisioning.operation"
     _description = "Provisioning Operation"
@@ -263,12 +267,23 @@ class SilverProvisioningOperation(models.Model):
         ``verify`` reads an ONU back before removing it, so an id that now
         holds another serial is never removed.
         """
-        drivers = dict(drivers or {})
+        own = {}
+        try:
+            return self._take_back_entries(entries, contract, own, drivers or {}, verify)
+        finally:
+            for driver in own.values():
+                driver.__exit__(None, None, None)
+
+    def _take_back_entries(self, entries, contract, own, given, verify):
+        drivers = _Drivers(self, given, own)
         problems, notes = [], []
         saved = set()
         for entry in reversed(entries):
             try:
                 note = self._undo_entry(entry, contract, drivers, verify)
+            except LeftOnPurpose as kept:
+                problems.append(_("%(change)s: %(why)s", change=self._describe_entry(entry), why=str(kept)))
+                continue
             except UserError as error:
                 problems.append(_("%(change)s (undo failed: %(error)s)", change=self._describe_entry(entry),
                                   error=str(error)))
@@ -288,15 +303,7 @@ class SilverProvisioningOperation(models.Model):
         return problems, notes
 
     def _driver_for(self, key, drivers):
-        if key not in drivers:
-            model = "silver.olt" if key[0] == "olt" else "silver.core"
-            device = self.env[model].browse(key[1]).exists()
-            if not device:
-                raise UserError(_("the device no longer exists"))
-            if model == "silver.olt":
-                device._lock_for_session()
-            drivers[key] = device._provisioning_driver()
-        return drivers[key]
+        return drivers.get(key)
 
     def _undo_entry(self, entry, contract, drivers, verify):
         """Take back one journal entry; returns a note for what was kept on purpose, or None."""
@@ -316,9 +323,13 @@ class SilverProvisioningOperation(models.Model):
         if not olt:
             raise UserError(_("the OLT no longer exists"))
         do = entry["do"]
-        if do == "provision_onu" and not entry.get("created"):
+        if do == "provision_onu" and entry.get("created") is False:
             return _("%s: it was on the OLT before this operation, so it was left there.",
                      self._describe_entry(entry))
+        if do == "provision_onu" and not entry.get("created"):
+            # Neither the driver nor the auto-find list said the ONU was new: never removed on a guess.
+            raise LeftOnPurpose(_("it was not waiting in auto-find before this operation and may have been "
+                                  "registered already, so it was left on the OLT"))
         driver = self._driver_for(("olt", olt.id), drivers)
         ref = OnuRef(pon=entry["pon"], onu_id=entry["onu_id"], serial=entry.get("serial") or "")
         target = self._log_target(contract, olt)
@@ -341,6 +352,8 @@ class SilverProvisioningOperation(models.Model):
         if not router:
             raise UserError(_("the router no longer exists"))
         do = entry["do"]
+        if do == "ensure_subscriber" and entry.get("created") is None:
+            raise LeftOnPurpose(_("the router did not say whether the secret is new, so it was left there"))
         if do == "ensure_subscriber" and not entry.get("created"):
             return _("%s: the secret was on the router before this operation, so it was left there.",
                      self._describe_entry(entry))
@@ -388,6 +401,30 @@ class SilverProvisioningOperation(models.Model):
             {"state": "resolved", "date_done": fields.Datetime.now()}
         )
         return True
+
+
+class _Drivers:
+    """The sessions a take-back uses: the caller's own, else one per device, opened once, under its lock."""
+
+    def __init__(self, operation, given, own):
+        self.operation = operation
+        self.given = given
+        self.own = own
+
+    def get(self, key):
+        if key in self.given:
+            return self.given[key]
+        if key not in self.own:
+            model = "silver.olt" if key[0] == "olt" else "silver.core"
+            device = self.operation.env[model].browse(key[1]).exists()
+            if not device:
+                raise UserError(_("the device no longer exists"))
+            if model == "silver.olt":
+                device._lock_for_session()
+            driver = device._provisioning_driver()
+            driver.__enter__()
+            self.own[key] = driver
+        return self.own[key]
 
 
 class OperationHandle:

@@ -8,6 +8,8 @@ if __name__.startswith("odoo.addons."):
         test_discovery,
         test_failures,
         test_i18n_es,
+        test_ownership,
         test_review_fixes,
+        test_roles,
         test_sync_security,
     )
