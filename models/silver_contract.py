@@ -276,7 +276,7 @@ class SilverContract(models.Model):
     def _compute_provisioning_warning(self):
         rows = self._operation_rows()
         Operation = self.env["silver.provisioning.operation"]
-        stale = fields.Datetime.now() - timedelta(seconds=RECOVERY_MIN_AGE_SECONDS)
+        stale = self.env.cr.now() - timedelta(seconds=RECOVERY_MIN_AGE_SECONDS)
         for contract in self:
             mine = [row for row in rows if row["res_id"] == contract.id]
             contract.provisioning_operation_count = len(mine)

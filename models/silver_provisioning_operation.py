@@ -377,8 +377,9 @@ class SilverProvisioningOperation(models.Model):
     @api.model
     def _cron_recover_operations(self, min_age=RECOVERY_MIN_AGE_SECONDS):
         """Settle the operations left open by a transaction that ended without its hooks."""
-        limit = fields.Datetime.now() - timedelta(seconds=min_age)
         with self.env.registry.cursor() as cr:
+            # The database's clock, to the microsecond: the operations' create_date is its own.
+            limit = cr.now() - timedelta(seconds=min_age)
             ids = self.with_env(api.Environment(cr, SUPERUSER_ID, {})).search(
                 [("state", "=", "open"), ("kind", "!=", "sync"), ("create_date", "<=", limit)], order="id"
             ).ids

@@ -8,6 +8,7 @@ if __name__.startswith("odoo.addons."):
         test_discovery,
         test_failures,
         test_i18n_es,
+        test_operations,
         test_ownership,
         test_review_fixes,
         test_roles,
