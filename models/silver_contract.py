@@ -188,9 +188,7 @@ class SilverContract(models.Model):
         self.env.cr.execute(query, params)
         rows = self.env.cr.fetchall()
         if fresh:
-            with self.env.registry.cursor() as cr:
-                cr.execute(query, params)
-                rows += cr.fetchall()
+            rows += self._committed_rows(query, params)
         holders = {}
         for contract_id, name, typed in rows:
             try:
@@ -229,11 +227,7 @@ class SilverContract(models.Model):
         """
         params = (self.id, self.core_id.id, self.pppoe_user)
         self.env.cr.execute(query, params)
-        row = self.env.cr.fetchone()
-        if not row:
-            with self.env.registry.cursor() as cr:
-                cr.execute(query, params)
-                row = cr.fetchone()
+        row = self.env.cr.fetchone() or next(iter(self._committed_rows(query, params)), None)
         if row:
             raise UserError(_("%(contract)s: %(field)s: %(user)s is already in service on %(other)s.",
                               contract=self.display_name, field=self._label("pppoe_user"), user=self.pppoe_user,
@@ -250,10 +244,16 @@ class SilverContract(models.Model):
         self.env.cr.execute(query, params)
         rows = dict(self.env.cr.fetchall())
         if fresh:
-            with self.env.registry.cursor() as cr:
-                cr.execute(query, params)
-                rows.update(cr.fetchall())
+            rows.update(self._committed_rows(query, params))
         return sorted(rows.items())
+
+    def _committed_rows(self, query, params):
+        """``query`` on what is committed now: our transaction may have begun before another one,
+        now committed, took the ONU or the secret.  Bounded: it never waits long on a lock."""
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '5s'")
+            cr.execute(query, params)
+            return cr.fetchall()
 
     # -- warnings ------------------------------------------------------------------------
     def _operation_rows(self):
@@ -262,6 +262,7 @@ class SilverContract(models.Model):
         if not self.ids:
             return []
         with self.env.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '5s'")
             cr.execute(
                 """
                 SELECT id, res_id, name, state, left_description, create_date, requested_by, journal
