@@ -29,10 +29,39 @@ SERVER_LOGGERS = ("odoo.sql_db", "odoo.models", "odoo.service.model", "odoo.http
 _masks = threading.local()
 
 
+#: a statement writing a table that holds secrets (its values, and PostgreSQL's DETAIL of a
+#: refused row, are withheld from the SQL log whoever runs it, inside an operation or not)
+_SECRET_TABLE_WRITE = re.compile(
+    r'\b(?P<verb>INSERT INTO|UPDATE)\s+"?(?P<table>silver_contract_wifi_line|silver_contract|silver_olt_discovered_onu'
+    r'|silver_olt|silver_core)"?(?![\w])'
+)
+
+
+def _withheld_statement(message):
+    """A SQL log line about a write to a table with secrets: the statement and the refused row withheld."""
+    match = _SECRET_TABLE_WRITE.search(message)
+    if not match:
+        return None
+    head = message.split(match.group(0), 1)[0]
+    error = ""
+    if "\nERROR:" in message:
+        error = "\nERROR: " + message.split("\nERROR:", 1)[1].strip().splitlines()[0]
+    return f"{head}{match.group('verb')} {match.group('table')} (values withheld: they may hold secrets){error}"
+
+
 class _SecretsOutOfServerLog(logging.Filter):
-    """Masks, in this thread's log records, the secrets of the operation running in it."""
+    """Keeps secrets out of the server log.
+
+    Always: a logged statement writing a table with secrets loses its values
+    and PostgreSQL's DETAIL (the whole refused row).  While an operation runs
+    in this thread: every line is masked with its secrets.
+    """
 
     def filter(self, record):
+        if record.name == "odoo.sql_db":
+            withheld = _withheld_statement(record.getMessage())
+            if withheld is not None:
+                record.msg, record.args = withheld, ()
         maskers = getattr(_masks, "stack", None)
         if not maskers:
             return True

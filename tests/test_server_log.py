@@ -8,6 +8,8 @@ parameters at ERROR: the provisioning actions keep their secrets out of both.
 import logging
 import unittest
 
+import psycopg2
+
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tests import get_db_name, tagged
@@ -15,7 +17,7 @@ from odoo.tests import get_db_name, tagged
 from .common import SECRETS, SilverProvisioningCommon
 
 #: contracts whose PPPoE user is one of these are refused by the database in that service state
-REFUSALS = {"refuse-activate": "active", "refuse-suspend": "suspended"}
+REFUSALS = {"refuse-activate": "active", "refuse-suspend": "suspended", "refuse-edit": "inactive"}
 
 
 def _alter(sql):
@@ -66,3 +68,17 @@ class TestSecretsOutOfServerLog(SilverProvisioningCommon):
             for secret in SECRETS:
                 self.assertNotIn(secret, line, "a secret reached the server log")
         self.assertNoSecret(error, "the operator's error")
+
+    def test_refusal_of_an_ordinary_edit_logs_no_secret(self):
+        """Outside any provisioning action too: a form saving a new password that PostgreSQL refuses."""
+        contract = self.make_contract("vsol", with_router=False)
+        self.env.flush_all()
+        new_password = "N3w-Pppoe-Pass"
+        with self.assertLogs("odoo", level=logging.INFO) as logs, self.assertRaises(psycopg2.Error), \
+                self.env.cr.savepoint():
+            contract.write({"pppoe_user": "refuse-edit", "pppoe_password": new_password})
+            self.env.flush_all()
+        self.assertTrue([line for line in logs.output if "silver_test_refusal" in line])
+        for line in logs.output:
+            self.assertNotIn(new_password, line, "a secret reached the server log")
+            self.assertNotIn("Failing row", line)
