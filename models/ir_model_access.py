@@ -21,12 +21,18 @@ class IrModelAccess(models.Model):
 
     @api.model
     def check(self, model, mode="read", raise_exception=True):
-        if (mode != "read" and model in NETWORK_MODELS and not self.env.su
-                and not self.env.user.has_group(NETWORK_ADMIN)):
+        if (
+            mode != "read"
+            and model in NETWORK_MODELS
+            and not self.env.su
+            and not self.env.user.has_group(NETWORK_ADMIN)
+        ):
             if raise_exception:
-                raise AccessError(_(
-                    "Only network administrators may create, change or delete %(model)s records.",
-                    model=self.env["ir.model"]._get(model).name,
-                ))
+                raise AccessError(
+                    _(
+                        "Only network administrators may create, change or delete %(model)s records.",
+                        model=self.env["ir.model"]._get(model).name,
+                    )
+                )
             return False
         return super().check(model, mode, raise_exception)

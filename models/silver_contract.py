@@ -90,7 +90,8 @@ class SilverContract(models.Model):
         if duplicates:
             _logger.warning(
                 "Index silver_contract_onu_on_port_uniq not created: active/suspended contracts share an "
-                "ONU id on a PON port (port id, ONU id, contract ids): %s", duplicates
+                "ONU id on a PON port (port id, ONU id, contract ids): %s",
+                duplicates,
             )
             return
         try:
@@ -135,11 +136,15 @@ class SilverContract(models.Model):
                 continue
             holder = contract._onu_id_holder(contract.olt_port_id, contract.onu_pon_id)
             if holder:
-                raise ValidationError(_(
-                    "%(contract)s: ONU id %(onu_id)s on %(port)s is already in service on %(other)s.",
-                    contract=contract.display_name, onu_id=contract.onu_pon_id,
-                    port=contract.olt_port_id.display_name, other=holder,
-                ))
+                raise ValidationError(
+                    _(
+                        "%(contract)s: ONU id %(onu_id)s on %(port)s is already in service on %(other)s.",
+                        contract=contract.display_name,
+                        onu_id=contract.onu_pon_id,
+                        port=contract.olt_port_id.display_name,
+                        other=holder,
+                    )
+                )
 
     @api.constrains("serial_number", "state_service")
     def _check_serial_in_service_once(self):
@@ -199,18 +204,31 @@ class SilverContract(models.Model):
         return sorted(holders.items())
 
     def _serial_in_service_message(self, serial, holder):
-        return _("%(contract)s: %(field)s: %(serial)s is already in service on %(other)s.",
-                 contract=self.display_name, field=self._label("serial_number"), serial=serial, other=holder[1])
+        return _(
+            "%(contract)s: %(field)s: %(serial)s is already in service on %(other)s.",
+            contract=self.display_name,
+            field=self._label("serial_number"),
+            serial=serial,
+            other=holder[1],
+        )
 
     def _check_onu_is_free(self, serial):
         """Refuse, naming the other contract, an ONU another contract has in service."""
         holders = self._serial_holders(serial, fresh=True)
         if holders:
             raise UserError(self._serial_in_service_message(serial, holders[0]))
-        discovered = self.env["silver.olt.discovered.onu"].sudo().search(
-            [("olt_id", "=", self.olt_id.id), ("serial_number", "=", serial),
-             ("contract_id", "not in", [False, self.id]), ("contract_id.state_service", "in", IN_SERVICE)],
-            limit=1,
+        discovered = (
+            self.env["silver.olt.discovered.onu"]
+            .sudo()
+            .search(
+                [
+                    ("olt_id", "=", self.olt_id.id),
+                    ("serial_number", "=", serial),
+                    ("contract_id", "not in", [False, self.id]),
+                    ("contract_id.state_service", "in", IN_SERVICE),
+                ],
+                limit=1,
+            )
         )
         if discovered:
             raise UserError(self._serial_in_service_message(serial, (0, discovered.contract_id.display_name)))
@@ -229,9 +247,15 @@ class SilverContract(models.Model):
         self.env.cr.execute(query, params)
         row = self.env.cr.fetchone() or next(iter(self._committed_rows(query, params)), None)
         if row:
-            raise UserError(_("%(contract)s: %(field)s: %(user)s is already in service on %(other)s.",
-                              contract=self.display_name, field=self._label("pppoe_user"), user=self.pppoe_user,
-                              other=row[0]))
+            raise UserError(
+                _(
+                    "%(contract)s: %(field)s: %(user)s is already in service on %(other)s.",
+                    contract=self.display_name,
+                    field=self._label("pppoe_user"),
+                    user=self.pppoe_user,
+                    other=row[0],
+                )
+            )
 
     def _positions_in_service(self, fresh=True):
         """[(ONU id, contract name)] held on this contract's PON port by the other contracts in service."""
@@ -284,16 +308,28 @@ class SilverContract(models.Model):
             lines = []
             for row in mine:
                 if row["state"] == "left":
-                    lines.append(_("%(operation)s (%(date)s, %(user)s): left on the devices: %(left)s",
-                                   operation=row["name"], date=row["create_date"], user=row["requested_by"],
-                                   left=row["left_description"]))
+                    lines.append(
+                        _(
+                            "%(operation)s (%(date)s, %(user)s): left on the devices: %(left)s",
+                            operation=row["name"],
+                            date=row["create_date"],
+                            user=row["requested_by"],
+                            left=row["left_description"],
+                        )
+                    )
                 elif row["state"] == "open" and row["create_date"] and row["create_date"] <= stale:
                     entries = Operation.new({"journal": row["journal"]})._entries()
                     changes = "; ".join(Operation._describe_entry(entry) for entry in entries) or _("nothing yet")
-                    lines.append(_("%(operation)s (%(date)s, %(user)s) did not finish; the devices may hold: "
-                                   "%(changes)s. The recovery job reads them back and settles it.",
-                                   operation=row["name"], date=row["create_date"], user=row["requested_by"],
-                                   changes=changes))
+                    lines.append(
+                        _(
+                            "%(operation)s (%(date)s, %(user)s) did not finish; the devices may hold: "
+                            "%(changes)s. The recovery job reads them back and settles it.",
+                            operation=row["name"],
+                            date=row["create_date"],
+                            user=row["requested_by"],
+                            changes=changes,
+                        )
+                    )
             contract.provisioning_warning = "\n".join(lines) or False
 
     def action_view_provisioning_operations(self):
@@ -360,20 +396,32 @@ class SilverContract(models.Model):
     def _check_required(self, names):
         missing = [self._label(name) for name in names if not self[name]]
         if missing:
-            raise UserError(_("%(contract)s: fill in %(fields)s first.", contract=self.display_name,
-                              fields=", ".join(missing)))
+            raise UserError(
+                _("%(contract)s: fill in %(fields)s first.", contract=self.display_name, fields=", ".join(missing))
+            )
 
     def _check_state(self, allowed, action):
         if self.state_service not in allowed:
             states = dict(self._fields["state_service"]._description_selection(self.env))
-            raise UserError(_("%(contract)s cannot be %(action)s: its service is %(state)s.",
-                              contract=self.display_name, action=action,
-                              state=states.get(self.state_service, self.state_service)))
+            raise UserError(
+                _(
+                    "%(contract)s cannot be %(action)s: its service is %(state)s.",
+                    contract=self.display_name,
+                    action=action,
+                    state=states.get(self.state_service, self.state_service),
+                )
+            )
 
     def _check_port_belongs_to_olt(self):
         if self.olt_port_id and self.olt_port_id.olt_id != self.olt_id:
-            raise UserError(_("%(contract)s: %(port)s is not a port of %(olt)s.", contract=self.display_name,
-                              port=self.olt_port_id.display_name, olt=self.olt_id.display_name))
+            raise UserError(
+                _(
+                    "%(contract)s: %(port)s is not a port of %(olt)s.",
+                    contract=self.display_name,
+                    port=self.olt_port_id.display_name,
+                    olt=self.olt_id.display_name,
+                )
+            )
 
     # -- what the devices are asked --------------------------------------------
     def _onu_request(self, driver, onu_id=None):
@@ -415,9 +463,14 @@ class SilverContract(models.Model):
             return None
         mode = olt.connection_wan or "pppoe"
         if mode == "static":
-            raise UserError(_("%(contract)s: static WAN addressing is configured on the ONU by hand; "
-                              "choose PPPoE or DHCP in %(field)s.", contract=self.display_name,
-                              field=olt._field_label("connection_wan")))
+            raise UserError(
+                _(
+                    "%(contract)s: static WAN addressing is configured on the ONU by hand; "
+                    "choose PPPoE or DHCP in %(field)s.",
+                    contract=self.display_name,
+                    field=olt._field_label("connection_wan"),
+                )
+            )
         mtu = int(olt.mtu) if (olt.mtu or "").strip().isdigit() else 0
         contract = self.sudo()
         return WanConfig(
@@ -566,17 +619,29 @@ class SilverContract(models.Model):
             steps.drivers[("olt", olt.id)] = olt_driver
             seen = {}
             provisioned = steps.run(lambda: olt._provision_free_onu(self, olt_driver, service, wan, wifi, seen).data)
-            steps.journal({
-                "do": "provision_onu", "olt": olt.id, "pon": provisioned.pon, "onu_id": provisioned.onu_id,
-                "serial": provisioned.serial or serial, "created": self._onu_created(provisioned, seen),
-            })
+            steps.journal(
+                {
+                    "do": "provision_onu",
+                    "olt": olt.id,
+                    "pon": provisioned.pon,
+                    "onu_id": provisioned.onu_id,
+                    "serial": provisioned.serial or serial,
+                    "created": self._onu_created(provisioned, seen),
+                }
+            )
             ref = OnuRef(pon=provisioned.pon, onu_id=provisioned.onu_id, serial=provisioned.serial or serial)
             if router_driver is not None:
                 steps.drivers[("router", self.core_id.id)] = router_driver
                 with router_driver:
                     created = steps.run(lambda: self.core_id._ensure_subscriber(self, router_driver, subscriber))
-                steps.journal({"do": "ensure_subscriber", "router": self.core_id.id, "name": subscriber.name,
-                               "created": _subscriber_created(created)})
+                steps.journal(
+                    {
+                        "do": "ensure_subscriber",
+                        "router": self.core_id.id,
+                        "name": subscriber.name,
+                        "created": _subscriber_created(created),
+                    }
+                )
             status = self._read_status_quietly(olt, olt_driver, ref)
             steps.run(lambda: olt._save_configuration(self, olt_driver))
             values = {
@@ -601,11 +666,15 @@ class SilverContract(models.Model):
         if values.get("onu_pon_id_set"):
             holder = self._onu_id_holder(self.olt_port_id, values["onu_pon_id"])
             if holder:
-                raise ValidationError(_(
-                    "%(contract)s: ONU id %(onu_id)s on %(port)s is already in service on %(other)s.",
-                    contract=self.display_name, onu_id=values["onu_pon_id"],
-                    port=self.olt_port_id.display_name, other=holder,
-                ))
+                raise ValidationError(
+                    _(
+                        "%(contract)s: ONU id %(onu_id)s on %(port)s is already in service on %(other)s.",
+                        contract=self.display_name,
+                        onu_id=values["onu_pon_id"],
+                        port=self.olt_port_id.display_name,
+                        other=holder,
+                    )
+                )
         self.write(values)
 
     @staticmethod
@@ -657,8 +726,7 @@ class SilverContract(models.Model):
         if self.state_service == "suspended":
             return
         self._check_state(("active",), _("suspended"))
-        self._suspend_or_resume(suspend=True, values={"state_service": "suspended",
-                                                      "date_cut": fields.Datetime.now()})
+        self._suspend_or_resume(suspend=True, values={"state_service": "suspended", "date_cut": fields.Datetime.now()})
 
     def _reconnect_service(self):
         self.ensure_one()
@@ -670,8 +738,9 @@ class SilverContract(models.Model):
         if self.state_service == "active":
             return
         self._check_state(("suspended",), _("reconnected"))
-        self._suspend_or_resume(suspend=False, values={"state_service": "active",
-                                                       "date_reconnection": fields.Datetime.now()})
+        self._suspend_or_resume(
+            suspend=False, values={"state_service": "active", "date_reconnection": fields.Datetime.now()}
+        )
 
     def _suspend_or_resume(self, suspend, values):
         """Cut or restore the service on the devices, then record ``values``; all or nothing."""
@@ -681,7 +750,10 @@ class SilverContract(models.Model):
         olt_driver = olt._provisioning_driver() if self._cut_on_olt() else None
         router_driver = self._router_driver()
         operation = self.env["silver.provisioning.operation"]._open(
-            "suspend" if suspend else "reconnect", self, olt=olt, router=self.core_id,
+            "suspend" if suspend else "reconnect",
+            self,
+            olt=olt,
+            router=self.core_id,
             state_to=values["state_service"],
         )
         steps = DeviceSteps(self, operation)
@@ -690,8 +762,15 @@ class SilverContract(models.Model):
             ref = olt._onu_ref(self, type(olt_driver))
             with olt_driver:
                 steps.run(lambda: (olt.disable_onu if suspend else olt.enable_onu)(self, olt_driver))
-                steps.journal({"do": "disable_onu" if suspend else "enable_onu", "olt": olt.id, "pon": ref.pon,
-                               "onu_id": ref.onu_id, "serial": ref.serial})
+                steps.journal(
+                    {
+                        "do": "disable_onu" if suspend else "enable_onu",
+                        "olt": olt.id,
+                        "pon": ref.pon,
+                        "onu_id": ref.onu_id,
+                        "serial": ref.serial,
+                    }
+                )
                 self._router_suspend_or_resume(steps, router_driver, suspend)
                 steps.run(lambda: olt._save_configuration(self, olt_driver))
                 steps.record(lambda: self.write(values))
@@ -707,8 +786,13 @@ class SilverContract(models.Model):
         cut = router._suspend_subscriber if suspend else router._resume_subscriber
         with router_driver:
             steps.run(lambda: cut(self, router_driver))
-        steps.journal({"do": "suspend_subscriber" if suspend else "resume_subscriber", "router": router.id,
-                       "name": self.pppoe_user})
+        steps.journal(
+            {
+                "do": "suspend_subscriber" if suspend else "resume_subscriber",
+                "router": router.id,
+                "name": self.pppoe_user,
+            }
+        )
 
     def _terminate_service(self):
         self.ensure_one()
@@ -737,11 +821,11 @@ class SilverContract(models.Model):
                     steps.run(lambda: self.core_id._remove_subscriber(self, router_driver))
                 steps.journal({"do": "remove_subscriber", "router": self.core_id.id, "name": self.pppoe_user})
             steps.run(lambda: olt._remove_onu(self, olt_driver))
-            steps.journal({"do": "remove_onu", "olt": olt.id, "pon": ref.pon, "onu_id": ref.onu_id,
-                           "serial": ref.serial})
+            steps.journal(
+                {"do": "remove_onu", "olt": olt.id, "pon": ref.pon, "onu_id": ref.onu_id, "serial": ref.serial}
+            )
             steps.run(lambda: olt._save_configuration(self, olt_driver))
-            steps.record(lambda: self.write({"state_service": "terminated", "olt_state": "down",
-                                             "onu_online": False}))
+            steps.record(lambda: self.write({"state_service": "terminated", "olt_state": "down", "onu_online": False}))
         self.env["silver.olt.discovered.onu"].sudo().search([("contract_id", "=", self.id)]).write(
             {"is_assigned": False, "contract_id": False}
         )
@@ -818,12 +902,18 @@ class DeviceSteps:
             # The failed step could not take itself back (the driver read the device back).
             step_left = [_("left by the failed step: %s", "; ".join(error.left) or _("see the transcript"))]
         if not self.operation.entries:
-            self.operation.finish("left" if step_left else "undone", left="; ".join(step_left) or False,
-                                  error=str(error))
+            self.operation.finish(
+                "left" if step_left else "undone", left="; ".join(step_left) or False, error=str(error)
+            )
             raise error
         problems = self.operation.take_back(self.contract, self.drivers) + step_left
         if problems:
             self.operation.finish("left", left="; ".join(problems), error=str(error))
-            raise UserError(_("%(error)s\nNot everything could be put back on the devices; left: %(problems)s",
-                              error=error, problems="; ".join(problems))) from None
+            raise UserError(
+                _(
+                    "%(error)s\nNot everything could be put back on the devices; left: %(problems)s",
+                    error=error,
+                    problems="; ".join(problems),
+                )
+            ) from None
         raise UserError(_("%(error)s\nThe devices were put back as they were.", error=error)) from None

@@ -60,8 +60,12 @@ class SilverCore(models.Model):
         "presents is then trusted as it is). Refusing also refuses the plain API, which has no certificate.",
     )
     key_pin_state = fields.Selection(
-        [("pinned", "Pinned"), ("unpinned", "Not Pinned"), ("ignored", "Pinned but Not Checked (plain API)"),
-         ("none", "No Certificate (plain API)")],
+        [
+            ("pinned", "Pinned"),
+            ("unpinned", "Not Pinned"),
+            ("ignored", "Pinned but Not Checked (plain API)"),
+            ("none", "No Certificate (plain API)"),
+        ],
         string="TLS Certificate",
         compute="_compute_key_pin_state",
         compute_sudo=True,
@@ -135,13 +139,23 @@ class SilverCore(models.Model):
         if not self._requires_pinned_key() or (target.protocol == "api-ssl" and target.host_key):
             return
         if target.protocol != "api-ssl":
-            raise UserError(_("%(router)s is reached over the plain API, which has no certificate to check, and "
-                              "unpinned devices are refused (%(field)s): turn on %(tls)s and pin its certificate.",
-                              router=self.display_name, field=self._field_label("key_policy"),
-                              tls=field_string(self, "api_tls")))
-        raise UserError(_("%(router)s: its TLS certificate is not pinned and unpinned devices are refused "
-                          "(%(field)s): a network administrator pins it with Fetch and Pin Certificate.",
-                          router=self.display_name, field=self._field_label("key_policy")))
+            raise UserError(
+                _(
+                    "%(router)s is reached over the plain API, which has no certificate to check, and "
+                    "unpinned devices are refused (%(field)s): turn on %(tls)s and pin its certificate.",
+                    router=self.display_name,
+                    field=self._field_label("key_policy"),
+                    tls=field_string(self, "api_tls"),
+                )
+            )
+        raise UserError(
+            _(
+                "%(router)s: its TLS certificate is not pinned and unpinned devices are refused "
+                "(%(field)s): a network administrator pins it with Fetch and Pin Certificate.",
+                router=self.display_name,
+                field=self._field_label("key_policy"),
+            )
+        )
 
     def _provisioning_driver(self):
         self.ensure_one()
@@ -162,15 +176,19 @@ class SilverCore(models.Model):
         self.env["silver.olt"]._check_network_admin()
         for router in self:
             if not router.api_tls:
-                raise UserError(_("%s: certificates exist on the API over TLS only.",
-                                  router._field_label("api_tls")))
+                raise UserError(_("%s: certificates exist on the API over TLS only.", router._field_label("api_tls")))
             target = router._provisioning_target()
             port = target.port or API_PORTS["api-ssl"]
             try:
                 seen = fetch_certificate_fingerprint(target.host, port, timeout=target.connect_timeout)
             except (OSError, ssl.SSLError) as error:
-                raise UserError(_("Could not read the TLS certificate of %(router)s: %(error)s",
-                                  router=router.display_name, error=error)) from None
+                raise UserError(
+                    _(
+                        "Could not read the TLS certificate of %(router)s: %(error)s",
+                        router=router.display_name,
+                        error=error,
+                    )
+                ) from None
             previous = router.sudo().tls_fingerprint
             router.sudo().tls_fingerprint = seen
             router.message_post(

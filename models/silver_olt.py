@@ -112,8 +112,12 @@ class SilverOlt(models.Model):
         "trusted as it is). Refusing also refuses Telnet, which has no key to pin.",
     )
     key_pin_state = fields.Selection(
-        [("pinned", "Pinned"), ("unpinned", "Not Pinned"), ("ignored", "Pinned but Not Checked (Telnet)"),
-         ("none", "No Key (Telnet)")],
+        [
+            ("pinned", "Pinned"),
+            ("unpinned", "Not Pinned"),
+            ("ignored", "Pinned but Not Checked (Telnet)"),
+            ("none", "No Key (Telnet)"),
+        ],
         string="Host Key",
         compute="_compute_key_pin_state",
         compute_sudo=True,
@@ -126,8 +130,14 @@ class SilverOlt(models.Model):
     discovered_onu_count = fields.Integer(compute="_compute_discovered_onu_count", compute_sudo=True)
     last_discovery_date = fields.Datetime(readonly=True, copy=False)
     sync_state = fields.Selection(
-        [("none", "Never"), ("queued", "Queued"), ("running", "Running"), ("done", "Done"),
-         ("partial", "Done with Failures"), ("failed", "Failed")],
+        [
+            ("none", "Never"),
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Done with Failures"),
+            ("failed", "Failed"),
+        ],
         string="Manual Sync",
         default="none",
         readonly=True,
@@ -160,12 +170,22 @@ class SilverOlt(models.Model):
         if not self._requires_pinned_key() or (target.protocol == "ssh" and target.host_key):
             return
         if target.protocol != "ssh":
-            raise UserError(_("%(olt)s is reached over Telnet, which has no host key to check, and unpinned "
-                              "devices are refused (%(field)s).", olt=self.display_name,
-                              field=self._field_label("key_policy")))
-        raise UserError(_("%(olt)s: its SSH host key is not pinned and unpinned devices are refused "
-                          "(%(field)s): a network administrator pins it with Fetch and Pin Host Key.",
-                          olt=self.display_name, field=self._field_label("key_policy")))
+            raise UserError(
+                _(
+                    "%(olt)s is reached over Telnet, which has no host key to check, and unpinned "
+                    "devices are refused (%(field)s).",
+                    olt=self.display_name,
+                    field=self._field_label("key_policy"),
+                )
+            )
+        raise UserError(
+            _(
+                "%(olt)s: its SSH host key is not pinned and unpinned devices are refused "
+                "(%(field)s): a network administrator pins it with Fetch and Pin Host Key.",
+                olt=self.display_name,
+                field=self._field_label("key_policy"),
+            )
+        )
 
     @api.depends("platform")
     def _compute_frame(self):
@@ -205,11 +225,13 @@ class SilverOlt(models.Model):
         try:
             options = json.loads(self.driver_options or "{}")
         except ValueError as error:
-            raise UserError(_("%(field)s: not valid JSON (%(error)s)", field=self._field_label("driver_options"),
-                              error=error)) from None
+            raise UserError(
+                _("%(field)s: not valid JSON (%(error)s)", field=self._field_label("driver_options"), error=error)
+            ) from None
         if not isinstance(options, dict):
-            raise UserError(_("%s: must be a JSON object like {\"firmware\": \"ma5800\"}",
-                              self._field_label("driver_options")))
+            raise UserError(
+                _('%s: must be a JSON object like {"firmware": "ma5800"}', self._field_label("driver_options"))
+            )
         return options
 
     def _provisioning_target(self):
@@ -223,8 +245,9 @@ class SilverOlt(models.Model):
             port = int(str(port).strip())
         except ValueError:
             field = "port_ssh" if protocol == "ssh" else "port_telnet"
-            raise UserError(_("%(field)s: %(value)r is not a port number.", field=self._field_label(field),
-                              value=port)) from None
+            raise UserError(
+                _("%(field)s: %(value)r is not a port number.", field=self._field_label(field), value=port)
+            ) from None
         options = dict(olt._driver_options(), frame=olt.frame)
         return Target(
             platform=olt.platform,
@@ -248,8 +271,13 @@ class SilverOlt(models.Model):
         except InvalidInput as error:
             self._target_labels().raise_error(error)
         except ImportError as error:
-            raise UserError(_("No driver is installed for the platform %(platform)s (%(error)s).",
-                              platform=self._provisioning_platform_label(), error=error)) from None
+            raise UserError(
+                _(
+                    "No driver is installed for the platform %(platform)s (%(error)s).",
+                    platform=self._provisioning_platform_label(),
+                    error=error,
+                )
+            ) from None
         self._check_key_policy(target)
         return driver
 
@@ -295,8 +323,9 @@ class SilverOlt(models.Model):
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while not self._try_lock_for_session():
             if time.monotonic() >= deadline:
-                raise UserError(_("%s is busy with another session (manual sync?) - try again in a moment.",
-                                  self.display_name))
+                raise UserError(
+                    _("%s is busy with another session (manual sync?) - try again in a moment.", self.display_name)
+                )
             time.sleep(LOCK_POLL_SECONDS)
 
     def _try_lock_for_session(self):
@@ -320,9 +349,7 @@ class SilverOlt(models.Model):
 
     def _provision_onu_wan(self, contract, driver, wan):
         ref = self._onu_ref(contract, type(driver))
-        return contract._execute_with_logging(
-            _("Configure ONU WAN"), driver, self, lambda d: d.provision_wan(ref, wan)
-        )
+        return contract._execute_with_logging(_("Configure ONU WAN"), driver, self, lambda d: d.provision_wan(ref, wan))
 
     def _provision_onu_wifi(self, contract, driver, wifi):
         ref = self._onu_ref(contract, type(driver))
@@ -356,11 +383,15 @@ class SilverOlt(models.Model):
             if found.pon and found.pon != service.pon:
                 port = self._ports_by_pon(type(driver)).get(found.pon)
                 where = port.display_name if port else found.pon
-                raise OnuNotFree(_(
-                    "%(serial)s is waiting in auto-find on %(found)s, not on the contract's PON %(pon)s: "
-                    "choose the PON port it is connected to.",
-                    serial=serial, found=where, pon=service.pon,
-                ))
+                raise OnuNotFree(
+                    _(
+                        "%(serial)s is waiting in auto-find on %(found)s, not on the contract's PON %(pon)s: "
+                        "choose the PON port it is connected to.",
+                        serial=serial,
+                        found=where,
+                        pon=service.pon,
+                    )
+                )
             return
         seen["waiting"] = False
         for onu_id, holder in contract._positions_in_service():
@@ -375,10 +406,16 @@ class SilverOlt(models.Model):
             except InvalidInput:
                 continue
             if on_device == serial:
-                raise OnuNotFree(_(
-                    "%(serial)s is registered on this OLT as ONU %(onu_id)s of PON %(pon)s, which is %(other)s's: "
-                    "nothing was changed.", serial=serial, onu_id=onu_id, pon=service.pon, other=holder,
-                ))
+                raise OnuNotFree(
+                    _(
+                        "%(serial)s is registered on this OLT as ONU %(onu_id)s of PON %(pon)s, which is %(other)s's: "
+                        "nothing was changed.",
+                        serial=serial,
+                        onu_id=onu_id,
+                        pon=service.pon,
+                        other=holder,
+                    )
+                )
 
     def _onu_holds(self, record, driver, ref):
         """Whether ONU ``ref`` is on the OLT with its serial (read back before removing it)."""
@@ -430,8 +467,9 @@ class SilverOlt(models.Model):
             try:
                 seen = fetch_host_key(target.host, target.port, timeout=target.connect_timeout)
             except DriverError as error:
-                raise UserError(_("Could not read the host key of %(olt)s: %(error)s", olt=olt.display_name,
-                                  error=error.message)) from None
+                raise UserError(
+                    _("Could not read the host key of %(olt)s: %(error)s", olt=olt.display_name, error=error.message)
+                ) from None
             previous = olt.host_key_fingerprint
             olt.host_key_fingerprint = seen
             olt.message_post(
@@ -504,7 +542,8 @@ class SilverOlt(models.Model):
                 continue
             seen |= record
             changed = {
-                key: value for key, value in values.items()
+                key: value
+                for key, value in values.items()
                 if record._fields[key].convert_to_write(record[key], record) != value
             }
             if changed:
@@ -520,15 +559,12 @@ class SilverOlt(models.Model):
     def _assigned_serials(self):
         """Vendor-form serial -> contract id, for the ONUs already provisioned on a contract."""
         contracts = self.env["silver.contract"].search(
-            [("olt_id", "=", self.id), ("serial_number", "!=", False),
-             ("state_service", "in", ("active", "suspended"))]
+            [("olt_id", "=", self.id), ("serial_number", "!=", False), ("state_service", "in", ("active", "suspended"))]
         )
         return {serial: contract.id for contract in contracts if (serial := contract._normalized_serial())}
 
     def action_view_discovered_onus(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "silver_provisioning.silver_olt_discovered_onu_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("silver_provisioning.silver_olt_discovered_onu_action")
         action["domain"] = [("olt_id", "in", self.ids)]
         action["context"] = {"default_olt_id": self[:1].id, "search_default_waiting": 1}
         return action
@@ -593,26 +629,37 @@ class SilverOlt(models.Model):
         self.ensure_one()
         olt = self.sudo()
         if not olt._try_lock_for_session():
-            raise RetryableJobError(_("%s is busy with another session; retrying later.", olt.display_name),
-                                    seconds=30)
-        contracts = self.env["silver.contract"].sudo().search(
-            [("olt_id", "=", olt.id), ("state_service", "=", "active"), ("olt_port_id", "!=", False)],
-            order="olt_port_id, onu_pon_id",
+            raise RetryableJobError(_("%s is busy with another session; retrying later.", olt.display_name), seconds=30)
+        contracts = (
+            self.env["silver.contract"]
+            .sudo()
+            .search(
+                [("olt_id", "=", olt.id), ("state_service", "=", "active"), ("olt_port_id", "!=", False)],
+                order="olt_port_id, onu_pon_id",
+            )
         )
         driver = olt._provisioning_driver()
         operation, pushed_before = olt._sync_operation(self.env.context.get("job_uuid"))
         change = BulkChange(kind, dict(params))
-        outcome = {contract: (True, _("applied by an earlier run of this job"))
-                   for contract in contracts if contract.id in pushed_before}
-        items = [(contract, olt._onu_ref(contract, type(driver)))
-                 for contract in contracts if contract.id not in pushed_before]
+        outcome = {
+            contract: (True, _("applied by an earlier run of this job"))
+            for contract in contracts
+            if contract.id in pushed_before
+        }
+        items = [
+            (contract, olt._onu_ref(contract, type(driver)))
+            for contract in contracts
+            if contract.id not in pushed_before
+        ]
         failure = None
         with olt._secrets_out_of_server_log(), driver:
             for start in range(0, len(items), SYNC_CHUNK):
-                chunk = items[start:start + SYNC_CHUNK]
+                chunk = items[start : start + SYNC_CHUNK]
                 try:
                     result = olt._execute_with_logging(
-                        _("Manual sync: %s", self._sync_description(kind, params)), driver, olt,
+                        _("Manual sync: %s", self._sync_description(kind, params)),
+                        driver,
+                        olt,
                         lambda d, chunk=chunk: d.bulk_apply([ref for _c, ref in chunk], change),
                     )
                 except UserError as error:
@@ -637,8 +684,10 @@ class SilverOlt(models.Model):
         state = "done"
         if failure is not None or not all(ok for ok, _error in outcome.values()):
             state = "failed" if not any(ok for ok, _error in outcome.values()) and outcome else "partial"
-        operation.finish("done" if state == "done" else "left",
-                         left=False if state == "done" else _("%s: see the OLT's Manual Sync tab", state))
+        operation.finish(
+            "done" if state == "done" else "left",
+            left=False if state == "done" else _("%s: see the OLT's Manual Sync tab", state),
+        )
         values = {
             "sync_state": state,
             "sync_progress": 100.0,
@@ -678,9 +727,7 @@ class SilverOlt(models.Model):
             cr.execute("SELECT id FROM silver_contract WHERE id IN %s", (tuple(ids),))
             committed = [row[0] for row in cr.fetchall()]
             if committed:
-                api.Environment(cr, SUPERUSER_ID, {})["silver.contract"].browse(committed).write(
-                    {"vlan_id": record.id}
-                )
+                api.Environment(cr, SUPERUSER_ID, {})["silver.contract"].browse(committed).write({"vlan_id": record.id})
         rest = [contract_id for contract_id in ids if contract_id not in committed]
         if rest:
             self.env["silver.contract"].sudo().browse(rest).write({"vlan_id": record.id})
@@ -732,7 +779,10 @@ class SilverOlt(models.Model):
             "</tr></thead><tbody>{rows}</tbody></table>"
         ).format(
             summary=_("%(ok)s of %(total)s ONUs updated.", ok=ok_count, total=len(outcome)),
-            c=_("Contract"), r=_("Result"), e=_("Device message"), rows=rows,
+            c=_("Contract"),
+            r=_("Result"),
+            e=_("Device message"),
+            rows=rows,
         )
 
     def action_view_sync_jobs(self):

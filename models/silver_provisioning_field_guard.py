@@ -49,7 +49,10 @@ class SilverProvisioningFieldGuard(models.AbstractModel):
             if field is None:
                 continue
             if name in self._secret_fields or (field.groups and not self.user_has_groups(field.groups)):
-                raise AccessError(_(
-                    "%(field)s of %(model)s cannot be searched or sorted on: its values are restricted.",
-                    field=field._description_string(self.env), model=self._description,
-                ))
+                raise AccessError(
+                    _(
+                        "%(field)s of %(model)s cannot be searched or sorted on: its values are restricted.",
+                        field=field._description_string(self.env),
+                        model=self._description,
+                    )
+                )

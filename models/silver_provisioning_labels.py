@@ -139,8 +139,9 @@ class InputLabels:
         reason = masker(error.reason) if masker else error.reason
         label = self.label(error.field)
         if prefix:
-            raise UserError(_("%(contract)s: %(field)s: %(reason)s", contract=prefix, field=label,
-                              reason=reason)) from None
+            raise UserError(
+                _("%(contract)s: %(field)s: %(reason)s", contract=prefix, field=label, reason=reason)
+            ) from None
         raise UserError(_("%(field)s: %(reason)s", field=label, reason=reason)) from None
 
 

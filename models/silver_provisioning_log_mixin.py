@@ -96,7 +96,7 @@ def secrets_out_of_server_log(*maskers):
     try:
         yield
     finally:
-        del stack[len(stack) - len(maskers):]
+        del stack[len(stack) - len(maskers) :]
 
 
 class LogMasker(Masker):
@@ -189,13 +189,18 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         except DriverError as error:
             transcript = self._transcript_text(error.transcript or driver.transcript, start, masker)
             headline = masker(self._device_error_words(error))
-            self._log_operation(operation, device, False, headline, transcript, masker,
-                                undo_failed=isinstance(error, RollbackFailed))
+            self._log_operation(
+                operation, device, False, headline, transcript, masker, undo_failed=isinstance(error, RollbackFailed)
+            )
             _logger.info("%s on %s failed: %s", operation, device.display_name, headline)
             outcome = getattr(error, "outcome", "") or ("left" if isinstance(error, RollbackFailed) else "")
             raise DeviceOperationError(
-                _("%(operation)s failed on %(device)s: %(error)s", operation=operation,
-                  device=device.display_name, error=headline),
+                _(
+                    "%(operation)s failed on %(device)s: %(error)s",
+                    operation=operation,
+                    device=device.display_name,
+                    error=headline,
+                ),
                 retryable=error.retryable,
                 outcome=outcome,
                 left=[masker(item) for item in getattr(error, "left", None) or getattr(error, "still_applied", [])],
@@ -203,15 +208,22 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         except Exception as error:
             # A fault of ours or of a library: still logged, still a clear message for the operator.
             # The traceback goes to the server log masked: exception texts may quote a secret.
-            _logger.error("%s on %s failed unexpectedly:\n%s", operation, device.display_name,
-                          masker("".join(traceback.format_exception(error))))
+            _logger.error(
+                "%s on %s failed unexpectedly:\n%s",
+                operation,
+                device.display_name,
+                masker("".join(traceback.format_exception(error))),
+            )
             transcript = self._transcript_text(driver.transcript, start, masker)
-            headline = masker(_("unexpected error (%(type)s): %(error)s", type=type(error).__name__,
-                                error=error))
+            headline = masker(_("unexpected error (%(type)s): %(error)s", type=type(error).__name__, error=error))
             self._log_operation(operation, device, False, headline, transcript, masker, undo_failed=True)
             raise DeviceOperationError(
-                _("%(operation)s failed on %(device)s: %(error)s", operation=operation,
-                  device=device.display_name, error=headline),
+                _(
+                    "%(operation)s failed on %(device)s: %(error)s",
+                    operation=operation,
+                    device=device.display_name,
+                    error=headline,
+                ),
                 outcome="left",
                 left=[_("unknown: see the transcript")],
             ) from None
@@ -236,8 +248,7 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         if isinstance(data, list):
             return _("%s item(s)", len(data))
         if hasattr(data, "to_dict"):
-            parts = [f"{key}={value}" for key, value in data.to_dict().items()
-                     if value not in (None, "", [], {})]
+            parts = [f"{key}={value}" for key, value in data.to_dict().items() if value not in (None, "", [], {})]
             return ", ".join(parts)
         return str(data)
 
@@ -268,24 +279,35 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             "<li>{l_res}: {result}</li>"
             "</ul>"
         ).format(
-            l_op=_("Operation"), operation=operation,
-            l_by=_("Requested by"), user=self.env.user.name,
-            l_dev=_("Device"), device=device.display_name,
-            platform=device._provisioning_platform_label(), host=device.ip or "",
-            l_res=_("Result"), result=headline if ok else self._failure_outcome(undo_failed),
+            l_op=_("Operation"),
+            operation=operation,
+            l_by=_("Requested by"),
+            user=self.env.user.name,
+            l_dev=_("Device"),
+            device=device.display_name,
+            platform=device._provisioning_platform_label(),
+            host=device.ip or "",
+            l_res=_("Result"),
+            result=headline if ok else self._failure_outcome(undo_failed),
         )
         attachment = None
         lines = transcript.splitlines()
         if len(lines) > TRANSCRIPT_INLINE_LINES or len(transcript) > TRANSCRIPT_INLINE_CHARS:
             if ok:
                 shown = "\n".join(lines[:TRANSCRIPT_INLINE_LINES])[:TRANSCRIPT_INLINE_CHARS]
-                text = _("Transcript shortened: %(shown)s of %(total)s lines shown, the whole of it is attached.",
-                         shown=min(len(lines), TRANSCRIPT_INLINE_LINES), total=len(lines))
+                text = _(
+                    "Transcript shortened: %(shown)s of %(total)s lines shown, the whole of it is attached.",
+                    shown=min(len(lines), TRANSCRIPT_INLINE_LINES),
+                    total=len(lines),
+                )
             else:
                 # A failure is read from its end: where it stopped and what was taken back.
                 shown = "\n".join(lines[-TRANSCRIPT_INLINE_LINES:])[-TRANSCRIPT_INLINE_CHARS:]
-                text = _("Transcript shortened: the last %(shown)s of %(total)s lines shown, the whole of it is "
-                         "attached.", shown=min(len(lines), TRANSCRIPT_INLINE_LINES), total=len(lines))
+                text = _(
+                    "Transcript shortened: the last %(shown)s of %(total)s lines shown, the whole of it is attached.",
+                    shown=min(len(lines), TRANSCRIPT_INLINE_LINES),
+                    total=len(lines),
+                )
             note = Markup("<p>{}</p>").format(text)
             attachment = {
                 "name": f"transcript-{self._name.replace('.', '_')}-{self.id}.txt",
@@ -330,8 +352,9 @@ class SilverProvisioningLogMixin(models.AbstractModel):
                     values["attachment_ids"] = [(4, record.id)]
                 env["mail.message"].create(values)
         except Exception:
-            _logger.warning("provisioning log for %s,%s written in the main transaction", self._name,
-                            self.id, exc_info=True)
+            _logger.warning(
+                "provisioning log for %s,%s written in the main transaction", self._name, self.id, exc_info=True
+            )
             values.pop("attachment_ids", None)
             values["author_id"] = author.id
             if attachment:

@@ -99,9 +99,7 @@ class SilverProvisioningOperation(models.Model):
     @api.depends("journal")
     def _compute_journal_text(self):
         for operation in self:
-            operation.journal_text = "\n".join(
-                operation._describe_entry(entry) for entry in operation._entries()
-            )
+            operation.journal_text = "\n".join(operation._describe_entry(entry) for entry in operation._entries())
 
     def _entries(self):
         try:
@@ -146,8 +144,11 @@ class SilverProvisioningOperation(models.Model):
         token = random.randint(1, 2**31 - 1)  # noqa: S311 - a lock key, not a secret
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OPERATION_LOCK_NAMESPACE, token))
         values = {
-            "name": _("%(kind)s of %(record)s", kind=dict(self._fields["kind"]._description_selection(self.env))[kind],
-                      record=record.display_name),
+            "name": _(
+                "%(kind)s of %(record)s",
+                kind=dict(self._fields["kind"]._description_selection(self.env))[kind],
+                record=record.display_name,
+            ),
             "kind": kind,
             "res_model": record._name,
             "res_id": record.id,
@@ -175,8 +176,13 @@ class SilverProvisioningOperation(models.Model):
             return None
         with self.env.registry.cursor() as cr:
             found = self.with_env(api.Environment(cr, SUPERUSER_ID, {})).search(
-                [("job_uuid", "=", job_uuid), ("kind", "=", "sync"), ("res_model", "=", olt._name),
-                 ("res_id", "=", olt.id)], limit=1,
+                [
+                    ("job_uuid", "=", job_uuid),
+                    ("kind", "=", "sync"),
+                    ("res_model", "=", olt._name),
+                    ("res_id", "=", olt.id),
+                ],
+                limit=1,
             )
             return (found.id, found._entries()) if found else None
 
@@ -234,10 +240,14 @@ class SilverProvisioningOperation(models.Model):
         if record and current == self.state_to and current != self.state_from:
             return self._finish("done")
         if record and current not in (self.state_from, self.state_to):
-            return self._finish("left", left=_(
-                "The contract changed to %(state)s meanwhile; check the devices against it: %(changes)s",
-                state=current, changes="; ".join(self._describe_entry(e) for e in self._entries()),
-            ))
+            return self._finish(
+                "left",
+                left=_(
+                    "The contract changed to %(state)s meanwhile; check the devices against it: %(changes)s",
+                    state=current,
+                    changes="; ".join(self._describe_entry(e) for e in self._entries()),
+                ),
+            )
         problems, notes = self._take_back(self._entries(), record or None)
         return self._finish_taken_back(problems, notes, record or None)
 
@@ -249,12 +259,14 @@ class SilverProvisioningOperation(models.Model):
         return state
 
     def _finish(self, state, left=False, error=False):
-        self.write({
-            "state": state,
-            "left_description": left or False,
-            "error": error or self.error or False,
-            "date_done": fields.Datetime.now(),
-        })
+        self.write(
+            {
+                "state": state,
+                "left_description": left or False,
+                "error": error or self.error or False,
+                "date_done": fields.Datetime.now(),
+            }
+        )
         return state
 
     # -- taking back ---------------------------------------------------------------
@@ -285,8 +297,9 @@ class SilverProvisioningOperation(models.Model):
                 problems.append(_("%(change)s: %(why)s", change=self._describe_entry(entry), why=str(kept)))
                 continue
             except UserError as error:
-                problems.append(_("%(change)s (undo failed: %(error)s)", change=self._describe_entry(entry),
-                                  error=str(error)))
+                problems.append(
+                    _("%(change)s (undo failed: %(error)s)", change=self._describe_entry(entry), error=str(error))
+                )
                 continue
             if note:
                 notes.append(note)
@@ -298,8 +311,13 @@ class SilverProvisioningOperation(models.Model):
                 try:
                     olt._save_configuration(contract or olt, self._driver_for(("olt", olt_id), drivers))
                 except UserError as error:
-                    problems.append(_("the configuration of %(olt)s was not saved (%(error)s)",
-                                      olt=olt.display_name, error=str(error)))
+                    problems.append(
+                        _(
+                            "the configuration of %(olt)s was not saved (%(error)s)",
+                            olt=olt.display_name,
+                            error=str(error),
+                        )
+                    )
         return problems, notes
 
     def _driver_for(self, key, drivers):
@@ -324,12 +342,15 @@ class SilverProvisioningOperation(models.Model):
             raise UserError(_("the OLT no longer exists"))
         do = entry["do"]
         if do == "provision_onu" and entry.get("created") is False:
-            return _("%s: it was on the OLT before this operation, so it was left there.",
-                     self._describe_entry(entry))
+            return _("%s: it was on the OLT before this operation, so it was left there.", self._describe_entry(entry))
         if do == "provision_onu" and not entry.get("created"):
             # Neither the driver nor the auto-find list said the ONU was new: never removed on a guess.
-            raise LeftOnPurpose(_("it was not waiting in auto-find before this operation and may have been "
-                                  "registered already, so it was left on the OLT"))
+            raise LeftOnPurpose(
+                _(
+                    "it was not waiting in auto-find before this operation and may have been "
+                    "registered already, so it was left on the OLT"
+                )
+            )
         driver = self._driver_for(("olt", olt.id), drivers)
         ref = OnuRef(pon=entry["pon"], onu_id=entry["onu_id"], serial=entry.get("serial") or "")
         target = self._log_target(contract, olt)
@@ -355,8 +376,10 @@ class SilverProvisioningOperation(models.Model):
         if do == "ensure_subscriber" and entry.get("created") is None:
             raise LeftOnPurpose(_("the router did not say whether the secret is new, so it was left there"))
         if do == "ensure_subscriber" and not entry.get("created"):
-            return _("%s: the secret was on the router before this operation, so it was left there.",
-                     self._describe_entry(entry))
+            return _(
+                "%s: the secret was on the router before this operation, so it was left there.",
+                self._describe_entry(entry),
+            )
         driver = self._driver_for(("router", router.id), drivers)
         target = self._log_target(contract, router)
         name = entry["name"]
@@ -380,9 +403,11 @@ class SilverProvisioningOperation(models.Model):
         with self.env.registry.cursor() as cr:
             # The database's clock, to the microsecond: the operations' create_date is its own.
             limit = cr.now() - timedelta(seconds=min_age)
-            ids = self.with_env(api.Environment(cr, SUPERUSER_ID, {})).search(
-                [("state", "=", "open"), ("kind", "!=", "sync"), ("create_date", "<=", limit)], order="id"
-            ).ids
+            ids = (
+                self.with_env(api.Environment(cr, SUPERUSER_ID, {}))
+                .search([("state", "=", "open"), ("kind", "!=", "sync"), ("create_date", "<=", limit)], order="id")
+                .ids
+            )
         return self._settle_ids(ids)
 
     # -- buttons ------------------------------------------------------------------------
@@ -476,10 +501,14 @@ class OperationHandle:
 def settlement_message(operation, notes):
     """The chatter note for an operation settled after its transaction: what the devices hold now."""
     if operation.state == "left":
-        headline = _("%(operation)s could not be recorded and not everything could be put back on the devices. "
-                     "Left: %(left)s", operation=operation.name, left=operation.left_description)
+        headline = _(
+            "%(operation)s could not be recorded and not everything could be put back on the devices. Left: %(left)s",
+            operation=operation.name,
+            left=operation.left_description,
+        )
     else:
-        headline = _("%(operation)s could not be recorded: the devices were put back as they were.",
-                     operation=operation.name)
+        headline = _(
+            "%(operation)s could not be recorded: the devices were put back as they were.", operation=operation.name
+        )
     items = Markup().join(Markup("<li>{}</li>").format(note) for note in notes)
     return Markup("<p><b>{}</b></p>").format(headline) + (Markup("<ul>{}</ul>").format(items) if notes else Markup())

@@ -303,13 +303,15 @@ class SilverProvisioningCommittedCommon(SilverProvisioningCommon):
         def create(env):
             core = env["silver.core"]
             if router is not None:
-                core = core.create({
-                    "name": f"Router {prefix}",
-                    "ip": router.host,
-                    "port": router.port,
-                    "username": "admin",
-                    "password": ROUTER_PASSWORD,
-                })
+                core = core.create(
+                    {
+                        "name": f"Router {prefix}",
+                        "ip": router.host,
+                        "port": router.port,
+                        "username": "admin",
+                        "password": ROUTER_PASSWORD,
+                    }
+                )
                 router_ids.append(core.id)
             olt = env["silver.olt"].create(
                 {

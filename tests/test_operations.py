@@ -108,9 +108,7 @@ class TestOperationsAcrossCommit(SilverProvisioningCommittedCommon):
         kind, state, left = self.operations(contract)[-1]
         self.assertEqual((kind, state), ("activate", "left"))
         self.assertIn("ct-opleft0", left)
-        warning = self._committed(
-            lambda env: env["silver.contract"].browse(contract_id).provisioning_warning
-        )
+        warning = self._committed(lambda env: env["silver.contract"].browse(contract_id).provisioning_warning)
         self.assertIn("ct-opleft0", warning or "", "the contract does not say what is left on the router")
         self.assertTrue(any("Left:" in body for body in self.logged(contract)))
 
@@ -208,8 +206,10 @@ class TestOneSessionPerOlt(SilverProvisioningCommittedCommon):
 
         # The suspend's first attempt finds its contract changed by the sync once it gets the
         # OLT: PostgreSQL refuses it before any device is touched, and Odoo tries it again.
-        with mock.patch("odoo.addons.silver_provisioning.models.silver_olt.LOCK_WAIT_SECONDS", 120), \
-                mute_logger("odoo.sql_db", "odoo.service.model"):
+        with (
+            mock.patch("odoo.addons.silver_provisioning.models.silver_olt.LOCK_WAIT_SECONDS", 120),
+            mute_logger("odoo.sql_db", "odoo.service.model"),
+        ):
             suspend()
         thread.join(120)
         self.assertEqual(sync_errors, [])

@@ -40,8 +40,11 @@ class TestOwnership(SilverProvisioningCommon):
                 second = self._second_contract_on(holder, validation.serial_to_hex(serial))
                 with self.assertRaisesRegex(UserError, holder.display_name):
                     second.action_activate_service()
-                self.assertEqual((sim.state()["onus"], router.state()["/ppp/secret"], sim.logins["attempted"]),
-                                 before, "the other contract's devices were touched")
+                self.assertEqual(
+                    (sim.state()["onus"], router.state()["/ppp/secret"], sim.logins["attempted"]),
+                    before,
+                    "the other contract's devices were touched",
+                )
                 self.assertEqual(second.state_service, "inactive")
 
     def test_activation_refuses_an_onu_the_olt_holds_for_another_contract(self):
@@ -59,8 +62,11 @@ class TestOwnership(SilverProvisioningCommon):
                     second.action_activate_service()
                 self.assertIn(holder.display_name, str(caught.exception))
                 self.assertIn("nothing was changed", str(caught.exception))
-                self.assertEqual((sim.state()["onus"], router.state()["/ppp/secret"]), before,
-                                 "the holder's ONU got the second customer's settings")
+                self.assertEqual(
+                    (sim.state()["onus"], router.state()["/ppp/secret"]),
+                    before,
+                    "the holder's ONU got the second customer's settings",
+                )
                 self.assertEqual(second.state_service, "inactive")
                 self.assertEqual(self.operations(second)[-1][1], "undone")
 
@@ -202,12 +208,18 @@ class TestAssignWizardOwnership(SilverProvisioningCommon):
         holder.write({"state_service": "active"})
         discovered.write({"contract_id": holder.id, "is_assigned": True})
         other = self.make_contract(platform, with_router=False, serial_number=False)
-        wizard = self.env["silver.onu.assign.wizard"].with_user(self.technician).create({
-            "olt_id": olt.id,
-            "discovered_onu_id": discovered.id,
-            "serial_number": discovered.serial_number,
-            "contract_id": other.id,
-        })
+        wizard = (
+            self.env["silver.onu.assign.wizard"]
+            .with_user(self.technician)
+            .create(
+                {
+                    "olt_id": olt.id,
+                    "discovered_onu_id": discovered.id,
+                    "serial_number": discovered.serial_number,
+                    "contract_id": other.id,
+                }
+            )
+        )
         with self.assertRaisesRegex(UserError, holder.display_name):
             wizard.action_assign()
         self.assertFalse(other.serial_number)

@@ -1,6 +1,6 @@
 """Router TLS certificates are pinned like SSH host keys; a policy refuses unpinned devices."""
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import SilverProvisioningCommon
@@ -37,7 +37,7 @@ class TestRouterCertificate(SilverProvisioningCommon):
     def test_only_administrators_pin(self):
         self.sim("mikrotik", protocol="api-ssl")
         for user in (self.operator, self.technician):
-            with self.subTest(user=user.login), self.assertRaises(Exception):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.router.with_user(user).action_fetch_tls_fingerprint()
         self.assertFalse(self.router.tls_fingerprint)
 

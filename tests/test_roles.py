@@ -55,29 +55,33 @@ class RolesCommon(SilverProvisioningCommon):
             user.password = user.login
         olt = cls.olts["vsol"]
         port = olt.port_ids[:1]
-        cls.contract = cls.env["silver.contract"].create({
-            "name": "CT-ROLES-1",
-            "partner_id": cls.partner.id,
-            "olt_id": olt.id,
-            "olt_card_id": port.olt_card_id.id,
-            "olt_port_id": port.id,
-            "serial_number": "GPON0000C0DE",
-            "vlan_id": olt.vlan_ids[:1].id,
-            "pppoe_user": "roles1",
-            "pppoe_password": PPPOE_PASSWORD,
-            "wifi_line_ids": [(0, 0, {"ssid_index": 1, "name": "RolesHome", "password": WIFI_KEY})],
-        })
+        cls.contract = cls.env["silver.contract"].create(
+            {
+                "name": "CT-ROLES-1",
+                "partner_id": cls.partner.id,
+                "olt_id": olt.id,
+                "olt_card_id": port.olt_card_id.id,
+                "olt_port_id": port.id,
+                "serial_number": "GPON0000C0DE",
+                "vlan_id": olt.vlan_ids[:1].id,
+                "pppoe_user": "roles1",
+                "pppoe_password": PPPOE_PASSWORD,
+                "wifi_line_ids": [(0, 0, {"ssid_index": 1, "name": "RolesHome", "password": WIFI_KEY})],
+            }
+        )
         cls.log_message = cls.contract.message_post(
             body="<p>Provision ONU: OK</p>", subtype_xmlid="silver_provisioning.mt_provisioning_log"
         )
         cls.note = cls.contract.message_post(body="<p>customer called</p>", subtype_xmlid="mail.mt_note")
-        cls.transcript = cls.env["ir.attachment"].create({
-            "name": "transcript-silver_contract.txt",
-            "res_model": "silver.contract",
-            "res_id": cls.contract.id,
-            "datas": base64.b64encode(b"> onu add 1 sn GPON0000C0DE"),
-            "description": TRANSCRIPT_MARKER,
-        })
+        cls.transcript = cls.env["ir.attachment"].create(
+            {
+                "name": "transcript-silver_contract.txt",
+                "res_model": "silver.contract",
+                "res_id": cls.contract.id,
+                "datas": base64.b64encode(b"> onu add 1 sn GPON0000C0DE"),
+                "description": TRANSCRIPT_MARKER,
+            }
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -169,8 +173,9 @@ class TestRolesOrm(RolesCommon):
         for role, user in self.users.items():
             with self.subTest(role=role):
                 seen = Message.with_user(user).search(domain)
-                attachments = Attachment.with_user(user).search([("res_model", "=", "silver.contract"),
-                                                                   ("res_id", "=", self.contract.id)])
+                attachments = Attachment.with_user(user).search(
+                    [("res_model", "=", "silver.contract"), ("res_id", "=", self.contract.id)]
+                )
                 self.assertIn(self.note, seen, "an ordinary note is everyone's")
                 if role == "plain":
                     self.assertNotIn(self.log_message, seen)
@@ -221,8 +226,13 @@ class TestRolesRpc(RolesCommon, HttpCase):
             self.assertEqual(rows[0]["pppoe_password"], PPPOE_PASSWORD)
         for role in self.users:
             self._refused(role, "silver.contract", "search_count", [("pppoe_password", "=like", "P%")])
-            self._refused(role, "silver.contract", "web_search_read", [("wifi_line_ids.password", "=like", "W%")],
-                          specification={"name": {}})
+            self._refused(
+                role,
+                "silver.contract",
+                "web_search_read",
+                [("wifi_line_ids.password", "=like", "W%")],
+                specification={"name": {}},
+            )
 
     def test_network_inventory_over_json_rpc(self):
         olt_id = self.olts["vsol"].id
@@ -254,5 +264,6 @@ class TestRolesRpc(RolesCommon, HttpCase):
             self.assertIn("cannot be searched", caught.exception.faultString)
         user = self.users["technician"]
         with mute_logger("odoo.http"), self.assertRaises(xmlrpc.client.Fault):
-            self.xmlrpc_object.execute_kw(db, user.id, user.login, "silver.olt", "write",
-                                          [[self.olts["vsol"].id], {"mtu": "1000"}])
+            self.xmlrpc_object.execute_kw(
+                db, user.id, user.login, "silver.olt", "write", [[self.olts["vsol"].id], {"mtu": "1000"}]
+            )

@@ -9,7 +9,6 @@ import logging
 import unittest
 
 import psycopg2
-
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tests import get_db_name, tagged
@@ -42,8 +41,10 @@ class TestSecretsOutOfServerLog(SilverProvisioningCommon):
 
     def _captured(self, action):
         """Run ``action``; every line the server logs meanwhile, and the operator's error."""
-        with self.assertLogs("odoo", level=logging.INFO) as logs, \
-                unittest.TestCase.assertRaises(self, UserError) as caught:
+        with (
+            self.assertLogs("odoo", level=logging.INFO) as logs,
+            unittest.TestCase.assertRaises(self, UserError) as caught,
+        ):
             action()
         return logs.output, str(caught.exception)
 
@@ -74,8 +75,11 @@ class TestSecretsOutOfServerLog(SilverProvisioningCommon):
         contract = self.make_contract("vsol", with_router=False)
         self.env.flush_all()
         new_password = "N3w-Pppoe-Pass"
-        with self.assertLogs("odoo", level=logging.INFO) as logs, self.assertRaises(psycopg2.Error), \
-                self.env.cr.savepoint():
+        with (
+            self.assertLogs("odoo", level=logging.INFO) as logs,
+            self.assertRaises(psycopg2.Error),
+            self.env.cr.savepoint(),
+        ):
             contract.write({"pppoe_user": "refuse-edit", "pppoe_password": new_password})
             self.env.flush_all()
         self.assertTrue([line for line in logs.output if "silver_test_refusal" in line])

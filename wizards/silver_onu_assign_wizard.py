@@ -16,9 +16,7 @@ class SilverOnuAssignWizard(models.TransientModel):
     _description = "Assign an ONU to a contract"
 
     olt_id = fields.Many2one("silver.olt", string="OLT", required=True)
-    olt_port_id = fields.Many2one(
-        "silver.olt.card.port", string="PON Port", domain="[('olt_id', '=', olt_id)]"
-    )
+    olt_port_id = fields.Many2one("silver.olt.card.port", string="PON Port", domain="[('olt_id', '=', olt_id)]")
     discovered_onu_id = fields.Many2one(
         "silver.olt.discovered.onu",
         string="Discovered ONU",
@@ -40,8 +38,9 @@ class SilverOnuAssignWizard(models.TransientModel):
         values = super().default_get(fields_list)
         contract = self.env["silver.contract"].browse(values.get("contract_id")).exists()
         if contract:
-            values.update({key: value for key, value in self._values_from_contract(contract).items()
-                           if not values.get(key)})
+            values.update(
+                {key: value for key, value in self._values_from_contract(contract).items() if not values.get(key)}
+            )
         discovered = self.env["silver.olt.discovered.onu"].browse(values.get("discovered_onu_id")).exists()
         if discovered:
             values.update(self._values_from_discovered(discovered))
@@ -104,8 +103,13 @@ class SilverOnuAssignWizard(models.TransientModel):
         try:
             return validation.normalize_serial(self.serial_number or "", "serial_number")
         except InvalidInput as error:
-            raise UserError(_("%(field)s: %(reason)s", field=self._fields["serial_number"]._description_string(
-                self.env), reason=error.reason)) from None
+            raise UserError(
+                _(
+                    "%(field)s: %(reason)s",
+                    field=self._fields["serial_number"]._description_string(self.env),
+                    reason=error.reason,
+                )
+            ) from None
 
     def _check_serial_free(self, serial, contract, discovered):
         """Refuse an ONU in service on another contract (either spelling of its serial), naming it."""
@@ -127,23 +131,35 @@ class SilverOnuAssignWizard(models.TransientModel):
             [("olt_id", "=", self.olt_id.id), ("serial_number", "=", serial)], limit=1
         )
         if discovered and discovered.serial_number != serial:
-            raise UserError(_("%(field)s: %(serial)s is not the serial of the discovered ONU %(onu)s.",
-                              field=self._fields["serial_number"]._description_string(self.env), serial=serial,
-                              onu=discovered.serial_number))
+            raise UserError(
+                _(
+                    "%(field)s: %(serial)s is not the serial of the discovered ONU %(onu)s.",
+                    field=self._fields["serial_number"]._description_string(self.env),
+                    serial=serial,
+                    onu=discovered.serial_number,
+                )
+            )
         self._check_serial_free(serial, contract, discovered)
         port = self.olt_port_id or discovered.olt_port_id
         if not port:
-            raise UserError(_("%s: choose the PON port the ONU is connected to.",
-                              self._fields["olt_port_id"]._description_string(self.env)))
+            raise UserError(
+                _(
+                    "%s: choose the PON port the ONU is connected to.",
+                    self._fields["olt_port_id"]._description_string(self.env),
+                )
+            )
         if port.olt_id != self.olt_id:
-            raise UserError(_("%(port)s is not a port of %(olt)s.", port=port.display_name,
-                              olt=self.olt_id.display_name))
-        contract.write({
-            "serial_number": serial,
-            "olt_id": self.olt_id.id,
-            "olt_card_id": port.olt_card_id.id,
-            "olt_port_id": port.id,
-        })
+            raise UserError(
+                _("%(port)s is not a port of %(olt)s.", port=port.display_name, olt=self.olt_id.display_name)
+            )
+        contract.write(
+            {
+                "serial_number": serial,
+                "olt_id": self.olt_id.id,
+                "olt_card_id": port.olt_card_id.id,
+                "olt_port_id": port.id,
+            }
+        )
         if discovered:
             discovered.sudo().write({"contract_id": contract.id})
         if self.activate:
