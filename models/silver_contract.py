@@ -56,9 +56,10 @@ class SilverContract(models.Model):
     provisioning_warning = fields.Text(
         string="Devices and Contract Disagree",
         compute="_compute_provisioning_warning",
+        groups=OPERATOR,
         help="What an operation left on the devices that this contract does not record.",
     )
-    provisioning_operation_count = fields.Integer(compute="_compute_provisioning_warning")
+    provisioning_operation_count = fields.Integer(compute="_compute_provisioning_warning", groups=OPERATOR)
 
     def init(self):
         # Two contracts in service never hold the same ONU id on one PON port: the

@@ -65,4 +65,4 @@ class TestFieldLabels(SilverProvisioningCommon):
     def test_connection_errors_name_the_olt_field(self):
         self.olts["vsol"].ip = "10.0.0.1 bad"
         contract = self.make_contract("vsol", with_router=False)
-        self.assertIn("Management IP", self._error(contract))
+        self.assertIn("Management IP (OLT vsol)", self._error(contract))
