@@ -20,7 +20,9 @@ import abc
 import re
 import time
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 
+from . import engine
 from . import validation as v
 from .errors import CommandTimeout, ConnectError, DriverError, InvalidInput, UnsupportedOperation
 from .models import BulkItemResult, OperationResult
@@ -40,6 +42,9 @@ class BaseDriver(abc.ABC):
         self._depth = 0
         #: SSH host key fingerprint seen on the last connection (to pin it)
         self.seen_host_key = ""
+        #: logins the device accepted (counted by the session, before the
+        #: platform's own reads at login)
+        self.logins = 0
 
     # -- session lifetime ------------------------------------------------
     def __enter__(self):
@@ -60,12 +65,23 @@ class BaseDriver(abc.ABC):
         v.check_int("port", target.port, 1, 65535)
         if not target.username:
             raise InvalidInput("username", "is required")
-        if "busy_delay" in target.options:
-            try:
-                float(target.options["busy_delay"])
-            except (TypeError, ValueError):
-                raise InvalidInput("options.busy_delay", "must be a number of seconds") from None
+        self.check_session_options()
         return target
+
+    #: the session options every platform takes, with their limits
+    SESSION_SECONDS = {"busy_delay": 600.0, "reconnect_delay": 600.0}
+    SESSION_COUNTS = {"max_resyncs": 10, "reconnect_attempts": 10}
+
+    def check_session_options(self):
+        """``options.busy_delay``/``reconnect_delay`` (seconds) and
+        ``options.max_resyncs``/``reconnect_attempts`` (counts)."""
+        options = self.target.options
+        for name, high in self.SESSION_SECONDS.items():
+            if name in options:
+                v.check_seconds(f"options.{name}", options[name], 0.0, high)
+        for name, high in self.SESSION_COUNTS.items():
+            if name in options:
+                v.check_int(f"options.{name}", options[name], 0 if name == "max_resyncs" else 1, high)
 
     @property
     def connection(self):
@@ -88,30 +104,72 @@ class BaseDriver(abc.ABC):
     #: out repeated logins and limit sessions
     max_resyncs = 2
     #: seconds between dropping a session and logging in again (the device
-    #: needs a moment to notice the old session is gone)
+    #: needs a moment to notice the old session is gone); doubled after each
+    #: refused attempt (options['reconnect_delay'])
     reconnect_delay = 1.0
+    #: logins one reconnect tries before giving up (options['reconnect_attempts'])
+    reconnect_attempts = 3
 
     @property
     def resync_budget(self):
         return int(self.target.options.get("max_resyncs", self.max_resyncs))
 
     def reconnect(self):
-        """Drop the current session (it is out of step) and log in again."""
+        """Drop the current session (it is out of step) and log in again.
+
+        Bounded: ``reconnect_attempts`` logins, ``reconnect_delay`` apart
+        (doubling), for a device that still counts the old session against
+        its limit or is briefly unreachable.  A refused password (or a lockout)
+        is never retried: devices lock out repeated failed logins.
+        """
         connection, self._connection = self._connection, None
         if connection is not None:
             self._abandon(connection)
-        time.sleep(float(self.target.options.get("reconnect_delay", self.reconnect_delay)))
-        return self.connection
+        options = self.target.options
+        delay = float(options.get("reconnect_delay", self.reconnect_delay))
+        attempts = int(options.get("reconnect_attempts", self.reconnect_attempts))
+        for attempt in range(1, attempts + 1):
+            time.sleep(delay)
+            try:
+                return self.connection
+            except ConnectError as error:
+                if attempt == attempts:
+                    raise
+                self.transcript.note(
+                    f"login {attempt} of {attempts} after the lost session failed ({error.message}): "
+                    f"trying again in {delay * 2:g} s"
+                )
+                delay *= 2
+        raise AssertionError("unreachable")
 
     def _abandon(self, connection):
         """Release a session that is out of step, without its logout dialogue."""
         with suppress(Exception):
             self._close(connection)
 
+    def _begin(self):
+        """Log in for an operation.  A session lost while it is being prepared
+        (the platform's reads at login: the firmware) is opened again, bounded;
+        a device that cannot be reached or refuses the login is not retried
+        here (the caller, a background job, retries later)."""
+        logins = self.logins
+        try:
+            try:
+                self.open()
+            except (ConnectError, CommandTimeout):
+                if self.logins == logins:
+                    raise
+                engine.read(self, self.open)
+        except DriverError as error:
+            error.outcome = error.outcome or "unchanged"  # nothing was sent yet
+            raise
+
     @contextmanager
     def _operation(self, name):
-        """One operation: closes the session after it unless inside ``with driver``."""
+        """One operation: logs in (unless inside ``with driver`` and logged in
+        already), closes the session after it unless inside ``with driver``."""
         try:
+            self._begin()
             yield
         except DriverError as error:
             if error.transcript is None:
@@ -124,6 +182,10 @@ class BaseDriver(abc.ABC):
             for attribute in ("command", "device_message"):
                 if isinstance(getattr(error, attribute, None), str):
                     setattr(error, attribute, self.masker(getattr(error, attribute)))
+            # What is left names commands, secrets included.
+            error.left = [self.masker(str(item)) for item in error.left]
+            if isinstance(getattr(error, "still_applied", None), list):
+                error.still_applied = [self.masker(str(item)) for item in error.still_applied]
             raise
         finally:
             if self._depth == 0:
@@ -203,6 +265,54 @@ class OltDriver(BaseDriver):
         v.check_wifi(wifi, max_index=self.wifi_index_max)
         return wifi
 
+    # -- canonical inputs: what is checked is what is sent -------------------
+    # The public operations hand the hooks these copies, so a platform never
+    # formats a value other than the one that was checked ('0100' is sent as
+    # 100, a serial in the 12-character upper-case form).
+    def canonical_service(self, service):
+        def optional_int(name, low, high):
+            value = getattr(service, name)
+            return None if value is None else v.check_int(name, value, low, high)
+
+        return replace(
+            service,
+            serial=self.normalize_serial(service.serial),
+            pon=self.check_pon(service.pon),
+            vlan=v.check_vlan(service.vlan),
+            user_vlan=optional_int("user_vlan", 1, 4094),
+            onu_id=optional_int("onu_id", *self.onu_id_range),
+            tcont=v.check_int("tcont", service.tcont, 1, 8),
+            gemport=v.check_int("gemport", service.gemport, 1, 128),
+        )
+
+    def canonical_ref(self, ref, prefix=""):
+        return replace(
+            ref,
+            pon=self.check_pon(ref.pon, f"{prefix}pon"),
+            onu_id=v.check_int(f"{prefix}onu_id", ref.onu_id, *self.onu_id_range),
+        )
+
+    def canonical_wan(self, wan):
+        addresses = {
+            name: v.check_ipv4(getattr(wan, name), f"wan.{name}") if getattr(wan, name) else getattr(wan, name)
+            for name in ("ip", "netmask", "gateway", "dns1", "dns2")
+        }
+        mtu = v.check_int("wan.mtu", wan.mtu, 576, 1540) if wan.mtu else wan.mtu
+        return replace(wan, vlan=v.check_vlan(wan.vlan, "wan.vlan"), mtu=mtu, **addresses)
+
+    def canonical_wifi(self, wifi):
+        return replace(wifi, index=v.check_int("wifi.index", wifi.index, 1, self.wifi_index_max))
+
+    def canonical_change(self, change):
+        params = dict(change.params)
+        if change.kind == "vlan":
+            params["vlan"] = v.check_vlan(params.get("vlan"), "params.vlan")
+        elif change.kind == "dns":
+            params["primary"] = v.check_ipv4(params.get("primary", ""), "params.primary")
+            if params.get("secondary"):
+                params["secondary"] = v.check_ipv4(params["secondary"], "params.secondary")
+        return replace(change, params=params)
+
     def check_bulk_change(self, change):
         if change.kind == "dns":
             v.check_dns_change(change.params)
@@ -226,15 +336,19 @@ class OltDriver(BaseDriver):
         a failure anywhere undoes everything this call changed."""
         self.check_target()
         self.check_service(service)
+        service = self.canonical_service(service)
         if wan is not None:
             self.check_wan(wan)
+            wan = self.canonical_wan(wan)
             self.add_secrets(wan.password)
+        checked = []
         for item in wifi:
             self.check_wifi(item)
+            checked.append(self.canonical_wifi(item))
             self.add_secrets(item.key)
         self.add_secrets(service.password)
         with self._operation("provision"):
-            return self._result("provision", self._provision(service, wan, list(wifi)))
+            return self._result("provision", self._provision(service, wan, checked))
 
     def provision_base(self, service):
         return self.provision(service)
@@ -242,7 +356,9 @@ class OltDriver(BaseDriver):
     def provision_wan(self, ref, wan):
         self.check_target()
         self.check_ref(ref)
+        ref = self.canonical_ref(ref)
         self.check_wan(wan)
+        wan = self.canonical_wan(wan)
         self.add_secrets(wan.password)
         with self._operation("provision_wan"):
             return self._result("provision_wan", self._provision_wan(ref, wan))
@@ -250,7 +366,9 @@ class OltDriver(BaseDriver):
     def provision_wifi(self, ref, wifi):
         self.check_target()
         self.check_ref(ref)
+        ref = self.canonical_ref(ref)
         self.check_wifi(wifi)
+        wifi = self.canonical_wifi(wifi)
         self.add_secrets(wifi.key)
         with self._operation("provision_wifi"):
             return self._result("provision_wifi", self._provision_wifi(ref, wifi))
@@ -258,24 +376,28 @@ class OltDriver(BaseDriver):
     def suspend(self, ref):
         self.check_target()
         self.check_ref(ref)
+        ref = self.canonical_ref(ref)
         with self._operation("suspend"):
             return self._result("suspend", self._suspend(ref))
 
     def resume(self, ref):
         self.check_target()
         self.check_ref(ref)
+        ref = self.canonical_ref(ref)
         with self._operation("resume"):
             return self._result("resume", self._resume(ref))
 
     def remove(self, ref):
         self.check_target()
         self.check_ref(ref)
+        ref = self.canonical_ref(ref)
         with self._operation("remove"):
             return self._result("remove", self._remove(ref))
 
     def status(self, ref):
         self.check_target()
         self.check_ref(ref)
+        ref = self.canonical_ref(ref)
         with self._operation("status"):
             return self._result("status", self._status(ref))
 
@@ -288,13 +410,19 @@ class OltDriver(BaseDriver):
         """Apply one change to many ONUs in one session; one result per ONU."""
         self.check_target()
         self.check_bulk_change(change)
+        change = self.canonical_change(change)
+        refs, checked = list(refs), []
         for number, ref in enumerate(refs):
             self.check_ref(ref, prefix=f"onus[{number}].")
+            checked.append(self.canonical_ref(ref, prefix=f"onus[{number}]."))
         with self._operation("bulk_apply"):
-            # Logged in before the first ONU: a device that cannot be reached
-            # fails the whole job (a background job retries it), not each ONU.
-            self.open()
-            return self._result("bulk_apply", self._bulk_apply(list(refs), change))
+            # Logged in (by _operation) before the first ONU: a device that
+            # cannot be reached fails the whole job (a background job retries
+            # it), not each ONU.
+            results = self._bulk_apply(checked, change)
+            # Each result names the ONU as the caller did (callers match on it).
+            results = [replace(item, onu=ref) for item, ref in zip(results, refs, strict=True)]
+            return self._result("bulk_apply", results)
 
     # -- hooks each platform supplies -------------------------------------
     def _discover(self):
@@ -326,24 +454,45 @@ class OltDriver(BaseDriver):
 
     def _bulk_apply(self, refs, change):
         """Each ONU in turn on the open session; one ONU's failure does not
-        stop the others, a lost session stops them all."""
+        stop the others.  A lost session (or a timeout: the session is then out
+        of step) is followed by a new login and the interrupted ONU is applied
+        again (``_apply_change`` converges, so a second pass sends only what is
+        missing); only a device that cannot be reached again leaves the rest
+        not attempted."""
         results, lost, context = {}, "", {}
         for position in self._bulk_order(refs):
             ref = refs[position]
             if lost:
-                results[position] = BulkItemResult(ref, False, f"not attempted: {lost}")
+                results[position] = BulkItemResult(ref, False, f"not attempted: {lost}", outcome="unchanged")
                 continue
+            results[position], lost = self._bulk_item(ref, change, context)
+        return [results[position] for position in range(len(refs))]
+
+    def _bulk_item(self, ref, change, context):
+        """(BulkItemResult, why the device is out of reach or '') for one ONU."""
+        resyncs = 0
+        while True:
             try:
                 self._apply_change(ref, change, context)
             except (ConnectError, CommandTimeout) as error:
-                # The session is gone or out of step with the device.
-                lost = self.masker(error.message)
-                results[position] = BulkItemResult(ref, False, lost)
+                message = self.masker(error.message)
+                if resyncs >= self.resync_budget:
+                    return BulkItemResult(ref, False, message, outcome=error.outcome or "unknown"), ""
+                resyncs += 1
+                self.transcript.note(f"ONU {ref.pon}:{ref.onu_id} interrupted ({message}): logging in again")
+                try:
+                    self.reconnect()
+                except DriverError as gone:
+                    lost = self.masker(gone.message)
+                    why = f"{message}; the device could not be reached again: {lost}"
+                    return BulkItemResult(ref, False, why, outcome=error.outcome or "unknown"), lost
+                # What was read once per port before the interruption may be
+                # out of date now.
+                context.clear()
             except DriverError as error:
-                results[position] = BulkItemResult(ref, False, self.masker(error.message))
+                return BulkItemResult(ref, False, self.masker(error.message), outcome=error.outcome), ""
             else:
-                results[position] = BulkItemResult(ref, True)
-        return [results[position] for position in range(len(refs))]
+                return BulkItemResult(ref, True), ""
 
     def _bulk_order(self, refs):
         """Positions of ``refs`` in the order to visit them."""

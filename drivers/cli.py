@@ -36,7 +36,10 @@ from .errors import (
     DeviceBusy,
     DriverError,
     HostKeyMismatch,
+    LoginLockedOut,
+    SessionLimit,
 )
+from .parsing import render_cursor_columns
 
 _ESC = "\x1b"
 # ESC[25C moves the cursor 25 columns right: devices use it as column padding.
@@ -85,20 +88,45 @@ class _PinnedKeyPolicy(paramiko.MissingHostKeyPolicy):
             )
 
 
-def _pinned_class(base, policy):
-    """A subclass of the Netmiko class that installs our host-key policy."""
+#: what a login heard is kept up to this many characters (to name a refusal)
+_HEARD_LIMIT = 16384
 
-    def _build_ssh_client(self):
-        client = base._build_ssh_client(self)
-        client.set_missing_host_key_policy(policy)
-        return client
 
-    return type(f"Pinned{base.__name__}", (base,), {"_build_ssh_client": _build_ssh_client})
+def _session_class(base, policy, holder):
+    """A subclass of the Netmiko class that installs our host-key policy (SSH)
+    and keeps what the device said during login, so that a refusal in the
+    device's words (a session limit, a lockout) can be told from a wrong
+    password, and a half-open connection can be closed when login fails."""
+
+    def __init__(self, *args, **kwargs):
+        holder["conn"] = self
+        self._heard = ""
+        base.__init__(self, *args, **kwargs)
+
+    def read_channel(self):
+        data = base.read_channel(self)
+        if data and len(self._heard) < _HEARD_LIMIT:
+            self._heard += data
+        return data
+
+    attributes = {"__init__": __init__, "read_channel": read_channel}
+    if policy is not None:
+
+        def _build_ssh_client(self):
+            client = base._build_ssh_client(self)
+            client.set_missing_host_key_policy(policy)
+            return client
+
+        attributes["_build_ssh_client"] = _build_ssh_client
+    return type(f"Session{base.__name__}", (base,), attributes)
 
 
 def clean_output(text, async_patterns=()):
     """Terminal output -> plain text: escapes resolved, pagers and alarms removed."""
     text = text.replace("\r\n", "\n")
+    # Cells placed with "\r ESC[nC" (V-SOL V1.4.8R) are drawn first: deleting
+    # the carriage returns below would glue them together.
+    text = render_cursor_columns(text)
     text = _SPACE_CURSOR_BACK.sub("", text)
     text = _CURSOR_FORWARD.sub(lambda m: " " * int(m.group(1)), text)
     text = _OTHER_ESCAPES.sub("", text)
@@ -111,6 +139,14 @@ def clean_output(text, async_patterns=()):
     for pattern in async_patterns:
         text = re.sub(pattern, "", text, flags=re.MULTILINE | re.DOTALL)
     return text
+
+
+def prompt_pattern(base_prompt):
+    """The device's prompt as a whole last line: the host name, an optional
+    mode in parentheses, '>' or '#'.  A line that only ends like a prompt
+    (a WiFi key or a description ending 'ZXAN#') is not one."""
+    base = re.escape(base_prompt.strip())
+    return re.compile(rf"(?:^|\n)[ \t]*{base}(?:\([^()\n]*\))?[>#][ \t]*$")
 
 
 class CliSession:
@@ -130,7 +166,8 @@ class CliSession:
         device_type = driver.device_types[target.protocol]
         base_class = driver.netmiko_classes.get(target.protocol) or CLASS_MAPPER[device_type]
         policy = _PinnedKeyPolicy(target.host_key)
-        connection_class = _pinned_class(base_class, policy) if target.protocol == "ssh" else base_class
+        holder = {}
+        connection_class = _session_class(base_class, policy if target.protocol == "ssh" else None, holder)
         params = {
             "device_type": device_type,
             "host": target.host,
@@ -149,31 +186,58 @@ class CliSession:
         self.transcript.note(f"connecting to {target.host}:{target.port} over {target.protocol} as {target.username}")
         started = time.monotonic()
         try:
-            self.conn = connection_class(**params)
-            if not self.conn.check_enable_mode():
-                self.conn.enable()
+            try:
+                self.conn = connection_class(**params)
+                if not self.conn.check_enable_mode():
+                    self.conn.enable()
+            except Exception:
+                # A login that failed half-way holds a session on the device:
+                # release it now, the device counts it against its limit.
+                half_open = holder.get("conn")
+                if half_open is not None:
+                    with contextlib.suppress(Exception):
+                        _hang_up(half_open)
+                self.conn = None
+                raise
         except HostKeyMismatch:
             self.transcript.note(f"host key {policy.seen} does not match the pinned {target.host_key}: refused")
             raise
-        except NetmikoAuthenticationException as error:
+        except Exception as error:
+            self._raise_login_error(error, getattr(holder.get("conn"), "_heard", ""))
+        driver.seen_host_key = policy.seen
+        driver.logins += 1
+        if policy.seen and not target.host_key:
+            self.transcript.note(f"host key not pinned; the device presented {policy.seen}")
+        self.prompt = prompt_pattern(self.conn.base_prompt)
+        self.transcript.note(f"logged in ({time.monotonic() - started:.2f} s)")
+        return self
+
+    def _raise_login_error(self, error, heard):
+        """A failed login as a DriverError: the device's own refusal words first
+        (lockout, session limit), then what Netmiko saw."""
+        target, driver = self.target, self.driver
+        words = clean_output(heard)
+        locked = _first_match(driver.lockout_patterns, words)
+        if locked:
+            raise LoginLockedOut(f"{target.host}: logins are locked out: {locked}") from error
+        limit = _first_match(driver.session_limit_patterns, words)
+        if limit:
+            raise SessionLimit(f"{target.host}: the device refused another session: {limit}") from error
+        if isinstance(error, DriverError):
+            raise error
+        if isinstance(error, NetmikoAuthenticationException):
             raise AuthenticationError(f"{target.host}: authentication failed for user {target.username}") from error
-        except (NetmikoTimeoutException, socket.timeout) as error:
+        if isinstance(error, (NetmikoTimeoutException, socket.timeout)):
             # Netmiko reports a refused TCP connection as a timeout too.
             refused = (ConnectionRefusedError, paramiko.ssh_exception.NoValidConnectionsError)
             if isinstance(error.__context__, refused):
                 raise ConnectError(f"{target.host}:{target.port}: connection refused") from error
             raise ConnectTimeout(f"{target.host}:{target.port}: connection timed out") from error
-        except ReadTimeout as error:
+        if isinstance(error, ReadTimeout):
             raise ConnectError(f"{target.host}: the device stopped answering during login") from error
-        except (OSError, EOFError, paramiko.SSHException, ValueError) as error:
+        if isinstance(error, (OSError, EOFError, paramiko.SSHException, ValueError)):
             raise ConnectError(f"{target.host}:{target.port}: {error or type(error).__name__}") from error
-        driver.seen_host_key = policy.seen
-        if policy.seen and not target.host_key:
-            self.transcript.note(f"host key not pinned; the device presented {policy.seen}")
-        base = re.escape(self.conn.base_prompt)
-        self.prompt = re.compile(rf"(?:^|\n)[^\n]*{base}[^\n]*[>#]\s*$")
-        self.transcript.note(f"logged in ({time.monotonic() - started:.2f} s)")
-        return self
+        raise error
 
     def close(self):
         if self.conn is None:
@@ -234,26 +298,46 @@ class CliSession:
         raise AssertionError("unreachable")
 
     def _send(self, command):
+        """Send ``command``; its answer, from its own echo to the prompt after it.
+
+        Whatever the device printed before (a prompt left by session
+        preparation, a late line) is discarded into the transcript as a note:
+        an answer is never taken from a prompt that was already waiting.  A
+        command that is not answered in time leaves the session out of step
+        (its answer may still come): the session hangs up and the caller
+        treats the outcome as unknown.
+        """
         conn = self.conn
         if conn is None:
             raise ConnectError("the session is closed")
-        self.transcript.send(command)
-        started = time.monotonic()
-        deadline = started + self.target.command_timeout
-        buffer, answered = "", 0
-        driver = self.driver
+        driver, timeout = self.driver, self.target.command_timeout
         try:
+            self._drain(command)
+            self.transcript.send(command)
+            started = time.monotonic()
+            deadline = started + timeout
+            echo = _echo_pattern(command)
+            # ``answered``: where the device's output stops being answered
+            # input (the echo's end, then each pager or question answered).
+            buffer, answered, echoed = "", 0, echo is None
             conn.write_channel(command + conn.RETURN)
             while True:
                 chunk = conn.read_channel()
                 if chunk:
                     buffer += chunk
+                    if not echoed:
+                        found = echo.search(buffer)
+                        if found:
+                            self._note_before_echo(command, buffer[: found.start()])
+                            buffer, answered, echoed = buffer[found.end() :], 0, True
                     pending = buffer[answered:]
-                    if _first_match(driver.pager_patterns, pending):
+                    if not echoed:
+                        pass  # nothing before the echo is this command's answer
+                    elif _first_match(driver.pager_patterns, pending):
                         conn.write_channel(" ")
                         answered = len(buffer)
                         # A long output that keeps paging is progress, not a hang.
-                        deadline = time.monotonic() + self.target.command_timeout
+                        deadline = time.monotonic() + timeout
                     elif _first_match(driver.completion_patterns, pending[-80:]):
                         conn.write_channel(conn.RETURN)
                         answered = len(buffer)
@@ -261,7 +345,12 @@ class CliSession:
                         conn.write_channel("y" + conn.RETURN)
                         answered = len(buffer)
                     elif self.prompt.search(clean_output(pending[-300:])):
-                        break
+                        # A prompt is the last thing a device prints: text
+                        # after it means the match was inside the output.
+                        more = conn.read_channel()
+                        if not more:
+                            break
+                        buffer += more
                 elif _channel_closed(conn):
                     raise EOFError("the device closed the connection")
                 else:
@@ -270,19 +359,48 @@ class CliSession:
                 # (an alarm flood) must time out too.
                 if time.monotonic() > deadline:
                     self.transcript.receive(clean_output(buffer), time.monotonic() - started)
-                    raise CommandTimeout(f"no prompt after {self.target.command_timeout:.0f} s (command: {command})")
+                    self._hang_up("no answer in time")
+                    raise CommandTimeout(
+                        f"no answer within {timeout:g} s (command: {command}); the session was closed, "
+                        "the command may still take effect"
+                    )
         except (OSError, EOFError, paramiko.SSHException) as error:
-            self.conn = None
+            self._hang_up("")
             raise ConnectError(f"connection lost during '{command}': {error or type(error).__name__}") from error
         elapsed = time.monotonic() - started
-        text = self._strip_echo_and_prompt(command, clean_output(buffer, driver.async_patterns))
+        text = self._strip_prompt(clean_output(buffer, driver.async_patterns))
         self.transcript.receive(text, elapsed)
         return text, elapsed
 
-    def _strip_echo_and_prompt(self, command, text):
+    def _drain(self, command):
+        """Read what the device printed since the last answer (non-blocking)."""
+        stale = ""
+        for _ in range(100):
+            chunk = self.conn.read_channel()
+            if not chunk:
+                break
+            stale += chunk
+        text = clean_output(stale).strip()
+        if text:
+            self.note(f"discarded what the device printed before '{command}': {text}")
+
+    def _note_before_echo(self, command, raw):
+        text = clean_output(raw).strip()
+        if text:
+            self.note(f"discarded what the device printed before the echo of '{command}': {text}")
+
+    def _hang_up(self, reason):
+        """Close the connection at once: it is out of step or gone."""
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            _hang_up(conn)
+        if reason:
+            self.note(f"{reason}: connection closed (a late answer must not be read as the next one)")
+
+    def _strip_prompt(self, text):
         lines = text.split("\n")
-        if lines and command.strip() and command.strip()[:20] in lines[0]:
-            lines = lines[1:]
         if lines and self.prompt.search("\n" + lines[-1]):
             lines = lines[:-1]
         return "\n".join(lines).strip("\n")
@@ -298,6 +416,20 @@ class CliSession:
         for enter in wanted[common:]:
             self._command(enter)
             self.mode = self.mode + (enter,)
+
+
+#: what may stand between two characters of an echoed command: spacing
+#: changed, a line wrapped, cursor movements, backspaces
+_ECHO_GAP = r"(?:\s|\x1b\[[0-9;?]*[A-Za-z]|\x08)*"
+
+
+def _echo_pattern(command):
+    """The device's echo of ``command``, in whatever spacing or wrapping; None
+    for an empty line (no echo to anchor on)."""
+    chars = [ch for ch in command if not ch.isspace()]
+    if not chars:
+        return None
+    return re.compile(_ECHO_GAP.join(re.escape(ch) for ch in chars))
 
 
 def _hang_up(conn):
@@ -343,6 +475,20 @@ class CliOltDriver(OltDriver):
     #: answers that mean the wanted state already exists (idempotent success)
     done_patterns = ()
     busy_patterns = ()
+    #: a login refused because the device holds as many sessions as it allows
+    #: (platforms add their own words): waited for and retried, bounded
+    session_limit_patterns = (
+        r"[Tt]oo many (?:users|sessions|connections)",
+        r"Reenter times have reached the upper limit",
+        r"(?:number|count) of (?:users|sessions|connections|online users)[^\n]*(?:limit|maximum)",
+        r"[Uu]sers? (?:number|count)[^\n]*(?:limit|maximum)",
+    )
+    #: a login refused because of earlier failures: never retried, a retry
+    #: would only keep the device locked
+    lockout_patterns = (
+        r"(?:[Uu]ser|IP|[Aa]ccount|[Tt]erminal|[Ll]ogin)[^\n]*\b(?:is |are |has been |been )?[Ll]ocked\b",
+        r"[Tt]oo many (?:failed|failures|login failures|authentication failures)",
+    )
     busy_retries = 3
     busy_delay = 2.0
     pager_patterns = (r"---- More \( Press 'Q' to break \) ----", r"--More--")

@@ -149,13 +149,23 @@ class _Run:
         #: the newest view read from the device, to name what is left if the
         #: device cannot be reached again
         self.last_view = None
+        #: commands that answered as done since ``last_view`` was read
+        self.since_read = []
+        #: the command whose outcome is unknown (sent, never answered), until
+        #: the device is read back
+        self.in_doubt = None
+        #: whether a command that changes the device was ever sent
+        self.attempted = False
+        #: fresh logins allowed beyond the driver's budget: one, for taking
+        #: back, after the budget went on trying to finish
+        self.extra_resyncs = 0
 
     def note(self, text):
         self.driver.transcript.note(text)
 
     def resync(self, error):
         """After an unknown outcome: a fresh session, within the driver's budget."""
-        if self.resyncs >= self.driver.resync_budget:
+        if self.resyncs >= self.driver.resync_budget + self.extra_resyncs:
             raise error
         self.resyncs += 1
         self.note(f"outcome unknown ({error.message}): logging in again to read the device back")
@@ -169,14 +179,19 @@ class _Run:
             except UNKNOWN_OUTCOME as error:
                 self.resync(error)
                 continue
-            self.last_view = view
+            self.last_view, self.since_read, self.in_doubt = view, [], None
             return view
 
     def execute(self, step):
         command = step.render(self.context)
+        if not step.read_only:
+            self.attempted = True
+            self.in_doubt = str(command)
         reply = self.driver.session.execute(command, step.mode, step.done_patterns)
         if not step.read_only:
-            self.sent.append(command)
+            self.in_doubt = None
+            self.sent.append(str(command))
+            self.since_read.append(str(command))
         if step.capture:
             step.capture(reply.text, self.context)
         return reply
@@ -196,8 +211,21 @@ class _Run:
                 current = self.read(observe)
                 continue
             # Every step answered as the device does on success.
-            self.last_view = wanted
+            self.last_view, self.since_read = wanted, []
             return wanted
+
+
+def read(driver, observe):
+    """``observe()`` (anything that only reads the device, a login included),
+    logging in again after a timeout or a lost session, within the driver's
+    resync budget: for the reads an operation makes outside ``converge`` (the
+    firmware at login, the status it returns).  An error that still escapes
+    says ``outcome`` "unchanged": reading changes nothing."""
+    try:
+        return _Run(driver, {}).read(observe)
+    except DriverError as error:
+        error.outcome = error.outcome or "unchanged"
+        raise
 
 
 def converge(driver, observe, wanted, diff, context=None):
@@ -225,10 +253,11 @@ def converge(driver, observe, wanted, diff, context=None):
 
 def _restore(run, observe, before, diff, error):
     """Put the device back to ``before`` after ``error``; sets error.outcome."""
-    if not run.sent and not run.resyncs:
+    if not run.attempted:
         error.outcome = "unchanged"
         return
     run.note(f"taking back what this operation changed, after: {error.message}")
+    run.extra_resyncs = 1
     try:
         current = run.read(observe)
         if not diff(current, before, run.context):
@@ -242,20 +271,26 @@ def _restore(run, observe, before, diff, error):
         run.note("could not take everything back: " + undo_error.message)
         raise _rollback_failed(error, undo_error, left) from error
     if left:
-        commands = [step.render(run.context) for step in left]
+        commands = [str(step.render(run.context)) for step in left]
         raise _rollback_failed(error, error, commands) from error
     error.outcome = "undone"
     run.note("undone: read back, the device is as it was before the operation")
 
 
 def _pending(run, before, diff):
-    """What still differs from ``before`` as last known (for a device out of reach)."""
+    """What still differs from ``before`` as last known (for a device out of reach):
+    the difference at the last read-back, what answered as done since, and
+    the command whose outcome is unknown."""
     if run.last_view is None:
         return ["the device could not be read back"]
     try:
-        return [step.render(run.context) for step in diff(run.last_view, before, run.context)]
+        left = [str(step.render(run.context)) for step in diff(run.last_view, before, run.context)]
     except (DriverError, KeyError):
-        return ["the device could not be read back"]
+        left = ["the device could not be read back"]
+    left += [f"done, not taken back: {command}" for command in run.since_read]
+    if run.in_doubt is not None:
+        left.append(f"outcome unknown (no answer, not read back): {run.in_doubt}")
+    return left
 
 
 def _rollback_failed(error, undo_error, left):

@@ -69,10 +69,24 @@ class ConnectTimeout(ConnectError):
     code = "connect_timeout"
 
 
+class SessionLimit(ConnectError):
+    """The device refused a login because it holds as many sessions as it
+    allows ("too many users"); a session may free up: wait and retry."""
+
+    code = "session_limit"
+
+
 class AuthenticationError(DriverError):
     """The device refused the credentials; retrying will not help."""
 
     code = "authentication_failed"
+
+
+class LoginLockedOut(AuthenticationError):
+    """The device locks logins out after repeated failures: retrying would
+    only keep it locked (never retried)."""
+
+    code = "login_locked_out"
 
 
 class HostKeyMismatch(DriverError):

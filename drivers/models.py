@@ -179,13 +179,55 @@ class ServicePort:
 
 
 @dataclass
+class OnuWan:
+    """One WAN connection of an ONU, as the OLT reports it (Huawei ``display ont wan-info``)."""
+
+    pon: str
+    onu_id: Optional[int]
+    index: Optional[int]
+    #: 'pppoe' | 'dhcp' | 'static' | '' (not printed or invalid)
+    mode: str = ""
+    vlan: Optional[int] = None
+    #: the service the WAN is bound to, lower case: 'internet', 'tr069', 'voip', 'other'...
+    service: str = ""
+    #: 'routed' | 'bridged' | ''
+    connection: str = ""
+    status: str = ""
+    ip: str = ""
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
+class OnuWifi:
+    """One SSID of an ONU, as the OLT reports it (Huawei ``display ont wlan-info``)."""
+
+    pon: str
+    onu_id: Optional[int]
+    index: Optional[int]
+    ssid: str = ""
+    admin_state: str = ""  # 'enabled' | 'disabled' | ''
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
 class BulkItemResult:
     onu: OnuRef
     ok: bool
     error: str = ""
+    #: for a failed ONU, what the device holds for it: "unchanged", "undone",
+    #: "left" (as DriverError.outcome) or "unknown" (the session was lost and
+    #: the device could not be read back)
+    outcome: str = ""
 
     def to_dict(self):
-        return {"pon": self.onu.pon, "onu_id": self.onu.onu_id, "ok": self.ok, "error": self.error}
+        result = {"pon": self.onu.pon, "onu_id": self.onu.onu_id, "ok": self.ok, "error": self.error}
+        if self.outcome:
+            result["outcome"] = self.outcome
+        return result
 
 
 @dataclass

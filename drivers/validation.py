@@ -43,12 +43,12 @@ def normalize_serial(value, field="serial"):
         _reject(field, "is required")
     _check_no_controls(field, value)
     serial = value.strip().upper().replace("-", "")
-    if _HEX_SERIAL.match(serial):
+    if _HEX_SERIAL.fullmatch(serial):
         vendor = bytes.fromhex(serial[:8])
         if not all(65 <= b <= 90 or 48 <= b <= 57 for b in vendor):
             _reject(field, f"{value!r} is not a GPON serial (vendor id is not printable)")
         serial = vendor.decode("ascii") + serial[8:]
-    if not _VENDOR_SERIAL.match(serial):
+    if not _VENDOR_SERIAL.fullmatch(serial):
         _reject(field, f"{value!r} is not a GPON serial (4 letters or digits and 8 hex digits, or 16 hex digits)")
     return serial
 
@@ -58,15 +58,38 @@ def serial_to_hex(serial):
     return serial[:4].encode("ascii").hex().upper() + serial[4:]
 
 
+#: a whole number as the CLI types it: ASCII digits only (Python's int() also
+#: takes '1_00', Arabic-Indic digits and surrounding whitespace)
+_WHOLE = re.compile(r"-?[0-9]+")
+_DOTTED_QUAD = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def check_int(field, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value).strip())
-        except (TypeError, ValueError):
+    """A whole number in ``low..high``; returns it as an int (the canonical
+    form callers send: ``'0100'`` is sent as ``100``, ``'\n100'`` is refused)."""
+    if isinstance(value, bool):
+        _reject(field, f"{value!r} is not a whole number")
+    if not isinstance(value, int):
+        if not isinstance(value, str) or not _WHOLE.fullmatch(value):
             _reject(field, f"{value!r} is not a whole number")
+        value = int(value)
     if not low <= value <= high:
         _reject(field, f"{value} is out of range {low}..{high}")
     return value
+
+
+def check_seconds(field, value, low, high):
+    """A number of seconds in ``low..high`` (int, float or ASCII decimal text); returns a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        _reject(field, f"{value!r} is not a number of seconds")
+    if isinstance(value, str):
+        if not _DECIMAL.fullmatch(value):
+            _reject(field, f"{value!r} is not a number of seconds")
+    number = float(value)
+    if not low <= number <= high:  # NaN fails this too
+        _reject(field, f"{value} is out of range {low:g}..{high:g} seconds")
+    return number
 
 
 def check_vlan(value, field="vlan"):
@@ -79,7 +102,7 @@ def check_pon(value, parts, field="pon", limits=(0, 255)):
         _reject(field, "is required")
     _check_no_controls(field, value)
     pieces = value.strip().split("/")
-    if len(pieces) != parts or not all(p.isdigit() for p in pieces):
+    if len(pieces) != parts or not all(_WHOLE.fullmatch(p) and not p.startswith("-") for p in pieces):
         example = "/".join(["0"] * (parts - 1) + ["1"])
         _reject(field, f"{value!r} is not a PON address like {example}")
     for piece in pieces:
@@ -104,7 +127,7 @@ def check_name(value, field, required=True):
     """Profile names and similar identifiers."""
     if not value and not required:
         return value
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         _reject(field, f"{value!r} must be 1 to 64 letters, digits, '.', '_' or '-'")
     return value
 
@@ -112,7 +135,7 @@ def check_name(value, field, required=True):
 def check_description(value, field="description"):
     value = value or ""
     _check_no_controls(field, value)
-    if not _DESCRIPTION.match(value):
+    if not _DESCRIPTION.fullmatch(value):
         _reject(field, "may hold up to 64 letters, digits and . _ - / : @ (no spaces or quotes)")
     return value
 
@@ -121,7 +144,7 @@ def check_pppoe_user(value, field="username"):
     if not isinstance(value, str) or not value:
         _reject(field, "is required")
     _check_no_controls(field, value)
-    if not _PPPOE_USER.match(value):
+    if not _PPPOE_USER.fullmatch(value):
         _reject(field, "may hold 1 to 64 letters, digits and . _ @ -")
     return value
 
@@ -148,8 +171,12 @@ def check_wpa_key(value, field="key"):
 
 
 def check_ipv4(value, field):
+    """A dotted-quad IPv4 address, exactly as it is sent (no whitespace around
+    it: ``'8.8.8.8\n'`` would end the CLI line); returns its canonical text."""
+    if not isinstance(value, str) or not _DOTTED_QUAD.fullmatch(value):
+        _reject(field, f"{value!r} is not an IPv4 address")
     try:
-        return str(ipaddress.IPv4Address(str(value).strip()))
+        return str(ipaddress.IPv4Address(value))
     except (ipaddress.AddressValueError, ValueError):
         _reject(field, f"{value!r} is not an IPv4 address")
 

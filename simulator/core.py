@@ -52,14 +52,19 @@ subclassing two classes and registering the device class in
     - ``after_login()``: optional; banner text written after a successful login
       (may ask questions with ``self.ask``; raise ``DropConnection`` to hang up).
     - ``too_many_sessions()``: the refusal text when ``faults.max_sessions`` is hit.
+    - ``locked_out()``: the refusal text of a login while the device locks
+      logins out after ``faults.lockout_after_failures`` failures (Telnet; over
+      SSH the password is simply refused).  The core's words are generic: a
+      dialect gives the platform's own where a public source has them.
 
     Helpers: ``self.device``, ``self.term`` (``Terminal``), ``self.ask(text)``
     (write a question, read the answer line), ``self.scroll`` (page length in
     lines, ``0`` = no paging), ``self.out(text)``.
 
     ``handle`` runs with ``device.lock`` held (one command at a time per device,
-    as state changes must be atomic); a pager or a question inside it waits for
-    the client while holding the lock, so keep questions inside ``handle`` short.
+    as state changes must be atomic); its output is paged after the lock is
+    released, but a question (``ask``) inside it waits for the client while
+    holding the lock, so keep questions inside ``handle`` short.
 
 ``CommandTable`` (optional helper): ``add(regex, "handler_name", modes)`` where
 the regex's leading plain words are the command head; ``match(line, mode)``
@@ -68,10 +73,20 @@ returns ``(Command, re.Match)`` or ``(None, (kind, token_index))`` with kind
 its own error words (and a caret under ``token_offset(line, token_index)``).
 
 Faults (``Faults``, mutable at runtime through ``sim.faults``) are applied by
-the session loop before ``handle`` is called, so dialects get them for free:
-``drop_*`` close the connection unanswered, ``reject_pattern`` answers with
-``rejected(line)``, ``busy_*`` with ``busy(line)``, ``latency``/``slow_*`` delay
-the answer, ``async_every`` puts ``async_message()`` inside the output.
+the session loop around ``handle``, so dialects get them for free:
+``drop_pattern``/``drop_after_commands`` close the connection before the line
+runs, ``drop_after_pattern`` after it ran (state changed, no answer),
+``late_pattern`` runs it at once and writes its answer ``late_delay`` seconds
+later, ``reject_pattern`` answers with ``rejected(line)``, ``busy_*`` with
+``busy(line)``, ``latency`` (+ ``jitter``)/``slow_*`` delay the answer,
+``async_every`` puts ``async_message()`` inside the output, ``max_sessions``
+refuses a login with ``too_many_sessions()`` and ``lockout_after_failures``
+with ``locked_out()`` (dialects override both with the platform's words).
+
+Output written by ``handle`` (``out``/``write``) is held back and written once
+the device lock is released: a client that leaves a pager unanswered, or a
+late answer, never blocks the other sessions of the device.  ``ask`` inside
+``handle`` writes what is held back first (a question waits with the lock).
 
 Line handling (``Terminal``): input lines end with CR, LF, CRLF or CR NUL;
 backspace edits; NUL bytes (Netmiko's keep-alive) are ignored; the line is
@@ -90,7 +105,7 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 CTRL_C = "\x03"
 
@@ -100,13 +115,33 @@ class Faults:
     """Runtime fault injection; every attribute may be changed while sessions run.
 
     Patterns are Python regexes searched (``re.search``) in the command line.
+
+    The pattern faults ``drop_after_pattern`` and ``late_pattern`` (and
+    ``drop_pattern`` when armed with :meth:`inject`) fire ``fault_count`` times,
+    after letting ``fault_skip`` matching lines through, then clear themselves
+    (the pattern goes back to ``None``, the counters to their defaults): a
+    driver that logs in again after the fault finds a healthy device.  A
+    ``drop_pattern`` assigned directly keeps firing on every match.
     """
 
     #: per connection: after this many command lines the next one is not answered,
     #: the connection is closed instead (session-preparation lines count too).
     drop_after_commands: int | None = None
-    #: a command line matching this closes the connection without an answer.
+    #: a command line matching this closes the connection without running it.
     drop_pattern: str | None = None
+    #: drop_pattern fires ``fault_count`` times and clears (set by ``inject``).
+    drop_counted: bool = False
+    #: a matching command runs (the state changes), then the connection closes unanswered.
+    drop_after_pattern: str | None = None
+    #: a matching command runs at once; its answer (output and prompt) is written
+    #: ``late_delay`` seconds later.
+    late_pattern: str | None = None
+    late_delay: float = 0.0
+    #: how many times a pattern fault fires before it clears.
+    fault_count: int = 1
+    #: matching lines let through before a pattern fault fires (to hit the n-th
+    #: occurrence of a command that repeats).
+    fault_skip: int = 0
     #: a matching command is answered with the platform's error text, state unchanged.
     reject_pattern: str | None = None
     #: override the error text of reject_pattern (default: the dialect's own words).
@@ -114,8 +149,12 @@ class Faults:
     #: a matching command is answered "system busy" busy_count times, then runs normally.
     busy_pattern: str | None = None
     busy_count: int = 0
-    #: seconds of delay before every command line is answered.
+    #: seconds of delay before every command line is answered ...
     latency: float = 0.0
+    #: ... give or take up to this many seconds (uniform), from a seeded RNG so
+    #: a run can be repeated exactly (``jitter_seed``).
+    jitter: float = 0.0
+    jitter_seed: int = 0
     #: extra delay (seconds) for command lines matching slow_pattern.
     slow_pattern: str | None = None
     slow_extra: float = 0.0
@@ -125,18 +164,77 @@ class Faults:
     #: more simultaneous sessions than this are refused at login with the
     #: platform's "too many users" words (None: unlimited).
     max_sessions: int | None = None
+    #: after this many failed logins in a row every login is refused, even with
+    #: the right password, for ``lockout_seconds`` (None: never).
+    lockout_after_failures: int | None = None
+    lockout_seconds: float = 900.0
     #: refuse every login, even with the right password.
     reject_login: bool = False
 
+    def __post_init__(self):
+        self._rng = random.Random(self.jitter_seed)
+        self._rng_seed = self.jitter_seed
+        self._lock = threading.Lock()
+
     def as_dict(self):
-        return dict(self.__dict__)
+        return {item.name: getattr(self, item.name) for item in fields(self)}
 
     def reset(self, keep_latency=True):
-        """Clear every fault (the per-command latency stays unless told otherwise)."""
-        latency = self.latency
+        """Clear every fault (the per-command latency and jitter stay unless told otherwise)."""
+        latency, jitter, seed = self.latency, self.jitter, self.jitter_seed
         self.__init__()
         if keep_latency:
-            self.latency = latency
+            self.latency, self.jitter, self.jitter_seed = latency, jitter, seed
+            self._rng = random.Random(seed)
+            self._rng_seed = seed
+
+    def inject(self, kind, pattern, count=1, skip=0, delay=None):
+        """Arm one pattern fault: ``kind`` is ``drop`` (before the command runs),
+        ``drop_after`` (after it ran) or ``late`` (answer ``delay`` s late)."""
+        if kind not in ("drop", "drop_after", "late"):
+            raise ValueError(f"kind must be drop, drop_after or late, not {kind!r}")
+        with self._lock:
+            self.fault_count, self.fault_skip = int(count), int(skip)
+            if kind == "drop":
+                self.drop_pattern, self.drop_counted = pattern, True
+            elif kind == "drop_after":
+                self.drop_after_pattern = pattern
+            else:
+                self.late_pattern = pattern
+                if delay is not None:
+                    self.late_delay = float(delay)
+
+    def fires(self, name, line):
+        """Whether the pattern fault ``name`` (an attribute) fires on ``line``;
+        counts it down and clears it when spent."""
+        pattern = getattr(self, name)
+        if not pattern or not re.search(pattern, line):
+            return False
+        if name == "drop_pattern" and not self.drop_counted:
+            return True
+        with self._lock:
+            if getattr(self, name) != pattern:
+                return False  # cleared by another session meanwhile
+            if self.fault_skip > 0:
+                self.fault_skip -= 1
+                return False
+            self.fault_count -= 1
+            if self.fault_count <= 0:
+                setattr(self, name, None)
+                if name == "drop_pattern":
+                    self.drop_counted = False
+                self.fault_count, self.fault_skip = 1, 0
+            return True
+
+    def delay(self):
+        """This command's latency: ``latency`` +- ``jitter``, never below 0."""
+        if not self.jitter:
+            return self.latency
+        with self._lock:
+            if self._rng_seed != self.jitter_seed:
+                self._rng, self._rng_seed = random.Random(self.jitter_seed), self.jitter_seed
+            offset = self._rng.uniform(-self.jitter, self.jitter)
+        return max(0.0, self.latency + offset)
 
 
 def write_state_file(path, state):
@@ -233,6 +331,8 @@ class Device:
         self.commands: list[str] = []
         self.logins = {"attempted": 0, "succeeded": 0, "failed": 0}
         self.sessions = 0  # logged-in sessions right now
+        self._failures = 0  # failed logins in a row (lockout_after_failures)
+        self._locked_until = 0.0
         self.max_concurrent = 0  # most sessions ever open at once
         self.state_file = state_file
         self.rng = random.Random(seed if seed is not None else f"{self.platform}:{self.name}")
@@ -364,11 +464,29 @@ class Device:
             self.commands.append(line)
 
     def check_login(self, username, password):
+        """Whether the credentials log in; a locked-out device refuses them all."""
         with self.lock:
             self.logins["attempted"] += 1
+            if self.locked_out():
+                self.logins["failed"] += 1
+                self.logins["locked"] = self.logins.get("locked", 0) + 1
+                return False
             ok = not self.faults.reject_login and username == self.username and password == self.password
             self.logins["succeeded" if ok else "failed"] += 1
+            self._failures = 0 if ok else self._failures + 1
+            limit = self.faults.lockout_after_failures
+            if not ok and limit is not None and self._failures >= limit:
+                self._locked_until = time.monotonic() + self.faults.lockout_seconds
             return ok
+
+    def locked_out(self):
+        """Whether logins are refused now after too many failures in a row."""
+        with self.lock:
+            if self.faults.lockout_after_failures is None:
+                self._locked_until = 0.0
+            if self._locked_until and time.monotonic() >= self._locked_until:
+                self._locked_until, self._failures = 0.0, 0
+            return bool(self._locked_until)
 
     def enter_session(self):
         """Count a logged-in session; False when ``faults.max_sessions`` is reached."""
@@ -406,7 +524,17 @@ class Device:
 
     def load_state(self, path):
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            self.restore(json.load(handle))
+
+    def restore(self, data):
+        """Put the device back into a state taken with ``state()`` (tests replay
+        one starting state many times); sessions and faults are untouched."""
+        data = copy.deepcopy(data)
+        with self.lock:
+            self._restore(data)
+            self.changed()
+
+    def _restore(self, data):
         self.autofind = data.get("autofind", [])
         self.onus = {pon: {onu["id"]: onu for onu in onus} for pon, onus in data.get("onus", {}).items()}
         for pon in self.pons:
@@ -506,6 +634,13 @@ class Terminal:
             char = self._next_char()
         return "\n" if char == "\r" else char
 
+    def hung_up(self):
+        """Whether the client has gone (checked without reading its input)."""
+        if self.closed:
+            return True
+        check = getattr(self.stream, "hung_up", None)
+        return bool(check and check())
+
     def close(self):
         self.closed = True
         with contextlib.suppress(OSError, EOFError):  # the peer is already gone
@@ -543,6 +678,8 @@ class CliSession:
         self.command_count = 0
         self.answered = 0
         self._async = ""
+        #: output of the running ``handle``, written once the device lock is released
+        self._held = None
 
     # -- dialect hooks --------------------------------------------------------
     def prompt(self):
@@ -567,13 +704,38 @@ class CliSession:
         """Text shown when ``faults.max_sessions`` is exceeded; the connection then closes."""
         return "Too many users.\n"
 
+    def locked_out(self):
+        """Text shown to a Telnet login refused during a lockout
+        (``faults.lockout_after_failures``); the connection then closes."""
+        return "\nLogin refused: too many failed logins, try again later.\n"
+
     # -- output ---------------------------------------------------------------
     # Not an Odoo model: pylint-odoo's check for overrides does not apply.
     def write(self, text):  # pylint: disable=method-required-super
+        if self._held is not None:
+            self._held.append((False, text))
+            return
         self.term.write(text)
 
     def out(self, text):
         """Write output, paging it by ``self.scroll`` lines with the platform's pager."""
+        if self._held is not None:
+            self._held.append((True, text))
+            return
+        self._page(text)
+
+    def _flush(self, held):
+        for paged, text in held:
+            if paged:
+                self._page(text)
+            else:
+                self.term.write(text)
+
+    def _release(self):
+        held, self._held = self._held or [], None
+        return held
+
+    def _page(self, text):
         if self._async and text.count("\n") > 2:
             # an asynchronous alarm/syslog message lands in the middle of the output
             lines = text.split("\n")
@@ -605,8 +767,24 @@ class CliSession:
             page_end = shown + (1 if key == "\n" else self.scroll)
 
     def ask(self, question, echo=True):
+        if self._held:
+            # What the command wrote so far comes before its question.
+            held, self._held = self._held, []
+            self._flush(held)
         self.term.write(question)
         return self.term.read_line(echo=echo)
+
+    def pause(self, seconds):
+        """Sleep ``seconds``, but notice a client that hangs up meanwhile: its
+        session is released at once, as a device does."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self.term.hung_up():
+                raise ConnectionClosed()
+            time.sleep(min(left, 0.02))
 
     # -- session loop -------------------------------------------------------
     def login(self):
@@ -620,6 +798,9 @@ class CliSession:
             password = self.ask(self.password_prompt, echo=False)
             if self.device.check_login(user.strip(), password):
                 return True
+            if self.device.locked_out():
+                self.write(self.locked_out())
+                return False
             self.write(self.login_failed_text)
         return False
 
@@ -655,13 +836,13 @@ class CliSession:
         device.record_command(line)
         if faults.drop_after_commands is not None and self.command_count > faults.drop_after_commands:
             return False
-        if faults.drop_pattern and re.search(faults.drop_pattern, line):
+        if faults.fires("drop_pattern", line):
             return False
-        delay = faults.latency
+        delay = faults.delay()
         if faults.slow_pattern and re.search(faults.slow_pattern, line):
             delay += faults.slow_extra
         if delay > 0:
-            time.sleep(delay)
+            self.pause(delay)
         self.answered += 1
         if faults.async_every and self.answered % faults.async_every == 0:
             self._async = self.async_message()
@@ -673,8 +854,23 @@ class CliSession:
                 faults.busy_count -= 1
             self.write(self.busy(line))
             return True
+        drop_after = faults.fires("drop_after_pattern", line)
+        late = not drop_after and faults.fires("late_pattern", line)
         with device.lock:
-            result = self.handle(line)
+            self._held = []
+            try:
+                result = self.handle(line)
+            except DropConnection:
+                held = self._release()
+                if not drop_after:
+                    self._flush(held)  # a logout's last words
+                raise
+            held = self._release()
+        if drop_after:
+            return False  # it ran; the answer never leaves
+        if late:
+            self.pause(faults.late_delay)
+        self._flush(held)
         if self._async:
             self.write(self._async)
             self._async = ""

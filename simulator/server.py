@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import socket
 import threading
 
@@ -116,6 +117,16 @@ class TelnetStream:
     def send(self, data):
         self.sock.sendall(data.replace(bytes([IAC]), bytes([IAC, IAC])))
 
+    def hung_up(self):
+        """The client closed its end (peeked: the input stays for the session)."""
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+            if not readable:
+                return False
+            return self.sock.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
     def close(self):
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -134,6 +145,10 @@ class ChannelStream:
 
     def send(self, data):
         self.channel.sendall(data)
+
+    def hung_up(self):
+        channel = self.channel
+        return channel.closed or channel.eof_received or not self.transport.is_active()
 
     def close(self):
         try:
