@@ -106,6 +106,10 @@ def _session_class(base, policy, holder):
         data = base.read_channel(self)
         if data and len(self._heard) < _HEARD_LIMIT:
             self._heard += data
+        if not data and _channel_closed(self):
+            # A closed SSH channel reads as empty forever: Netmiko would wait
+            # for its read timeout (a refused session would cost 30 s).
+            raise EOFError("the device closed the connection")
         return data
 
     attributes = {"__init__": __init__, "read_channel": read_channel}
@@ -191,6 +195,8 @@ class CliSession:
                 # release it now, the device counts it against its limit.
                 half_open = holder.get("conn")
                 if half_open is not None:
+                    # The refusal may still sit unread in the channel.
+                    half_open._heard += _leftover(half_open)
                     with contextlib.suppress(Exception):
                         _hang_up(half_open)
                 self.conn = None
@@ -453,6 +459,18 @@ def _hang_up(conn):
         handle = getattr(conn, name, None)
         if handle is not None and hasattr(handle, "close"):
             handle.close()
+
+
+def _leftover(conn):
+    """What the device sent that was not read yet (best effort, never blocks)."""
+    channel, text = getattr(conn, "remote_conn", None), ""
+    with contextlib.suppress(Exception):
+        if isinstance(channel, paramiko.Channel):
+            while channel.recv_ready():
+                text += channel.recv(65536).decode("utf-8", "replace")
+        elif channel is not None and hasattr(channel, "read_very_eager"):
+            text += channel.read_very_eager().decode("utf-8", "replace")
+    return text
 
 
 def _channel_closed(conn):
