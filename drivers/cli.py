@@ -107,6 +107,10 @@ def _session_class(base, policy, holder):
         data = base.read_channel(self)
         if data and len(self._heard) < _HEARD_LIMIT:
             self._heard += data
+        if not data and _channel_closed(self):
+            # A closed SSH channel reads as empty forever: Netmiko would wait
+            # for its read timeout (a refused session would cost 30 s).
+            raise EOFError("the device closed the connection")
         return data
 
     attributes = {"__init__": __init__, "read_channel": read_channel}
@@ -195,6 +199,8 @@ class CliSession:
                 # release it now, the device counts it against its limit.
                 half_open = holder.get("conn")
                 if half_open is not None:
+                    # The refusal may still sit unread in the channel.
+                    half_open._heard += _leftover(half_open)
                     with contextlib.suppress(Exception):
                         _hang_up(half_open)
                 self.conn = None
@@ -328,8 +334,8 @@ class CliSession:
                     if not echoed:
                         found = echo.search(buffer)
                         if found:
-                            self._note_before_echo(command, buffer[: found.start()])
-                            buffer, answered, echoed = buffer[found.end() :], 0, True
+                            self._note_before_echo(command, buffer[: found[0]])
+                            buffer, answered, echoed = buffer[found[1] :], 0, True
                     pending = buffer[answered:]
                     if not echoed:
                         pass  # nothing before the echo is this command's answer
@@ -420,16 +426,35 @@ class CliSession:
 
 #: what may stand between two characters of an echoed command: spacing
 #: changed, a line wrapped, cursor movements, backspaces
-_ECHO_GAP = r"(?:\s|\x1b\[[0-9;?]*[A-Za-z]|\x08)*"
+_ECHO_NOISE = re.compile(r"\s+|\x1b\[[0-9;?]*[A-Za-z]|\x08")
+
+
+class _Echo:
+    """Finds the device's echo of one command in what it printed, in whatever
+    spacing or wrapping: the command and the output are compared with the
+    noise taken out (a plain search, no regex to build per command)."""
+
+    def __init__(self, command):
+        self.typed = _ECHO_NOISE.sub("", command)
+
+    def search(self, raw):
+        """(start, end) of the echo in ``raw``, or None."""
+        kept, where, position = [], [], 0
+        for noise in _ECHO_NOISE.finditer(raw):
+            kept.append(raw[position : noise.start()])
+            where.extend(range(position, noise.start()))
+            position = noise.end()
+        kept.append(raw[position:])
+        where.extend(range(position, len(raw)))
+        found = "".join(kept).find(self.typed)
+        if found < 0:
+            return None
+        return where[found], where[found + len(self.typed) - 1] + 1
 
 
 def _echo_pattern(command):
-    """The device's echo of ``command``, in whatever spacing or wrapping; None
-    for an empty line (no echo to anchor on)."""
-    chars = [ch for ch in command if not ch.isspace()]
-    if not chars:
-        return None
-    return re.compile(_ECHO_GAP.join(re.escape(ch) for ch in chars))
+    """The echo finder of ``command``; None for an empty line (no echo to anchor on)."""
+    return _Echo(command) if _ECHO_NOISE.sub("", command) else None
 
 
 def _hang_up(conn):
@@ -438,6 +463,18 @@ def _hang_up(conn):
         handle = getattr(conn, name, None)
         if handle is not None and hasattr(handle, "close"):
             handle.close()
+
+
+def _leftover(conn):
+    """What the device sent that was not read yet (best effort, never blocks)."""
+    channel, text = getattr(conn, "remote_conn", None), ""
+    with contextlib.suppress(Exception):
+        if isinstance(channel, paramiko.Channel):
+            while channel.recv_ready():
+                text += channel.recv(65536).decode("utf-8", "replace")
+        elif channel is not None and hasattr(channel, "read_very_eager"):
+            text += channel.read_very_eager().decode("utf-8", "replace")
+    return text
 
 
 def _channel_closed(conn):

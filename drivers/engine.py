@@ -219,13 +219,10 @@ def read(driver, observe):
     """``observe()`` (anything that only reads the device, a login included),
     logging in again after a timeout or a lost session, within the driver's
     resync budget: for the reads an operation makes outside ``converge`` (the
-    firmware at login, the status it returns).  An error that still escapes
-    says ``outcome`` "unchanged": reading changes nothing."""
-    try:
-        return _Run(driver, {}).read(observe)
-    except DriverError as error:
-        error.outcome = error.outcome or "unchanged"
-        raise
+    firmware at login, the status it returns after converging).  An error
+    that still escapes carries no ``outcome``: what the device holds is the
+    caller's to say (after a converge that changed it, not "unchanged")."""
+    return _Run(driver, {}).read(observe)
 
 
 def converge(driver, observe, wanted, diff, context=None):
@@ -241,8 +238,12 @@ def converge(driver, observe, wanted, diff, context=None):
     with the differences that remain).
     """
     run = _Run(driver, context if context is not None else {})
-    before = run.read(observe)
-    target = wanted(before, run.context)
+    try:
+        before = run.read(observe)
+        target = wanted(before, run.context)
+    except DriverError as error:
+        error.outcome = error.outcome or "unchanged"  # nothing was sent
+        raise
     try:
         after = run.drive(observe, before, target, diff)
     except DriverError as error:

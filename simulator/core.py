@@ -774,6 +774,12 @@ class CliSession:
         self.term.write(question)
         return self.term.read_line(echo=echo)
 
+    def linger(self, seconds=0.2):
+        """A moment before hanging up after a refusal, so the client reads the
+        words (closing at once can reset the connection before they arrive)."""
+        with contextlib.suppress(ConnectionClosed):
+            self.pause(seconds)
+
     def pause(self, seconds):
         """Sleep ``seconds``, but notice a client that hangs up meanwhile: its
         session is released at once, as a device does."""
@@ -800,6 +806,7 @@ class CliSession:
                 return True
             if self.device.locked_out():
                 self.write(self.locked_out())
+                self.linger()
                 return False
             self.write(self.login_failed_text)
         return False
@@ -812,6 +819,7 @@ class CliSession:
             registered = self.device.enter_session()
             if not registered:
                 self.write(self.too_many_sessions())
+                self.linger()
                 return
             self.write(self.after_login())
             while True:
