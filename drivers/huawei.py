@@ -801,11 +801,11 @@ class HuaweiDriver(CliOltDriver):
         return "" if reply.already else reply.text
 
     def _read_ont(self, pon, onu_id=None, serial=None):
-        """The template row of one ONT (by id on ``pon``, or by serial anywhere); None if absent."""
+        """The fields of one ONT (by id on ``pon``, or by serial anywhere); None if absent."""
         if serial is not None:
             command, mode = f"display ont info by-sn {v.serial_to_hex(serial)}", self._read_mode()
         else:
-            # The F S P N form works in config mode, where the other reads run too.
+            # The F S P N form works in config mode and in the GPON interface alike.
             command, mode = f"display ont info {' '.join(self.check_pon(pon).split('/'))} {onu_id}", self._read_mode()
         text = self._display(command, mode, _NO_ONT)
         rows = self._ont_info_rows(text, command, self.firmware) if text else []
