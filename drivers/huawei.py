@@ -453,7 +453,7 @@ class HuaweiDriver(CliOltDriver):
 
     # -- parsing: every command the driver reads ----------------------------------------
     command_parsers = (
-        (r"display ont autofind all", "parse_autofind_command"),
+        (r"display ont autofind (?:all|\d+)", "parse_autofind_command"),
         (r"display ont info (?:\d+ \d+ \d+|\d+) \d+", "parse_ont_info"),
         (r"display ont info by-sn \S+", "parse_ont_info"),
         (r"display ont info (?:\d+ \d+ \d+|\d+ \d+|\d+) all", "parse_port_onts"),
@@ -801,11 +801,11 @@ class HuaweiDriver(CliOltDriver):
         return "" if reply.already else reply.text
 
     def _read_ont(self, pon, onu_id=None, serial=None):
-        """The template row of one ONT (by id on ``pon``, or by serial anywhere); None if absent."""
+        """The fields of one ONT (by id on ``pon``, or by serial anywhere); None if absent."""
         if serial is not None:
             command, mode = f"display ont info by-sn {v.serial_to_hex(serial)}", self._read_mode()
         else:
-            # The F S P N form works in config mode, where the other reads run too.
+            # The F S P N form works in config mode and in the GPON interface alike.
             command, mode = f"display ont info {' '.join(self.check_pon(pon).split('/'))} {onu_id}", self._read_mode()
         text = self._display(command, mode, _NO_ONT)
         rows = self._ont_info_rows(text, command, self.firmware) if text else []
@@ -1301,8 +1301,9 @@ class HuaweiDriver(CliOltDriver):
         pon = self.check_pon(ref.pon)
         if change.kind == "vlan":
             vlan = v.check_vlan(change.params["vlan"], "params.vlan")
-            # The native VLAN cannot be read back; the OLT says 'repeatedly' when it is set.
-            self._bulk_converge(ref, pon, lambda before: {**before, "native_vlan": {"vlan": vlan}}, context)
+            # The native VLAN cannot be read back (nothing to read first); the OLT
+            # says 'repeatedly' when it is set already.
+            self._bulk_converge(ref, pon, lambda before: {**before, "native_vlan": {"vlan": vlan}}, context, read=False)
             return
         if change.kind == "traffic_profile":
             profile = str(change.params["profile"])
@@ -1318,12 +1319,14 @@ class HuaweiDriver(CliOltDriver):
             return
         raise UnsupportedOperation(f"bulk change {change.kind!r} is not supported on Huawei")
 
-    def _bulk_converge(self, ref, pon, wanted, context):
+    def _bulk_converge(self, ref, pon, wanted, context, read=True):
         """One ONU of a bulk run, from the port's service-port table read once per port (and session)."""
 
         reads = []
 
         def observe():
+            if not read:
+                return {"onu": {"pon": pon, "id": ref.onu_id}}
             # The port's table as read for an earlier ONU serves the first look;
             # any later look (after a change or a reconnect) reads it again.
             key = (pon, self.sessions)

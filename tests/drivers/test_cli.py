@@ -42,13 +42,14 @@ PLATFORMS = {
     "huawei": {
         "sim_options": {"firmware": "ma5800"},
         # WiFi from the OLT exists only on an MA5800 from V100R019 on.
+        # 'ont wifi' is sent only with olt_wifi (no public source confirms it).
         "args": [
+            "--option",
+            "olt_wifi=true",
             "--option",
             "model=MA5800",
             "--option",
             "firmware=V100R019",
-            "--option",
-            "olt_wifi=true",
             "--line-profile",
             "10",
             "--service-profile",
