@@ -22,6 +22,7 @@ import time
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 
+from . import engine
 from . import validation as v
 from .errors import CommandTimeout, ConnectError, DriverError, InvalidInput, UnsupportedOperation
 from .models import BulkItemResult, OperationResult
@@ -41,6 +42,9 @@ class BaseDriver(abc.ABC):
         self._depth = 0
         #: SSH host key fingerprint seen on the last connection (to pin it)
         self.seen_host_key = ""
+        #: logins the device accepted (counted by the session, before the
+        #: platform's own reads at login)
+        self.logins = 0
 
     # -- session lifetime ------------------------------------------------
     def __enter__(self):
@@ -143,10 +147,29 @@ class BaseDriver(abc.ABC):
         with suppress(Exception):
             self._close(connection)
 
+    def _begin(self):
+        """Log in for an operation.  A session lost while it is being prepared
+        (the platform's reads at login: the firmware) is opened again, bounded;
+        a device that cannot be reached or refuses the login is not retried
+        here (the caller, a background job, retries later)."""
+        logins = self.logins
+        try:
+            try:
+                self.open()
+            except (ConnectError, CommandTimeout):
+                if self.logins == logins:
+                    raise
+                engine.read(self, self.open)
+        except DriverError as error:
+            error.outcome = error.outcome or "unchanged"  # nothing was sent yet
+            raise
+
     @contextmanager
     def _operation(self, name):
-        """One operation: closes the session after it unless inside ``with driver``."""
+        """One operation: logs in (unless inside ``with driver`` and logged in
+        already), closes the session after it unless inside ``with driver``."""
         try:
+            self._begin()
             yield
         except DriverError as error:
             if error.transcript is None:
@@ -159,6 +182,10 @@ class BaseDriver(abc.ABC):
             for attribute in ("command", "device_message"):
                 if isinstance(getattr(error, attribute, None), str):
                     setattr(error, attribute, self.masker(getattr(error, attribute)))
+            # What is left names commands, secrets included.
+            error.left = [self.masker(str(item)) for item in error.left]
+            if isinstance(getattr(error, "still_applied", None), list):
+                error.still_applied = [self.masker(str(item)) for item in error.still_applied]
             raise
         finally:
             if self._depth == 0:
@@ -389,9 +416,9 @@ class OltDriver(BaseDriver):
             self.check_ref(ref, prefix=f"onus[{number}].")
             checked.append(self.canonical_ref(ref, prefix=f"onus[{number}]."))
         with self._operation("bulk_apply"):
-            # Logged in before the first ONU: a device that cannot be reached
-            # fails the whole job (a background job retries it), not each ONU.
-            self.open()
+            # Logged in (by _operation) before the first ONU: a device that
+            # cannot be reached fails the whole job (a background job retries
+            # it), not each ONU.
             results = self._bulk_apply(checked, change)
             # Each result names the ONU as the caller did (callers match on it).
             results = [replace(item, onu=ref) for item, ref in zip(results, refs, strict=True)]

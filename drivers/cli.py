@@ -205,6 +205,7 @@ class CliSession:
         except Exception as error:
             self._raise_login_error(error, getattr(holder.get("conn"), "_heard", ""))
         driver.seen_host_key = policy.seen
+        driver.logins += 1
         if policy.seen and not target.host_key:
             self.transcript.note(f"host key not pinned; the device presented {policy.seen}")
         self.prompt = prompt_pattern(self.conn.base_prompt)

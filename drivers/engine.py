@@ -156,13 +156,16 @@ class _Run:
         self.in_doubt = None
         #: whether a command that changes the device was ever sent
         self.attempted = False
+        #: fresh logins allowed beyond the driver's budget: one, for taking
+        #: back, after the budget went on trying to finish
+        self.extra_resyncs = 0
 
     def note(self, text):
         self.driver.transcript.note(text)
 
     def resync(self, error):
         """After an unknown outcome: a fresh session, within the driver's budget."""
-        if self.resyncs >= self.driver.resync_budget:
+        if self.resyncs >= self.driver.resync_budget + self.extra_resyncs:
             raise error
         self.resyncs += 1
         self.note(f"outcome unknown ({error.message}): logging in again to read the device back")
@@ -183,12 +186,12 @@ class _Run:
         command = step.render(self.context)
         if not step.read_only:
             self.attempted = True
-            self.in_doubt = command
+            self.in_doubt = str(command)
         reply = self.driver.session.execute(command, step.mode, step.done_patterns)
         if not step.read_only:
             self.in_doubt = None
-            self.sent.append(command)
-            self.since_read.append(command)
+            self.sent.append(str(command))
+            self.since_read.append(str(command))
         if step.capture:
             step.capture(reply.text, self.context)
         return reply
@@ -210,6 +213,19 @@ class _Run:
             # Every step answered as the device does on success.
             self.last_view, self.since_read = wanted, []
             return wanted
+
+
+def read(driver, observe):
+    """``observe()`` (anything that only reads the device, a login included),
+    logging in again after a timeout or a lost session, within the driver's
+    resync budget: for the reads an operation makes outside ``converge`` (the
+    firmware at login, the status it returns).  An error that still escapes
+    says ``outcome`` "unchanged": reading changes nothing."""
+    try:
+        return _Run(driver, {}).read(observe)
+    except DriverError as error:
+        error.outcome = error.outcome or "unchanged"
+        raise
 
 
 def converge(driver, observe, wanted, diff, context=None):
@@ -241,6 +257,7 @@ def _restore(run, observe, before, diff, error):
         error.outcome = "unchanged"
         return
     run.note(f"taking back what this operation changed, after: {error.message}")
+    run.extra_resyncs = 1
     try:
         current = run.read(observe)
         if not diff(current, before, run.context):
@@ -254,7 +271,7 @@ def _restore(run, observe, before, diff, error):
         run.note("could not take everything back: " + undo_error.message)
         raise _rollback_failed(error, undo_error, left) from error
     if left:
-        commands = [step.render(run.context) for step in left]
+        commands = [str(step.render(run.context)) for step in left]
         raise _rollback_failed(error, error, commands) from error
     error.outcome = "undone"
     run.note("undone: read back, the device is as it was before the operation")
@@ -267,7 +284,7 @@ def _pending(run, before, diff):
     if run.last_view is None:
         return ["the device could not be read back"]
     try:
-        left = [step.render(run.context) for step in diff(run.last_view, before, run.context)]
+        left = [str(step.render(run.context)) for step in diff(run.last_view, before, run.context)]
     except (DriverError, KeyError):
         left = ["the device could not be read back"]
     left += [f"done, not taken back: {command}" for command in run.since_read]

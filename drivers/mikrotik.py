@@ -45,7 +45,8 @@ import hashlib
 import re
 import ssl
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import ClassVar
 
 import librouteros
@@ -55,7 +56,7 @@ from librouteros.query import Key
 
 from . import validation as v
 from .base import RouterDriver
-from .engine import Reply, Step, run_plan
+from .engine import Reply, Step, converge
 from .errors import (
     AuthenticationError,
     CommandRejected,
@@ -296,6 +297,7 @@ class ApiSession:
                 subclass=_StringApi,
                 login_method=self._login_method(),
                 ssl_wrapper=self._tls_wrapper() if target.protocol == "api-ssl" else None,
+                encoding=self.driver.encoding,
             )
         except HostKeyMismatch:
             raise
@@ -310,6 +312,7 @@ class ApiSession:
         # librouteros uses one socket timeout for connect and commands.
         api.protocol.transport.sock.settimeout(target.command_timeout)
         self.api = api
+        self.driver.logins += 1
         self.transcript.note(f"logged in ({time.monotonic() - started:.2f} s)")
         return self
 
@@ -407,10 +410,9 @@ class ApiSession:
 
     def _call(self, word, words):
         if self.api is None:
-            # The connection was lost earlier in this operation: a rollback
-            # still has to run, so log in again for it.
-            self.note("connection lost; logging in again")
-            self.open()
+            # Lost earlier (or hung up after a timeout): logging in again is the
+            # engine's decision (bounded, then the router is read back).
+            raise ConnectError("the session is closed")
         self.transcript.send(_sentence_text(word, words))
         started = time.monotonic()
         try:
@@ -420,9 +422,14 @@ class ApiSession:
             self.transcript.receive(f"!trap message={error}", elapsed)
             raise CommandRejected(word, str(error)) from error
         except TimeoutError as error:
+            # A late '!done' would be read as the answer to the next sentence:
+            # the session is closed, the outcome is unknown until read back.
             self._lost()
             self.transcript.receive("(no answer)", time.monotonic() - started)
-            raise CommandTimeout(f"no answer after {self.target.command_timeout:g} s (command: {word})") from error
+            raise CommandTimeout(
+                f"no answer within {self.target.command_timeout:g} s (command: {word}); "
+                "the session was closed, the command may still take effect"
+            ) from error
         except (FatalError, ConnectionClosed, OSError, LibRouterosError) as error:
             self._lost()
             raise ConnectError(f"connection lost during {word}: {error or type(error).__name__}") from error
@@ -469,6 +476,8 @@ class MikrotikDriver(RouterDriver):
     #: router answers that mean the wanted state already exists
     done_patterns = (r"already have such entry",)
     rate_limit_methods = ("queue", "profile")
+    #: what options['encoding'] may name: the API's bytes carry no charset
+    encodings = ("ascii", "cp1252", "latin-1", "utf-8")
     default_options: ClassVar[dict] = {
         "suspend_method": "disable_secret",
         "address_list": "CORTADOS",
@@ -510,6 +519,8 @@ class MikrotikDriver(RouterDriver):
         v.check_name(self.option("address_list"), "options.address_list")
         v.check_name(self.option("suspend_profile"), "options.suspend_profile")
         v.check_choice(target.options.get("login", "plain"), "options.login", ("plain", "token"))
+        v.check_choice(self.encoding, "options.encoding", self.encodings)
+        self.check_session_options()
         prefix = self.option("queue_prefix")
         if prefix:
             v.check_name(prefix, "options.queue_prefix")
@@ -522,15 +533,21 @@ class MikrotikDriver(RouterDriver):
             return self.option("suspend_method")
         return v.check_choice(method, "method", self.suspend_methods)
 
+    @property
+    def encoding(self):
+        return self.target.options.get("encoding", "ascii")
+
     def check_subscriber(self, subscriber):
+        """Checks ``subscriber``; returns it in the canonical form that is sent."""
         self.check_name(subscriber.name)
         v.check_password(subscriber.password, "password")
         v.check_name(subscriber.profile, "profile")
         if subscriber.remote_address:
             v.check_ipv4(subscriber.remote_address, "remote_address")
-        check_comment(subscriber.comment)
-        if subscriber.rate_limit is not None:
-            check_rate_limit(subscriber.rate_limit)
+        check_comment(subscriber.comment, encoding=self.encoding)
+        rate = subscriber.rate_limit
+        if rate is not None:
+            rate = check_rate_limit(rate)
             if self.option("rate_limit_method") == "queue" and not subscriber.remote_address:
                 raise InvalidInput(
                     "remote_address",
@@ -542,12 +559,13 @@ class MikrotikDriver(RouterDriver):
                 raise InvalidInput("profile", "a plan's rate limit needs a profile of its own, not a default one")
         if subscriber.profile == self.option("suspend_profile"):
             raise InvalidInput("profile", "is the suspension profile")
+        return replace(subscriber, rate_limit=rate)
 
     # -- operations ------------------------------------------------------------------
     def ensure_subscriber(self, subscriber):
         """Create or update the PPPoE secret and its rate limit, as one plan."""
         self.check_target()
-        self.check_subscriber(subscriber)
+        subscriber = self.check_subscriber(subscriber)
         self.add_secrets(subscriber.password)
         with self._operation("ensure_subscriber"):
             return self._result("ensure_subscriber", self._ensure_subscriber(subscriber))
@@ -584,224 +602,216 @@ class MikrotikDriver(RouterDriver):
         rows = self.session.query(SECRET, {"name": name}, (".id", *_RESTORABLE[SECRET]))
         return rows[0] if rows else None
 
-    def _require_secret(self, name):
-        secret = self._secret(name)
-        if secret is None:
-            raise CommandRejected(f"{SECRET}/print ?name={name}", "no such item")
-        return secret
-
     def _active(self, name):
         return self.session.query(ACTIVE, {"name": name}, (".id", "name", "address", "uptime", "caller-id"))
 
     def queue_name(self, name):
         return f"{self.option('queue_prefix')}{name}"
 
-    # -- plans -------------------------------------------------------------------------
+    def _observe(self, name, queue=False, profile="", addresses=(), active=False):
+        """What the router holds for subscriber ``name``: a view keyed by object.
+
+        ``secret`` (its fields but the comment), ``marker`` (the comment, which
+        carries the suspension marker), ``queue``, ``profile:NAME``,
+        ``address:A`` (entries of the cut-off list) and ``active`` (sessions).
+        ``addresses`` may be a callable of the secret and the sessions read.
+        """
+        view = {}
+        secret = self._secret(name)
+        if secret is not None:
+            view["secret"] = _item(SECRET, {"name": name}, secret, exclude=("comment",))
+            view["marker"] = secret.get("comment", "")
+        if queue:
+            rows = self.session.query(QUEUE, {"name": self.queue_name(name)}, (".id", *_RESTORABLE[QUEUE]))
+            if rows:
+                view["queue"] = _item(QUEUE, {"name": self.queue_name(name)}, rows[0])
+        if profile:
+            rows = self.session.query(PROFILE, {"name": profile}, (".id", *_RESTORABLE[PROFILE]))
+            if rows:
+                view[f"profile:{profile}"] = _item(PROFILE, {"name": profile}, rows[0])
+        sessions = self._active(name) if active or callable(addresses) else []
+        if sessions:
+            view["active"] = {"count": len(sessions), "addresses": [row.get("address", "") for row in sessions]}
+        if callable(addresses):
+            addresses = addresses(secret, sessions)
+        for address in addresses:
+            key = {"list": self.option("address_list"), "address": address}
+            rows = self.session.query(ADDRESS_LIST, key, (".id", *_RESTORABLE[ADDRESS_LIST]))
+            if rows:
+                view[f"address:{address}"] = _item(ADDRESS_LIST, key, rows[0])
+        return view
+
+    def _converge(self, name, observe, wanted):
+        return converge(self, observe, wanted, partial(_diff, name=name))
+
+    # -- ensure ---------------------------------------------------------------------------
     def _ensure_subscriber(self, subscriber):
         name = subscriber.name
-        secret = self._secret(name)
-        steps, changed = [], []
-        if subscriber.rate_limit is not None and self.option("rate_limit_method") == "profile":
-            # The profile first: the secret refers to it.
-            steps += self._profile_rate_steps(subscriber.profile, subscriber.rate_limit, changed)
-        if secret is None:
-            attrs = {"name": name, "password": subscriber.password, "service": "pppoe", "profile": subscriber.profile}
-            if subscriber.remote_address:
-                attrs["remote-address"] = subscriber.remote_address
+        by_profile = subscriber.rate_limit is not None and self.option("rate_limit_method") == "profile"
+        by_queue = subscriber.rate_limit is not None and self.option("rate_limit_method") == "queue"
+        profile = subscriber.profile if by_profile else ""
+
+        def observe():
+            return self._observe(name, queue=by_queue, profile=profile)
+
+        def wanted(before, context):
+            return self._ensure_view(before, subscriber, by_queue, profile)
+
+        done = self._converge(name, observe, wanted)
+        return {"name": name, "created": "secret" not in done.before, "changed": _changed(done.before, done.after)}
+
+    def _ensure_view(self, before, subscriber, by_queue, profile):
+        target = {key: item for key, item in before.items()}
+        if profile:
+            key = f"profile:{profile}"
+            target[key] = _wanted_item(before.get(key), PROFILE, {"name": profile}, {
+                "rate-limit": profile_rate_limit(subscriber.rate_limit)
+            })
+        fields = {"password": subscriber.password}
+        if "secret" not in before:
+            fields["service"] = "pppoe"
+        fields.update({"profile": subscriber.profile, "remote-address": subscriber.remote_address})
+        comment = subscriber.comment
+        if "secret" in before:
+            _, method, arg = split_marker(before.get("marker", ""))
+            if method:
+                # Suspended: the marker stays, and a new plan profile waits in
+                # it for resume instead of lifting the suspension.
+                if method == "profile":
+                    comment = join_marker(comment, method, subscriber.profile)
+                    fields["profile"] = before["secret"]["values"].get("profile", "")
+                else:
+                    comment = join_marker(comment, method, arg)
+        target["secret"] = _wanted_item(before.get("secret"), SECRET, {"name": subscriber.name}, fields)
+        target["marker"] = comment
+        if by_queue:
+            queue_name = self.queue_name(subscriber.name)
+            fields = {"target": f"{subscriber.remote_address}/32", **queue_limits(subscriber.rate_limit)}
             if subscriber.comment:
-                attrs["comment"] = subscriber.comment
-            steps.append(_add_step(SECRET, attrs, {"name": name}))
-            changed.append("secret")
-        else:
-            steps += self._secret_update_steps(secret, subscriber, changed)
-        if subscriber.rate_limit is not None and self.option("rate_limit_method") == "queue":
-            steps += self._queue_steps(subscriber, changed)
-        run_plan(self.session, steps)
-        return {"name": name, "created": secret is None, "changed": changed}
+                fields["comment"] = subscriber.comment
+            target["queue"] = _wanted_item(before.get("queue"), QUEUE, {"name": queue_name}, fields)
+        return target
 
-    def _secret_update_steps(self, secret, subscriber, changed):
-        _, method, arg = split_marker(secret.get("comment", ""))
-        wanted = {
-            "password": subscriber.password,
-            "remote-address": subscriber.remote_address,
-            "comment": subscriber.comment,
-            "profile": subscriber.profile,
-        }
-        if method:
-            # Suspended: keep the marker, and a new plan profile waits in it
-            # for resume instead of lifting the suspension.
-            if method == "profile":
-                wanted["comment"] = join_marker(subscriber.comment, method, subscriber.profile)
-                wanted["profile"] = secret.get("profile", "")
-            else:
-                wanted["comment"] = join_marker(subscriber.comment, method, arg)
-        diff = {key: value for key, value in wanted.items() if secret.get(key, "") != value}
-        if not diff:
-            return []
-        changed.extend(sorted(diff))
-        old = {key: secret.get(key, "") for key in diff}
-        return [_set_step(SECRET, {"name": subscriber.name}, diff, old)]
-
-    def _queue_steps(self, subscriber, changed):
-        queue_name = self.queue_name(subscriber.name)
-        wanted = {"target": f"{subscriber.remote_address}/32", **queue_limits(subscriber.rate_limit)}
-        if subscriber.comment:
-            wanted["comment"] = subscriber.comment
-        rows = self.session.query(QUEUE, {"name": queue_name}, (".id", *_RESTORABLE[QUEUE]))
-        if not rows:
-            changed.append("queue")
-            return [_add_step(QUEUE, {"name": queue_name, **wanted}, {"name": queue_name})]
-        queue = rows[0]
-        diff = {
-            key: value
-            for key, value in wanted.items()
-            if _normal_queue_value(key, queue.get(key, "")) != _normal_queue_value(key, value)
-        }
-        if not diff:
-            return []
-        changed.extend(f"queue.{key}" for key in sorted(diff))
-        return [_set_step(QUEUE, {"name": queue_name}, diff, {key: queue.get(key, "") for key in diff})]
-
-    def _profile_rate_steps(self, profile_name, rate, changed):
-        wanted = profile_rate_limit(rate)
-        rows = self.session.query(PROFILE, {"name": profile_name}, (".id", "name", "rate-limit"))
-        if not rows:
-            changed.append("profile")
-            return [_add_step(PROFILE, {"name": profile_name, "rate-limit": wanted}, {"name": profile_name})]
-        current = rows[0].get("rate-limit", "")
-        if _normal_rate_limit(current) == _normal_rate_limit(wanted):
-            return []
-        changed.append("profile.rate-limit")
-        return [_set_step(PROFILE, {"name": profile_name}, {"rate-limit": wanted}, {"rate-limit": current})]
-
+    # -- remove ---------------------------------------------------------------------------
     def _remove_subscriber(self, name):
-        secret = self._secret(name)
-        steps = []
-        queues = self.session.query(QUEUE, {"name": self.queue_name(name)}, (".id", *_RESTORABLE[QUEUE]))
-        for queue in queues:
-            steps.append(_remove_step(QUEUE, {"name": queue["name"]}, queue))
-        if secret is not None:
-            _, method, arg = split_marker(secret.get("comment", ""))
-            if method == "address_list" and arg and not arg.endswith(":present"):
-                entry = self._address_entry(arg)
-                if entry is not None:
-                    steps.append(_remove_step(ADDRESS_LIST, _entry_key(entry), entry))
-            steps.append(_remove_step(SECRET, {"name": name}, secret))
-        if not steps:
+        def observe():
+            return self._observe(name, queue=True, addresses=self._marked_addresses)
+
+        def wanted(before, context):
+            # Nothing of it: the address-list entry a suspension added goes with
+            # the secret (one listed before the suspension is not in the view).
+            return {}
+
+        done = self._converge(name, observe, wanted)
+        removed = any(key in done.before for key in ("secret", "queue"))
+        if not removed:
             self.session.note(f"no secret or queue named {name}: nothing to remove")
-            return {"name": name, "removed": False}
-        # A session cannot be restored: dropped last, once the rest succeeded.
-        if self._active(name):
-            steps.append(Step(ApiCommand(ACTIVE, "remove", find={"name": name})))
-        run_plan(self.session, steps)
-        return {"name": name, "removed": True}
+        return {"name": name, "removed": removed}
 
-    def _address_entry(self, arg):
-        address = arg.split(":")[0]
-        rows = self.session.query(
-            ADDRESS_LIST,
-            {"list": self.option("address_list"), "address": address},
-            (".id", *_RESTORABLE[ADDRESS_LIST]),
-        )
-        return rows[0] if rows else None
+    def _marked_addresses(self, secret, sessions):
+        """The address a suspension marker says it added to the cut-off list."""
+        _, method, arg = split_marker((secret or {}).get("comment", ""))
+        if method == "address_list" and arg and not arg.endswith(":present"):
+            return [arg.split(":")[0]]
+        return []
 
+    # -- suspend and resume ---------------------------------------------------------------------
     def _suspend_subscriber(self, name, method):
-        secret = self._require_secret(name)
-        comment = secret.get("comment", "")
-        base, marked, _ = split_marker(comment)
-        if marked == method:
-            self.session.note(f"{name} is already suspended by {method}: nothing to do")
-            return {"name": name, "method": method, "changed": False}
-        if marked:
+        def observe():
+            return self._observe(name, active=True, addresses=self._suspension_addresses)
+
+        def wanted(before, context):
+            return self._suspended_view(name, method, before)
+
+        done = self._converge(name, observe, wanted)
+        return {"name": name, "method": method, "changed": done.changed}
+
+    def _suspension_addresses(self, secret, sessions):
+        addresses = self._marked_addresses(secret, sessions)
+        if secret is not None and secret.get("remote-address"):
+            addresses.append(secret["remote-address"])
+        addresses += [row["address"] for row in sessions if row.get("address")]
+        return list(dict.fromkeys(addresses))
+
+    def _suspended_view(self, name, method, before):
+        """The view of ``name`` suspended by ``method``: the marker is the
+        record of what suspension changed, so an interrupted suspend is
+        completed from it."""
+        if "secret" not in before:
+            raise CommandRejected(f"{SECRET}/print ?name={name}", "no such item")
+        secret = before["secret"]["values"]
+        base, marked, arg = split_marker(before["marker"])
+        if marked and marked != method:
             raise DriverError(f"{name} is suspended by {marked}; resume it before suspending by {method}")
-        find = {"name": name}
-        steps = []
+        target = dict(before)
         if method == "disable_secret":
-            if secret.get("disabled") in ("true", "yes"):
+            if not marked and _flag(secret.get("disabled")):
                 self.session.note(f"{name} was disabled before: left as it is, not marked as suspended")
-                return {"name": name, "method": method, "changed": False}
-            steps.append(
-                _set_step(
-                    SECRET,
-                    find,
-                    {"disabled": "yes", "comment": join_marker(base, method)},
-                    {"disabled": "no", "comment": comment},
-                )
-            )
-            steps += self._drop_session_steps(name)
+                return target
+            target["secret"] = _with(before["secret"], disabled="yes")
+            target["marker"] = join_marker(base, method)
+            target.pop("active", None)  # a disabled secret has no lawful session
         elif method == "address_list":
-            address = secret.get("remote-address") or next(
-                (row["address"] for row in self._active(name) if row.get("address")), ""
-            )
-            if not address:
-                raise DriverError(f"{name} has no remote-address and no active session: no address to cut off")
-            list_name = self.option("address_list")
-            key = {"list": list_name, "address": address}
-            present = bool(self.session.query(ADDRESS_LIST, key, (".id",)))
-            arg = f"{address}:present" if present else address
-            if not present:
-                steps.append(
-                    Step(
-                        ApiCommand(ADDRESS_LIST, "add", {**key, "comment": name}),
-                        undo=Step(ApiCommand(ADDRESS_LIST, "remove", find=key)),
-                    )
+            if not marked:
+                address = secret.get("remote-address") or next(iter(self._session_addresses(before)), "")
+                if not address:
+                    raise DriverError(f"{name} has no remote-address and no active session: no address to cut off")
+                arg = f"{address}:present" if f"address:{address}" in before else address
+            target["marker"] = join_marker(base, method, arg)
+            address = arg.split(":")[0]
+            if not arg.endswith(":present"):
+                target[f"address:{address}"] = _wanted_item(
+                    before.get(f"address:{address}"),
+                    ADDRESS_LIST,
+                    {"list": self.option("address_list"), "address": address},
+                    {"comment": name},
                 )
-            steps.append(_set_step(SECRET, find, {"comment": join_marker(base, method, arg)}, {"comment": comment}))
         else:
-            original = secret.get("profile", "")
-            steps.append(
-                _set_step(
-                    SECRET,
-                    find,
-                    {"profile": self.option("suspend_profile"), "comment": join_marker(base, method, original)},
-                    {"profile": original, "comment": comment},
-                )
-            )
-            steps += self._drop_session_steps(name)
-        run_plan(self.session, steps)
-        return {"name": name, "method": method, "changed": True}
+            original = arg if marked else secret.get("profile", "")
+            target["secret"] = _with(before["secret"], profile=self.option("suspend_profile"))
+            target["marker"] = join_marker(base, method, original)
+            # The session redials under the suspension profile.
+            target.pop("active", None)
+        if marked and not _diff(before, target, {}, name):
+            self.session.note(f"{name} is already suspended by {method}: nothing to do")
+        return target
+
+    @staticmethod
+    def _session_addresses(view):
+        return [address for address in view.get("active", {}).get("addresses", []) if address]
 
     def _resume_subscriber(self, name, method):
-        secret = self._require_secret(name)
-        comment = secret.get("comment", "")
-        base, marked, arg = split_marker(comment)
-        if not marked:
-            self.session.note(f"{name} carries no suspension marker: nothing to restore")
-            return {"name": name, "method": method or "", "changed": False}
-        if method is not None and method != marked:
-            raise DriverError(f"{name} is suspended by {marked}, not by {method}: resume it by {marked}")
-        find = {"name": name}
-        steps = []
-        if marked == "disable_secret":
-            steps.append(
-                _set_step(SECRET, find, {"disabled": "no", "comment": base}, {"disabled": "yes", "comment": comment})
-            )
-        elif marked == "address_list":
-            if arg and not arg.endswith(":present"):
-                entry = self._address_entry(arg)
-                if entry is not None:
-                    steps.append(_remove_step(ADDRESS_LIST, _entry_key(entry), entry))
-            steps.append(_set_step(SECRET, find, {"comment": base}, {"comment": comment}))
-        elif marked == "profile":
-            steps.append(
-                _set_step(
-                    SECRET,
-                    find,
-                    {"profile": arg, "comment": base},
-                    {"profile": secret.get("profile", ""), "comment": comment},
-                )
-            )
-            # The session still runs under the suspension profile: it must redial.
-            steps += self._drop_session_steps(name)
-        else:
-            raise DriverError(f"{name} carries an unknown suspension marker {marked!r}: left as it is")
-        run_plan(self.session, steps)
-        return {"name": name, "method": marked, "changed": True}
+        def observe():
+            return self._observe(name, active=True, addresses=self._marked_addresses)
 
-    def _drop_session_steps(self, name):
-        if not self._active(name):
-            return []
-        return [Step(ApiCommand(ACTIVE, "remove", find={"name": name}))]
+        marked_by = {}
+
+        def wanted(before, context):
+            if "secret" not in before:
+                raise CommandRejected(f"{SECRET}/print ?name={name}", "no such item")
+            base, marked, arg = split_marker(before["marker"])
+            marked_by["method"] = marked
+            if not marked:
+                self.session.note(f"{name} carries no suspension marker: nothing to restore")
+                return before
+            if method is not None and method != marked:
+                raise DriverError(f"{name} is suspended by {marked}, not by {method}: resume it by {marked}")
+            target = dict(before)
+            target["marker"] = base
+            if marked == "disable_secret":
+                target["secret"] = _with(before["secret"], disabled="no")
+            elif marked == "address_list":
+                target = {key: item for key, item in target.items() if not key.startswith("address:")}
+            elif marked == "profile":
+                target["secret"] = _with(before["secret"], profile=arg)
+                # The session still runs under the suspension profile: it must redial.
+                target.pop("active", None)
+            else:
+                raise DriverError(f"{name} carries an unknown suspension marker {marked!r}: left as it is")
+            return target
+
+        done = self._converge(name, observe, wanted)
+        return {"name": name, "method": marked_by.get("method") or method or "", "changed": done.changed}
 
     def _subscriber_status(self, name):
         secret = self._secret(name)
@@ -819,37 +829,157 @@ class MikrotikDriver(RouterDriver):
         return status
 
 
-# -- steps --------------------------------------------------------------------------
+# -- views and the one diff ---------------------------------------------------------------
+#
+# A view item is ``{"path", "find", "values"}``: where the object lives, how it
+# is found by name (never by a remembered ``.id``), and its fields as the
+# router prints them.  ``marker`` is the secret's comment on its own, because
+# the suspension marker it carries is the record resume works from: set in the
+# same sentence as the change it records, cleared only after what it records
+# has been taken back.
 
 
-def _add_step(path, attrs, find):
-    return Step(ApiCommand(path, "add", attrs), undo=Step(ApiCommand(path, "remove", find=dict(find))))
+def _item(path, find, row, exclude=()):
+    values = {key: row.get(key, "") for key in _RESTORABLE[path] if key not in find and key not in exclude}
+    return {"path": path, "find": dict(find), "values": values}
 
 
-def _set_step(path, find, attrs, old):
-    """Set ``attrs`` on the item found by ``find``; the undo sets back the ``old`` values."""
-    undo = Step(ApiCommand(path, "set", dict(old), dict(find)))
-    return Step(ApiCommand(path, "set", dict(attrs), dict(find)), undo=undo)
+def _wanted_item(current, path, find, fields):
+    """``current`` with ``fields`` set, or a new item of just ``fields``."""
+    if current is None:
+        return {"path": path, "find": dict(find), "values": dict(fields)}
+    return _with(current, **fields)
 
 
-def _remove_step(path, find, row):
-    """Remove the item found by ``find``; the undo adds it back as it was read."""
-    restore = {key: row[key] for key in _RESTORABLE[path] if row.get(key, "") != ""}
-    return Step(ApiCommand(path, "remove", find=dict(find)), undo=Step(ApiCommand(path, "add", restore)))
+def _with(item, **fields):
+    return {**item, "values": {**item["values"], **fields}}
 
 
-def _entry_key(entry):
-    return {"list": entry["list"], "address": entry["address"]}
+def _flag(value):
+    return str(value).lower() in ("true", "yes")
+
+
+def _normal(path, key, value):
+    if key == "disabled":
+        return _flag(value)
+    if path == QUEUE:
+        return _normal_queue_value(key, value)
+    if path == PROFILE and key == "rate-limit":
+        return _normal_rate_limit(value)
+    return str(value)
+
+
+def _differences(current, target):
+    """Fields of ``target`` whose value ``current`` does not hold."""
+    path = target["path"]
+    held = current["values"]
+    return {
+        key: value
+        for key, value in target["values"].items()
+        if _normal(path, key, held.get(key, "")) != _normal(path, key, value)
+    }
+
+
+def _put(current, target, comment=None):
+    """The step that makes ``target`` exist as wanted (add or set), or []."""
+    path, find = target["path"], target["find"]
+    if current is None:
+        attrs = {**find, **{key: value for key, value in target["values"].items() if value != ""}}
+        if comment:
+            attrs["comment"] = comment
+        return [Step(ApiCommand(path, "add", attrs))]
+    changes = _differences(current, target)
+    if comment is not None:
+        changes["comment"] = comment
+    return [Step(ApiCommand(path, "set", changes, dict(find)))] if changes else []
+
+
+def _remove(item):
+    return Step(ApiCommand(item["path"], "remove", find=dict(item["find"])))
+
+
+def _diff(current, target, context, name):
+    """The API sentences that turn ``current`` into ``target``, in an order
+    from which a re-run can always finish: what the secret refers to, the
+    secret (a marker being set goes in the same sentence as the change it
+    records), what hangs on it, the removals, the sessions, and last the
+    clearing of a marker (once what it records has been taken back)."""
+    del context
+    steps = []
+    for key in sorted(k for k in target if k.startswith("profile:")):
+        steps += _put(current.get(key), target[key])
+    lift = False
+    if "secret" in target:
+        had, wants = current.get("marker", ""), target.get("marker", "")
+        lift = "secret" in current and bool(split_marker(had)[1]) and not split_marker(wants)[1] and had != wants
+        if "secret" not in current:
+            steps += _put(None, target["secret"], comment=wants)
+        else:
+            steps += _put(current["secret"], target["secret"], comment=wants if had != wants and not lift else None)
+    if "queue" in target:
+        steps += _put(current.get("queue"), target["queue"])
+    for key in sorted(k for k in target if k.startswith("address:")):
+        steps += _put(current.get(key), target[key])
+    for prefix in ("address:", "queue", "secret", "profile:"):
+        steps += [_remove(current[key]) for key in sorted(current) if key.startswith(prefix) and key not in target]
+    if "active" in current and "active" not in target:
+        # A session cannot be restored: dropped only when wanted gone, never
+        # brought back by an undo (the subscriber redials).
+        steps.append(Step(ApiCommand(ACTIVE, "remove", find={"name": name})))
+    if lift:
+        steps.append(Step(ApiCommand(SECRET, "set", {"comment": target["marker"]}, {"name": name})))
+    return steps
+
+
+def _changed(before, after):
+    """What an ensure changed, in the names callers know: 'profile', 'secret',
+    'queue' for new objects, field names for a changed secret, 'queue.FIELD'
+    and 'profile.rate-limit' for the others."""
+    changed = []
+    for key in sorted(k for k in after if k.startswith("profile:")):
+        if key not in before:
+            changed.append("profile")
+        elif _differences(before[key], after[key]):
+            changed.append("profile.rate-limit")
+    if "secret" in after:
+        if "secret" not in before:
+            changed.append("secret")
+        else:
+            fields = set(_differences(before["secret"], after["secret"]))
+            if before.get("marker", "") != after.get("marker", ""):
+                fields.add("comment")
+            changed += sorted(fields)
+    if "queue" in after:
+        if "queue" not in before:
+            changed.append("queue")
+        else:
+            changed += [f"queue.{key}" for key in sorted(_differences(before["queue"], after["queue"]))]
+    return changed
 
 
 # -- input checks that are RouterOS's own -----------------------------------------------
 
 
-def check_comment(value, field="comment"):
-    """Free text for the contract reference; '[' and ']' are kept for the suspension marker."""
+def check_comment(value, field="comment", encoding="ascii"):
+    """Free text for the contract reference; '[' and ']' are kept for the suspension marker.
+
+    The API carries bytes without a charset (RouterOS itself keeps 7-bit text;
+    WinBox shows other bytes in the PC's code page): a character the chosen
+    ``options['encoding']`` cannot write is refused here, naming the field,
+    rather than failing half-way through a plan.
+    """
     value = value or ""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise InvalidInput(field, "contains a newline or control character")
+    try:
+        value.encode(encoding)
+    except UnicodeEncodeError as error:
+        bad = value[error.start : error.end]
+        raise InvalidInput(
+            field,
+            f"{bad!r} cannot be sent to the router in {encoding} "
+            "(options.encoding: cp1252 writes the characters WinBox shows on a Spanish Windows)",
+        ) from None
     if len(value) > 128:
         raise InvalidInput(field, "may hold up to 128 characters")
     if "[" in value or "]" in value:
@@ -870,12 +1000,13 @@ def _check_mbit(value, field, allow_zero):
 def check_rate_limit(rate, prefix="rate_limit"):
     _check_mbit(rate.up, f"{prefix}.up", allow_zero=False)
     _check_mbit(rate.down, f"{prefix}.down", allow_zero=False)
-    v.check_int(f"{prefix}.priority", rate.priority, 1, 8)
+    canonical = {"priority": v.check_int(f"{prefix}.priority", rate.priority, 1, 8)}
     for side in ("up", "down"):
         limit = getattr(rate, side)
         burst = _check_mbit(getattr(rate, f"burst_{side}"), f"{prefix}.burst_{side}", allow_zero=True)
         threshold = _check_mbit(getattr(rate, f"threshold_{side}"), f"{prefix}.threshold_{side}", allow_zero=True)
         burst_time = v.check_int(f"{prefix}.burst_time_{side}", getattr(rate, f"burst_time_{side}"), 0, 3600)
+        canonical[f"burst_time_{side}"] = burst_time
         if burst:
             if burst <= limit:
                 raise InvalidInput(f"{prefix}.burst_{side}", f"must be above the {side} rate ({limit} Mbit/s)")
@@ -885,4 +1016,4 @@ def check_rate_limit(rate, prefix="rate_limit"):
                 raise InvalidInput(f"{prefix}.burst_time_{side}", "is required with a burst")
         elif threshold or burst_time:
             raise InvalidInput(f"{prefix}.burst_{side}", "is required with a burst threshold or time")
-    return rate
+    return replace(rate, **canonical)

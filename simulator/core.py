@@ -524,7 +524,17 @@ class Device:
 
     def load_state(self, path):
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            self.restore(json.load(handle))
+
+    def restore(self, data):
+        """Put the device back into a state taken with ``state()`` (tests replay
+        one starting state many times); sessions and faults are untouched."""
+        data = copy.deepcopy(data)
+        with self.lock:
+            self._restore(data)
+            self.changed()
+
+    def _restore(self, data):
         self.autofind = data.get("autofind", [])
         self.onus = {pon: {onu["id"]: onu for onu in onus} for pon, onus in data.get("onus", {}).items()}
         for pon in self.pons:

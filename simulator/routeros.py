@@ -17,10 +17,17 @@ item``, ``input does not match any value of profile``, ``unknown parameter``).
 
 Faults are ``simulator.core.Faults``, read per API sentence (the sentence as
 one line, ``/ppp/secret/set =.id=*1 =disabled=yes``): ``drop_after_commands``,
-``drop_pattern``, ``reject_pattern`` (+ ``reject_text``, default ``failure:
-simulated fault``), ``latency``, ``slow_pattern`` + ``slow_extra`` and
-``reject_login``.  RouterOS has no "busy" answer and no alarm lines: those
-faults are ignored here.
+``drop_pattern`` (the sentence is not run), ``drop_after_pattern`` (it runs, the
+connection closes before ``!done``), ``late_pattern`` + ``late_delay`` (it runs
+at once, its answer is written ``late_delay`` s later), ``fault_count`` /
+``fault_skip`` / ``inject()`` as for the OLTs, ``reject_pattern`` (+
+``reject_text``, default ``failure: simulated fault``), ``latency`` +
+``jitter``, ``slow_pattern`` + ``slow_extra`` and ``reject_login``.  RouterOS
+has no "busy" answer and no alarm lines: those faults are ignored here.
+
+Words are bytes without a charset, as on the router (it keeps what it is
+sent; WinBox shows bytes above 127 in the PC's code page): they go in and
+out unchanged (UTF-8 where they are UTF-8, other bytes kept as they came).
 """
 
 import base64
@@ -59,7 +66,7 @@ def encode_length(length):
 def encode_sentence(words):
     data = b""
     for word in words:
-        raw = word.encode("utf-8")
+        raw = word.encode("utf-8", "surrogateescape")
         data += encode_length(len(raw)) + raw
     return data + b"\x00"
 
@@ -97,7 +104,7 @@ def read_sentence(sock):
         length = _read_length(sock)
         if length == 0:
             return words
-        words.append(_read_exact(sock, length).decode("utf-8", errors="replace"))
+        words.append(_read_exact(sock, length).decode("utf-8", errors="surrogateescape"))
 
 
 class Trap(Exception):
@@ -631,11 +638,13 @@ class RouterOsSimulator:
         self._clients = set()
         self._running = False
         self._stopped = threading.Event()
-        if state_file and os.path.exists(state_file):
+        if state_file and os.path.exists(state_file) and os.path.getsize(state_file):
             self._load_state(state_file)
-        for path, rows in options.get("rows", {}).items():
-            for row in rows:
-                self.add(path, **row)
+        else:
+            # Seeded rows are the router's first configuration: a saved state already holds them.
+            for path, rows in options.get("rows", {}).items():
+                for row in rows:
+                    self.add(path, **row)
 
     # -- lifetime ----------------------------------------------------------------
     def start(self):
@@ -741,6 +750,19 @@ class RouterOsSimulator:
             self.router.reboot()
             self.changed()
 
+    def restore(self, state, next_id=None):
+        """Put the router back into a ``state()`` (tests replay one starting
+        state many times): rows and ``.id`` counter; sessions keep their start."""
+        with self.lock:
+            router = self.router
+            for menu in MENUS:
+                router.tables[menu] = [dict(row) for row in state.get(menu, [])]
+            ids = [
+                int(row[".id"][1:], 16) for rows in router.tables.values() for row in rows if row[".id"] != "*FFFFFFFE"
+            ]
+            router._next_id = next_id if next_id is not None else max(ids, default=0) + 1
+            self.changed()
+
     def changed(self):
         if self.state_file:
             write_state_file(self.state_file, self.state())
@@ -787,6 +809,9 @@ class RouterOsSimulator:
                 replies = self._handle(session, words)
                 if replies is None:  # a fault: close unanswered
                     return
+                if session.pop("late", False):
+                    # Interruptible, so stop() does not wait for a long injected delay.
+                    self._stopped.wait(self.faults.late_delay)
                 sock.sendall(b"".join(encode_sentence(reply) for reply in replies))
                 if replies and replies[-1][0] == "!fatal":
                     return
@@ -831,9 +856,9 @@ class RouterOsSimulator:
             self.commands.append(text)
         if faults.drop_after_commands is not None and session["count"] > faults.drop_after_commands:
             return None
-        if faults.drop_pattern and re.search(faults.drop_pattern, text):
+        if faults.fires("drop_pattern", text):
             return None
-        delay = faults.latency
+        delay = faults.delay()
         if faults.slow_pattern and re.search(faults.slow_pattern, text):
             delay += faults.slow_extra
         if delay > 0:
@@ -842,10 +867,14 @@ class RouterOsSimulator:
         if faults.reject_pattern and re.search(faults.reject_pattern, text):
             message = faults.reject_text if faults.reject_text is not None else "failure: simulated fault"
             return [["!trap", f"=message={message}"], ["!done"]]
+        drop_after = faults.fires("drop_after_pattern", text)
+        session["late"] = not drop_after and faults.fires("late_pattern", text)
         with self.lock:
             replies = self._dispatch(command, attrs, api_attrs, queries)
             if command.rpartition("/")[2] != "print":
                 self.changed()
+        if drop_after:
+            return None  # it ran; the answer never leaves
         return replies
 
     def _login(self, session, attrs):

@@ -3,6 +3,7 @@
 
     python tests/odoo_runner.py            # install without and with demo data, run the tests
     python tests/odoo_runner.py --quick    # one database (without demo data) only
+    python tests/odoo_runner.py --test-tags /silver_provisioning:TestFailures   # Odoo's --test-tags
 
 Odoo is found the way a user's machine has it: an importable ``odoo``
 package, or ``ODOO_PATH`` pointing at an Odoo 17 source tree.  When neither
@@ -161,7 +162,7 @@ def analyse(log_text):
     return total, failed, problems
 
 
-def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="", timeout=1800):
+def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="", timeout=1800, test_tags=""):
     db_name = f"silver_test_{label}_{uuid.uuid4().hex[:8]}"
     log_file = Path(log_dir) / f"{label}.log"
     log_file.unlink(missing_ok=True)  # Odoo appends to its log file
@@ -171,7 +172,7 @@ def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="
         *db_args(),
         f"--database={db_name}",
         f"--init={MODULE}",
-        f"--test-tags=/{MODULE}" + (f":{only}" if only else ""),
+        "--test-tags=" + (test_tags or f"/{MODULE}" + (f":{only}" if only else "")),
         "--stop-after-init",
         # Odoo starts its HTTP server whenever tests run, --no-http or not: give it a
         # port of its own so parallel runs (and a demo on 8069) never meet.
@@ -223,6 +224,18 @@ def main(argv=None):
         metavar="CLASS[.METHOD]",
         help="run only these tests, e.g. TestFailures or TestFailures.test_unreachable_device",
     )
+    parser.add_argument(
+        "--test-tags",
+        default="",
+        metavar="SPEC",
+        help=f"Odoo's --test-tags instead of /{MODULE}, e.g. /{MODULE}:TestFailures or /{MODULE}:TestFailures.test_x",
+    )
+    parser.add_argument(
+        "--runs",
+        choices=("both", "nodemo", "demo"),
+        default="both",
+        help="which databases: without demo data, with, or both (default; --quick = nodemo)",
+    )
     args = parser.parse_args(argv)
 
     extra, odoo_root = find_odoo()
@@ -243,12 +256,24 @@ def main(argv=None):
     log_dir.mkdir(parents=True, exist_ok=True)
     addons_path = build_addons_path(odoo_root, python_dirs, link_dir)
 
-    runs = [("nodemo", False)] if args.quick else [("nodemo", False), ("demo", True)]
+    runs = [("nodemo", False), ("demo", True)]
+    kind = "nodemo" if args.quick else args.runs
+    if kind != "both":
+        runs = [run for run in runs if run[0] == kind]
     passed = failed = 0
     try:
         for label, with_demo in runs:
             total, bad = run_once(
-                label, odoo_cmd, env, addons_path, with_demo, log_dir, args.keep_db, args.tests, args.timeout
+                label,
+                odoo_cmd,
+                env,
+                addons_path,
+                with_demo,
+                log_dir,
+                args.keep_db,
+                args.tests,
+                args.timeout,
+                args.test_tags,
             )
             passed += max(total - bad, 0)
             failed += bad
@@ -257,6 +282,11 @@ def main(argv=None):
         # Logs of a failed run stay for reading (the path was printed above).
         if args.log_dir or not failed:
             shutil.rmtree(work, ignore_errors=True)
+    chosen = args.test_tags or args.tests
+    if chosen and not passed and not failed:
+        # A chosen test that runs nowhere is a typo, not a pass.
+        print(f"odoo: no test matched {chosen}")
+        failed = 1
     print(f"odoo: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

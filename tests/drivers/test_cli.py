@@ -47,6 +47,8 @@ PLATFORMS = {
             "model=MA5800",
             "--option",
             "firmware=V100R019",
+            "--option",
+            "olt_wifi=true",
             "--line-profile",
             "10",
             "--service-profile",

@@ -349,7 +349,7 @@ def test_new_subscriber_rejected_midway_leaves_nothing(sim):
     assert caught.value.command.startswith("/queue/simple/add name=u1")
     assert config(sim) == before
     text = caught.value.transcript.to_text()
-    assert "rollback complete" in text and "/ppp/secret/remove" in text
+    assert "undone: read back, the device is as it was" in text and "/ppp/secret/remove" in text
 
 
 def test_update_rejected_midway_restores_the_secret(sim):

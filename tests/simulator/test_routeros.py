@@ -5,6 +5,7 @@ queries, errors, faults and state."""
 import json
 import socket
 import ssl
+import time
 
 import librouteros
 import pytest
@@ -346,4 +347,59 @@ def test_slow_command_makes_the_client_time_out(sim):
     api = librouteros.connect(sim.host, "admin", PASSWORD, port=sim.port, timeout=0.3)
     with pytest.raises((socket.timeout, TimeoutError)):
         list(api.path("ppp", "profile"))
+    api.close()
+
+
+def test_drop_after_runs_the_sentence_then_hangs_up(sim):
+    sim.faults.drop_after_pattern = r"^/queue/simple/add"
+    api = connect(sim)
+    with pytest.raises(ConnectionClosed):
+        api.path("queue", "simple").add(name="q", target="10.0.0.1")
+    assert [row["name"] for row in sim.state()["/queue/simple"]] == ["q"], "it ran before the close"
+    assert sim.faults.drop_after_pattern is None, "fault_count 1: spent"
+    api = connect(sim)
+    assert [row["name"] for row in api.path("queue", "simple")] == ["q"]
+    api.close()
+
+
+def test_injected_drop_fires_count_times(sim):
+    sim.faults.inject("drop", r"^/ppp/secret/print", count=1, skip=1)
+    api = connect(sim)
+    list(api.path("ppp", "secret"))  # let through
+    with pytest.raises(ConnectionClosed):
+        list(api.path("ppp", "secret"))
+    api = connect(sim)
+    assert list(api.path("ppp", "secret")) == []
+    api.close()
+
+
+def test_a_late_done_takes_effect_at_once_and_the_session_goes_on(sim):
+    sim.faults.inject("late", r"^/ppp/secret/add", delay=1.0)
+    sock = socket.create_connection((sim.host, sim.port), timeout=5)
+    protocol = ApiProtocol(SocketTransport(sock), "utf-8")
+    assert call(protocol, "/login", "=name=admin", f"=password={PASSWORD}")[-1][0] == "!done"
+    started = time.monotonic()
+    protocol.writeSentence("/ppp/secret/add", "=name=late1", "=password=x")
+    time.sleep(0.3)
+    assert [row["name"] for row in sim.state()["/ppp/secret"]] == ["late1"], "it took effect before the answer"
+    reply = tuple(iter(protocol.readWord, ""))
+    assert reply[0] == "!done" and time.monotonic() - started >= 1.0
+    assert call(protocol, "/ppp/secret/print", "?name=late1")[0][0] == "!re"
+    sock.close()
+
+
+def test_latency_with_jitter_per_sentence(sim):
+    sim.faults.latency, sim.faults.jitter = 0.1, 0.05
+    api = connect(sim)
+    started = time.monotonic()
+    for _ in range(3):
+        list(api.path("ppp", "secret"))
+    assert time.monotonic() - started >= 3 * 0.05
+    api.close()
+
+
+def test_words_are_bytes_kept_as_they_came(sim):
+    api = connect(sim, encoding="cp1252")
+    api.path("ppp", "secret").add(name="u9", password="x", comment="Peña")
+    assert [row["comment"] for row in api.path("ppp", "secret")] == ["Peña"]
     api.close()
