@@ -146,7 +146,8 @@ class InputLabels:
 
 
 def target_labels(record, sources, extra=None):
-    """InputLabels for a device's connection fields (the record is the device itself)."""
+    """InputLabels for a device's connection fields: 'Management IP (OLT Centro)'."""
     overrides = {key: ("device", name) for key, name in sources.items()}
     overrides.update(extra or {})
-    return InputLabels(record.env, {"device": record}, own="device", overrides=overrides)
+    # Named with the device: the operator may be on a contract when its router's address is wrong.
+    return InputLabels(record.env, {"device": record}, own=None, overrides=overrides)

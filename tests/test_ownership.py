@@ -135,8 +135,20 @@ class TestOwnership(SilverProvisioningCommon):
         # Ended in the database only: the ONU stays registered on the OLT, nobody's.
         leftover.write({"state_service": "terminated"})
         contract = self.make_contract("vsol", onu={"serial": serial, "pon": leftover.olt_id._onu_ref(leftover).pon})
+        driver_class = type(self.olts["vsol"]._provisioning_driver())
+        original = driver_class.provision
+
+        def provision_without_telling(driver, *args, **kwargs):
+            # As a driver that does not (yet) say what it found on the device.
+            result = original(driver, *args, **kwargs)
+            result.data.onu_existed, result.data.created, result.data.preexisting = False, [], []
+            return result
+
         self.sim("mikrotik").faults.reject_pattern = r"^/ppp/secret/add"
-        with unittest.TestCase.assertRaises(self, UserError) as caught:
+        with (
+            mock.patch.object(driver_class, "provision", provision_without_telling),
+            unittest.TestCase.assertRaises(self, UserError) as caught,
+        ):
             contract.action_activate_service()
         self.assertIn(serial, self.device_onus("vsol"), "the undo removed an ONU it had not created")
         self.assertIn("Not everything could be put back", str(caught.exception))
@@ -147,24 +159,14 @@ class TestOwnership(SilverProvisioningCommon):
         contract.invalidate_recordset()
         self.assertIn(serial, contract.provisioning_warning or "", "the contract does not say what is left")
 
-    def test_undo_trusts_the_driver_when_it_says_the_onu_existed(self):
+    def test_undo_keeps_the_onu_the_driver_found_registered(self):
+        """The driver reads the device before it writes and says the ONU was there: it stays, all put back."""
         leftover = self._active("vsol", with_router=False)
         serial = leftover.serial_number
         leftover.write({"state_service": "terminated"})
         contract = self.make_contract("vsol", onu={"serial": serial, "pon": leftover.olt_id._onu_ref(leftover).pon})
-        driver_class = type(self.olts["vsol"]._provisioning_driver())
-        original = driver_class.provision
-
-        def provision(driver, *args, **kwargs):
-            result = original(driver, *args, **kwargs)
-            result.data.onu_existed = True
-            return result
-
         self.sim("mikrotik").faults.reject_pattern = r"^/ppp/secret/add"
-        with (
-            mock.patch.object(driver_class, "provision", provision),
-            unittest.TestCase.assertRaises(self, UserError) as caught,
-        ):
+        with unittest.TestCase.assertRaises(self, UserError) as caught:
             contract.action_activate_service()
         self.assertIn("put back as they were", str(caught.exception))
         self.assertIn(serial, self.device_onus("vsol"))
