@@ -7,12 +7,18 @@ onus, registered, latency, host_key, state_file, seed, options, name).
 
 Several devices run as a supervisor with one process per device, as separate
 boxes would: one that crashes or is killed is started again from its state
-file (a reboot) while the others keep serving.  With ``--run-dir DIR`` each
-device's process id is written to ``DIR/<device>.pid`` and a device can be
-switched off and on alone from another shell:
+file (a reboot) while the others keep serving; one that fails to start five
+times in a row is given up.  With ``--run-dir DIR`` the process id of each
+device that listens is in ``DIR/<device>.pid`` (only while it listens) and a
+device can be switched off and on alone from another shell:
 
-    python -m simulator --run-dir DIR --stop huawei     # by platform or name
-    python -m simulator --run-dir DIR --start huawei
+    python -m simulator --config FILE --run-dir DIR --stop huawei    # by platform or name
+    python -m simulator --config FILE --run-dir DIR --start huawei   # a given-up one gets one more try
+
+Both exit 0 once the device is off / listening, 1 when no supervisor uses DIR
+or the device does not come up.  The supervisor stops its devices on SIGTERM,
+SIGHUP, Ctrl-C, and when its parent process dies (it is then orphaned); each
+device stops when the supervisor dies.
 
 Output: one line per device once it listens, in the order of the
 configuration: ``platform protocol host:port fingerprint pid name``; the
@@ -25,6 +31,7 @@ restart or give up.
 # pylint: disable=print-used
 import argparse
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -45,6 +52,10 @@ _STARTUP_TIMEOUT = 60.0
 _POLL = 0.2
 #: what ``ready_line`` prints
 _READY = re.compile(r"^\S+ (ssh|telnet|api|api-ssl) \S+:\d+ \S+ \d+\b")
+#: held by the supervisor that uses a run directory (flock), with its pid inside
+_SUPERVISOR_LOCK = "supervisor.lock"
+#: how long --stop / --start wait for the device to be off / listening
+_CONTROL_TIMEOUT = 20.0
 
 
 def parse_args(argv):
@@ -166,7 +177,8 @@ def serve(specs, supervised=False):
     """Run ``specs`` in this process until SIGTERM / Ctrl-C (or, supervised, the supervisor's end)."""
     sims = []
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         for spec in specs:
             sim = start(**spec)
@@ -206,6 +218,7 @@ class Device:
         self.given_up = False
         self.announce = False  # print the ready line when a restarted process listens
         self.output = []  # the last lines a process wrote, for the report when it dies
+        self.reader = None
 
     @property
     def stop_marker(self):
@@ -215,8 +228,27 @@ class Device:
     def pid_file(self):
         return self.run_dir / f"{self.slug}.pid" if self.run_dir else None
 
+    @property
+    def start_request(self):
+        return self.run_dir / f"{self.slug}.start" if self.run_dir else None
+
+    @property
+    def gave_up_marker(self):
+        return self.run_dir / f"{self.slug}.gave-up" if self.run_dir else None
+
     def wanted_off(self):
         return bool(self.stop_marker and self.stop_marker.exists())
+
+    def take_start_request(self):
+        """True once per ``--start`` (the request file is consumed)."""
+        if not self.start_request or not self.start_request.exists():
+            return False
+        self.start_request.unlink(missing_ok=True)
+        return True
+
+    def forget_pid(self):
+        if self.pid_file:
+            self.pid_file.unlink(missing_ok=True)
 
     def running(self):
         return self.process is not None and self.process.poll() is None
@@ -224,6 +256,8 @@ class Device:
     def launch(self):
         self.ready = None
         self.output = []
+        if self.gave_up_marker:
+            self.gave_up_marker.unlink(missing_ok=True)
         self.process = subprocess.Popen(
             self.command,
             stdin=subprocess.DEVNULL,
@@ -232,14 +266,16 @@ class Device:
             text=True,
             bufsize=1,
         )
-        if self.pid_file:
-            self.pid_file.write_text(f"{self.process.pid}\n")
-        threading.Thread(target=self._read, args=(self.process,), daemon=True, name=f"sim-{self.slug}").start()
+        self.reader = threading.Thread(target=self._read, args=(self.process,), daemon=True, name=f"sim-{self.slug}")
+        self.reader.start()
 
     def _read(self, process):
         for line in process.stdout:
             line = line.rstrip("\n")
             if self.ready is None and _READY.match(line):
+                # The pid file says "listening": written before anyone is told so.
+                if self.pid_file:
+                    self.pid_file.write_text(f"{process.pid}\n")
                 self.ready = line
                 continue
             self.output = [*self.output[-40:], line]
@@ -254,8 +290,12 @@ class Device:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.pid_file:
-            self.pid_file.unlink(missing_ok=True)
+        self.forget_pid()
+
+    def give_up(self):
+        self.given_up = True
+        if self.gave_up_marker:
+            self.gave_up_marker.write_text("\n".join(self.output[-20:]) + "\n")
 
 
 class Supervisor:
@@ -263,11 +303,14 @@ class Supervisor:
 
     def __init__(self, config, specs, run_dir=None):
         self.run_dir = Path(run_dir) if run_dir else None
+        self.lock = None
         if self.run_dir:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            # A new supervisor starts with every device on.
-            for marker in self.run_dir.glob("*.stop"):
-                marker.unlink()
+            self.lock = hold_run_dir(self.run_dir)
+            # A new supervisor starts with every device on, and no file of an earlier one is true.
+            for pattern in ("*.stop", "*.start", "*.gave-up", "*.pid"):
+                for marker in self.run_dir.glob(pattern):
+                    marker.unlink()
         base = [sys.executable, "-m", "simulator", "--config", str(Path(config).resolve()), "--supervised"]
         self.devices = [
             Device(index, spec, slug, [*base, "--only", str(index)], self.run_dir)
@@ -293,12 +336,22 @@ class Supervisor:
             print(device.ready, flush=True)
         return True
 
-    def run(self):
+    def run(self, parent=None):
+        """Tend the devices until asked to stop or, given ``parent``, until that process is gone."""
         while not self.stopping.wait(_POLL):
+            if parent is not None and os.getppid() != parent:
+                print("simulator: the supervisor's parent process is gone: stopping the devices", flush=True)
+                return
             for device in self.devices:
                 self._tend(device)
 
     def _tend(self, device):
+        if device.take_start_request() and not device.running():
+            # One try, its outcome at once (a failure gives up): the --start that asked is waiting.
+            device.given_up = False
+            device.failed_starts = _MAX_FAILED_STARTS
+            device.process = None
+            device.next_start = 0.0
         if device.wanted_off():
             if device.running():
                 device.terminate()
@@ -319,12 +372,15 @@ class Supervisor:
         now = time.monotonic()
         if device.process is not None and device.next_start == 0.0:
             # It died on its own (or someone killed it): a reboot, from its state file.
+            device.forget_pid()
+            if device.reader is not None:
+                device.reader.join(timeout=1.0)  # its last words, for the report
             device.failed_starts = device.failed_starts + 1 if device.ready is None else 1
             if device.failed_starts > _MAX_FAILED_STARTS:
-                device.given_up = True
+                device.give_up()
                 print(
-                    f"simulator: {device.name} GAVE UP after {_MAX_FAILED_STARTS} failed starts "
-                    "(the other devices keep running); its last output:",
+                    f"simulator: {device.name} GAVE UP: it did not start (the other devices keep running); "
+                    "its last output:",
                     flush=True,
                 )
                 for line in device.output[-20:]:
@@ -344,16 +400,52 @@ class Supervisor:
         self.stopping.set()
         for device in self.devices:
             device.terminate()
+        if self.lock is not None:
+            self.lock.close()
+
+
+def hold_run_dir(run_dir):
+    """The run directory's lock, held while this supervisor lives; exits when another holds it."""
+    lock = open(run_dir / _SUPERVISOR_LOCK, "a+", encoding="utf-8")  # held until the supervisor stops
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        holder = lock.read().strip() or "?"
+        lock.close()
+        raise SystemExit(f"python -m simulator: another supervisor (pid {holder}) uses --run-dir {run_dir}") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return lock
+
+
+def supervisor_running(run_dir):
+    """Whether a supervisor holds ``run_dir`` now."""
+    path = Path(run_dir) / _SUPERVISOR_LOCK
+    if not path.exists():
+        return False
+    with open(path, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+    return False
 
 
 def supervise(config, specs, run_dir):
+    # The parent (tools/demo, a shell) is watched as the devices watch the supervisor: a parent
+    # killed without its cleanup must not leave the devices holding their ports.
+    parent = os.getppid()
     supervisor = Supervisor(config, specs, run_dir)
-    signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: supervisor.stopping.set())
     try:
         if not supervisor.start():
             return 1
         with contextlib.suppress(KeyboardInterrupt):
-            supervisor.run()
+            supervisor.run(parent)
         return 0
     finally:
         supervisor.stop()
@@ -363,26 +455,43 @@ def supervise(config, specs, run_dir):
 
 
 def control(args):
+    """--stop / --start: 0 once the device is off / listening, 1 otherwise (said on stdout)."""
     if not args.run_dir or not args.config:
         raise SystemExit("python -m simulator: --stop and --start need --config and the supervisor's --run-dir")
     specs = load_config(args.config)
     run_dir = Path(args.run_dir)
     index = pick(specs, args.stop or args.start)
     slug = slugs(specs)[index]
-    marker = run_dir / f"{slug}.stop"
+    if not supervisor_running(run_dir):
+        print(f"{slug}: not switched {'off' if args.stop else 'on'}: no supervisor is running with --run-dir {run_dir}")
+        return 1
+    pid_file, stop_marker = run_dir / f"{slug}.pid", run_dir / f"{slug}.stop"
+    gave_up = run_dir / f"{slug}.gave-up"
     if args.stop:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text("")
-        waited = _wait(lambda: not (run_dir / f"{slug}.pid").exists())
-        print(f"{slug}: {'switched off' if waited else 'asked to switch off (is the supervisor running?)'}")
+        stop_marker.write_text("")
+        if _wait(lambda: not pid_file.exists()):
+            print(f"{slug}: switched off")
+            return 0
+        print(f"{slug}: still running {_CONTROL_TIMEOUT:.0f} s after it was asked to switch off")
+        return 1
+    stop_marker.unlink(missing_ok=True)
+    gave_up.unlink(missing_ok=True)
+    (run_dir / f"{slug}.start").write_text("")
+    _wait(lambda: pid_file.exists() or gave_up.exists() or not supervisor_running(run_dir))
+    if pid_file.exists():
+        print(f"{slug}: switched on")
+        return 0
+    if gave_up.exists():
+        last = [line for line in gave_up.read_text(errors="replace").splitlines() if line.strip()]
+        print(f"{slug}: did not start (given up); its last output: {last[-1] if last else '(none)'}")
+    elif not supervisor_running(run_dir):
+        print(f"{slug}: not switched on: the supervisor has stopped")
     else:
-        marker.unlink(missing_ok=True)
-        waited = _wait(lambda: (run_dir / f"{slug}.pid").exists())
-        print(f"{slug}: {'switched on' if waited else 'asked to switch on (is the supervisor running?)'}")
-    return 0
+        print(f"{slug}: not listening {_CONTROL_TIMEOUT:.0f} s after it was asked to switch on")
+    return 1
 
 
-def _wait(condition, timeout=15.0):
+def _wait(condition, timeout=_CONTROL_TIMEOUT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -35,6 +35,8 @@ from pathlib import Path
 
 MODULE = "silver_provisioning"
 REPO = Path(__file__).resolve().parent.parent
+#: Odoo's command line as a file (see its docstring): it stops when this runner dies
+LAUNCHER = REPO / "tools" / "odoo_launch.py"
 STAND_INS = REPO / "tests" / "stand_ins"
 SKIP_LINE = "ODOO TESTS SKIPPED: odoo is not importable (set ODOO_PATH=/path/to/odoo-17 or install Odoo 17): see README"
 
@@ -245,7 +247,8 @@ def main(argv=None):
         return 0
     python_dirs, env = addon_dirs(extra)
     # Odoo runs from this interpreter, so odoo-bin's own location does not matter.
-    odoo_cmd = [sys.executable, "-c", "import sys, odoo; sys.argv[0] = 'odoo'; odoo.cli.main()"]
+    odoo_cmd = [sys.executable, str(LAUNCHER)]
+    env["SILVER_PARENT_PID"] = str(os.getpid())
 
     work = Path(tempfile.mkdtemp(prefix="silver_odoo_"))
     link_dir = work / "addons"
@@ -261,6 +264,7 @@ def main(argv=None):
     if kind != "both":
         runs = [run for run in runs if run[0] == kind]
     passed = failed = 0
+    chosen = args.test_tags or args.tests
     try:
         for label, with_demo in runs:
             total, bad = run_once(
@@ -277,16 +281,15 @@ def main(argv=None):
             )
             passed += max(total - bad, 0)
             failed += bad
+        if chosen and not passed and not failed:
+            # A chosen test that runs nowhere is a typo, not a pass.
+            print(f"odoo: no test matched {chosen}")
+            failed = 1
     finally:
         shutil.rmtree(link_dir, ignore_errors=True)
         # Logs of a failed run stay for reading (the path was printed above).
         if args.log_dir or not failed:
             shutil.rmtree(work, ignore_errors=True)
-    chosen = args.test_tags or args.tests
-    if chosen and not passed and not failed:
-        # A chosen test that runs nowhere is a typo, not a pass.
-        print(f"odoo: no test matched {chosen}")
-        failed = 1
     print(f"odoo: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

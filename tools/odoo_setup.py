@@ -16,15 +16,21 @@ imports, then one set up here before.  Otherwise it is set up, once, in
     venv/  a virtual environment with Odoo's requirements.txt as it installs on
            a current Python (psycopg2-binary for psycopg2, python-ldap left out:
            only auth_ldap needs it and it builds against libldap; phonenumbers
-           added), urllib3 2.0 when the resolved cryptography is too recent for
-           urllib3 1.26's pyOpenSSL, OCA queue_job 17.0 from PyPI and this
-           addon's requirements.txt
+           added; on Python 3.10 gevent and greenlet from the 3.11 pins, as
+           Odoo's own have no wheel there), urllib3 2.0 when the resolved
+           cryptography is too recent for urllib3 1.26's pyOpenSSL, OCA
+           queue_job 17.0 from PyPI and this addon's requirements.txt
+
+The Python packages always come from PyPI (or the index pip is configured
+with): ODOO_SOURCE replaces only the download of Odoo's source.
 
 Each step is done once and remembered in ``setup.json``; an interrupted set-up
-goes on from the step that did not finish.  Nothing is written inside the
-repository.  ``ODOO_PYTHON`` chooses the interpreter of the virtual
-environment (default: the running one when Odoo 17 supports it, else the first
-python3.12 / 3.11 / 3.10 on PATH).
+goes on from the step that did not finish, and a set-up whose Python then
+cannot import Odoo and the requirements is not marked done.  Nothing is
+written inside the repository.  ``ODOO_PYTHON`` chooses the interpreter of the
+virtual environment (default: the running one when Odoo 17 supports it, else
+the first python3.12 / 3.11 / 3.10 on PATH).  The set-up's interpreter runs
+without PYTHONPATH: another Odoo there would shadow its own.
 """
 
 # A command-line tool: it reports on stdout / stderr.
@@ -37,6 +43,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -55,10 +62,18 @@ DEFAULT_SOURCE = "https://nightly.odoo.com/17.0/nightly/src/odoo_17.0.latest.tar
 QUEUE_JOB = "odoo-addon-queue_job==17.0.*"
 #: Odoo 17's odoo/__init__.py accepts 3.10 to 3.12
 SUPPORTED_PYTHONS = ((3, 12), (3, 11), (3, 10))
-#: bump when the recipe changes, so an older set-up installs what is new
-RECIPE = 1
+#: per step: bump one when what it does changes, so an older set-up does it (and what follows) again
+STEP_RECIPES = {"source": 1, "venv": 1, "requirements": 2, "queue_job": 1}
+STEPS = tuple(STEP_RECIPES)
 #: where the virtual environment finds the source: a .pth line, as a checkout on PYTHONPATH
 PTH_NAME = "silver_provisioning_odoo.pth"
+#: Odoo's pins that PyPI has no wheel of for the Python they are pinned for, and what is taken
+#: instead.  Python 3.10: gevent 21.8.0 (Ubuntu 22.04's) predates CPython 3.10 wheels and does not
+#: build with a current Cython; the 3.11 pins have cp310 wheels (gevent 22.10 needs greenlet 2).
+PIN_OVERRIDES = {(3, 10): {"gevent": "22.10.2", "greenlet": "2.0.2"}}
+#: environment variables the set-up's interpreter runs without: they would put another Python's
+#: packages (another Odoo's, say) before its own
+FOREIGN_PYTHON_VARIABLES = ("PYTHONPATH", "PYTHONHOME")
 
 
 class SetupError(Exception):
@@ -67,6 +82,21 @@ class SetupError(Exception):
 
 def cache_root():
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "silver_provisioning"
+
+
+def cache_problem(cache):
+    """Why ``cache`` cannot be the cache directory, or None.
+
+    It holds the simulators' private SSH host keys and may hold an Odoo: never
+    a folder of the repository, where ``git add`` would take them.
+    """
+    resolved = Path(cache).expanduser().resolve()
+    if resolved == REPO or resolved.is_relative_to(REPO):
+        return (
+            f"the cache directory {resolved} is inside the repository {REPO}; it holds the simulators' "
+            "private host keys and Odoo's set-up: choose one outside it (--cache-dir, or XDG_CACHE_HOME)"
+        )
+    return None
 
 
 def say(text="", end="\n"):
@@ -84,6 +114,29 @@ def human_size(count):
 def human_time(seconds):
     seconds = round(seconds)
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def venv_env(base=None):
+    """The environment the set-up's interpreter runs in: without another Python's paths."""
+    env = dict(os.environ if base is None else base)
+    for name in FOREIGN_PYTHON_VARIABLES:
+        env.pop(name, None)
+    return env
+
+
+try:
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+except (ImportError, OSError):
+    _LIBC = None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """``preexec_fn``: the child gets SIGTERM when this process dies (Linux), even by SIGKILL."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Progress:
@@ -142,51 +195,94 @@ _PROBE = (
 )
 
 
+def run_probe(python, env):
+    """((major version, directory holding ``odoo``) or None, what the interpreter said on stderr)."""
+    try:
+        result = subprocess.run([python, "-c", _PROBE], env=env, capture_output=True, text=True, check=False)
+    except OSError as error:
+        return None, str(error)
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        return None, result.stderr
+    major, _, root = lines[-1].partition(" ")
+    return ((int(major), root) if major.isdigit() else None), result.stderr
+
+
 def probe(python, pythonpath=""):
     """(major version, directory holding the ``odoo`` package) as ``python`` imports it, or None."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, env.get("PYTHONPATH")]))
-    try:
-        result = subprocess.run([python, "-c", _PROBE], env=env, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        return None
-    major, _, root = lines[-1].partition(" ")
-    return (int(major), root) if major.isdigit() else None
+    return run_probe(python, env)[0]
+
+
+def last_line(text, default="?"):
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else default
 
 
 #: the set-up works when these import (queue_job is only found: importing it needs a registry)
 _CHECK = (
-    "import importlib.util, psycopg2, lxml, requests, OpenSSL, netmiko, librouteros, textfsm, pytest;"
+    "import importlib.util, psycopg2, lxml, requests, OpenSSL, werkzeug, netmiko, librouteros, textfsm, pytest;"
     "assert importlib.util.find_spec('odoo.addons.queue_job'), 'odoo.addons.queue_job not found'"
 )
 
 
 class Found:
-    """An Odoo 17 to run: the interpreter, what to add to PYTHONPATH, where from."""
+    """An Odoo 17 to run: the interpreter, what to add to PYTHONPATH, where from.
 
-    def __init__(self, python, origin, root, pythonpath=""):
+    ``isolated``: the set-up's own interpreter, run without PYTHONPATH (``env()``).
+    """
+
+    def __init__(self, python, origin, root, pythonpath="", isolated=False):
         self.python = python
         self.origin = origin
         self.root = root
         self.pythonpath = pythonpath
+        self.isolated = isolated
 
     def describe(self):
         return f"Odoo 17 from {self.origin}: {self.root} (Python {self.python})"
+
+    def env(self, base=None):
+        return venv_env(base) if self.isolated else dict(os.environ if base is None else base)
+
+
+def odoo_version(tree):
+    """The major version in ``tree/odoo/release.py``, or None when there is none."""
+    try:
+        text = (Path(tree) / "odoo" / "release.py").read_text(errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^version_info\s*=\s*\((\d+)", text, re.MULTILINE)
+    return int(match.group(1)) if match else None
 
 
 def find_present(python):
     """ODOO_PATH, then an importable odoo; None when neither is an Odoo 17."""
     odoo_path = os.environ.get("ODOO_PATH")
     if odoo_path:
-        found = probe(python, odoo_path)
-        if found is None or found[0] != 17:
-            what = "no importable odoo package" if found is None else f"Odoo {found[0]}"
-            raise SetupError(f"ODOO_PATH={odoo_path} holds {what}: point it at an Odoo 17 source tree, or unset it")
-        return Found(python, "ODOO_PATH", found[1], odoo_path)
+        version = odoo_version(odoo_path)
+        if version is None:
+            # Checked first: an odoo importable anyway would pass for the one ODOO_PATH names.
+            raise SetupError(
+                f"ODOO_PATH={odoo_path} holds no odoo package (no odoo/release.py in it): point it at an "
+                "Odoo 17 source tree (the folder holding odoo-bin), or unset it"
+            )
+        if version != 17:
+            raise SetupError(
+                f"ODOO_PATH={odoo_path} holds Odoo {version}: point it at an Odoo 17 source tree, or unset it"
+            )
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [odoo_path, env.get("PYTHONPATH")]))
+        found, stderr = run_probe(python, env)
+        if found is not None and found[0] == 17:
+            return Found(python, "ODOO_PATH", found[1], odoo_path)
+        # The tree is there; the interpreter lacks what Odoo imports (psycopg2, say).
+        raise SetupError(
+            f"ODOO_PATH={odoo_path} holds Odoo 17, but {python} cannot import it: {last_line(stderr)} "
+            "(install Odoo's requirements into that Python, or unset ODOO_PATH and let the tools set up their own)"
+        )
     found = probe(python)
     if found is not None and found[0] == 17:
         return Found(python, "this Python's odoo package", found[1])
@@ -200,12 +296,15 @@ def find_present(python):
 
 class Setup:
     def __init__(self, root=None):
-        self.dir = Path(root or cache_root()) / f"odoo-{SERIES}"
+        self.root = Path(root or cache_root())
+        self.dir = self.root / f"odoo-{SERIES}"
         self.src = self.dir / "src"
         self.venv = self.dir / "venv"
         self.downloads = self.dir / "downloads"
         self.state_file = self.dir / "setup.json"
         self.log = self.dir / "setup.log"
+        # Beside the set-up, not in it: --remove-odoo deletes the folder while holding it.
+        self.lock_file = self.root / f"odoo-{SERIES}.lock"
         self.state = {}
         self.load()
 
@@ -230,13 +329,19 @@ class Setup:
         self.state.setdefault("steps", {})[name] = {"key": key, "seconds": round(seconds, 1), **facts}
         self.save()
 
+    def forget(self, *names):
+        for name in names:
+            self.state.get("steps", {}).pop(name, None)
+        self.state.pop("checked", None)
+        self.save()
+
     @property
     def python(self):
         return self.venv / "bin" / "python"
 
     def complete(self):
         return (
-            all(self.step_done(name, self.key(name)) for name in ("source", "venv", "requirements", "queue_job"))
+            all(self.step_done(name, self.key(name)) for name in STEPS)
             and self.state.get("checked") == self.key("requirements")
             and self.python.exists()
             and (self.src / "odoo" / "release.py").exists()
@@ -244,56 +349,96 @@ class Setup:
 
     def key(self, name):
         """What a step's result depends on: when it changes, the step runs again."""
+        recipe = f"{STEP_RECIPES[name]}"
+        if name == "venv":
+            # Another ODOO_PYTHON asks for another interpreter.
+            return f"{recipe}:{os.environ.get('ODOO_PYTHON', '')}"
         if name == "requirements":
             text = (self.src / "requirements.txt").read_text() if (self.src / "requirements.txt").exists() else ""
             addon = (REPO / "requirements.txt").read_text()
-            return hashlib.sha256(f"{RECIPE}\n{text}\n{addon}".encode()).hexdigest()[:16]
-        return f"{RECIPE}"
+            return hashlib.sha256(f"{recipe}\n{text}\n{addon}".encode()).hexdigest()[:16]
+        return recipe
 
     def found(self):
-        return Found(str(self.python), f"the set-up in {self.dir}", str(self.src))
+        return Found(str(self.python), f"the set-up in {self.dir}", str(self.src), isolated=True)
+
+    @contextlib.contextmanager
+    def locked(self, purpose):
+        """Hold the set-up's lock: one set-up (or removal) at a time; says so when it waits."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "a+", encoding="utf-8") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "another process"
+                say(f"Waiting for another set-up of Odoo 17 in {self.dir} to finish ({holder}) ...")
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.seek(0)
+            lock.truncate()
+            lock.write(f"pid {os.getpid()}: {purpose}\n")
+            lock.flush()
+            yield
+
+    def clean_leftovers(self):
+        """What a killed set-up left half-written (it never is the set-up's state)."""
+        stale = [*self.dir.glob("src.partial-*"), *self.downloads.glob("*.part")]
+        for path in stale:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        if stale:
+            say(f"Removed what an interrupted set-up left: {', '.join(path.name for path in stale)}")
 
     # running it -------------------------------------------------------------------------
     def ensure(self):
         """The set-up's Found, setting up what is missing; raises SetupError."""
-        if self.dir.resolve().is_relative_to(REPO):
-            raise SetupError(
-                f"the cache directory {self.dir.parent} is inside the repository; Odoo must stay out of it: "
-                "choose one elsewhere (XDG_CACHE_HOME, or tools/demo --cache-dir)"
-            )
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / ".lock", "w") as lock:
-            # Two first runs at once (two demos) set up once.
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        problem = cache_problem(self.root)
+        if problem:
+            raise SetupError(problem)
+        with self.locked("setting up Odoo 17"):
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.clean_leftovers()
             self.load()
             if self.complete():
                 return self.found()
-            started = time.monotonic()
-            if self.state.get("steps"):
-                say(f"Odoo 17's set-up in {self.dir} did not finish: going on from where it stopped")
-            else:
-                say(f"Odoo 17 is not installed here: setting it up once in {self.dir}")
-            say(f"  (a few minutes and ~1.5 GB; the log is {self.log}; remove it all with --remove-odoo)")
-            timings = []
-            for name, step in (
-                ("source", self.get_source),
-                ("venv", self.make_venv),
-                ("requirements", self.install_requirements),
-                ("queue_job", self.install_queue_job),
-            ):
-                if self.step_done(name, self.key(name)):
-                    continue
-                step_started = time.monotonic()
-                facts = step() or {}
-                seconds = time.monotonic() - step_started
-                self.mark(name, seconds, self.key(name), **facts)
-                timings.append(f"{name} {human_time(seconds)}")
-            self.check()
-            self.state["checked"] = self.key("requirements")
-            self.save()
-            steps = f": {', '.join(timings)}" if timings else ""
-            say(f"Odoo 17 is set up in {self.dir} ({human_time(time.monotonic() - started)}{steps}).")
-            return self.found()
+            return self._set_up()
+
+    def _set_up(self):
+        started = time.monotonic()
+        if self.state.get("steps"):
+            say(f"Odoo 17's set-up in {self.dir} did not finish: going on from where it stopped")
+        else:
+            say(f"Odoo 17 is not installed here: setting it up once in {self.dir}")
+        say(f"  (a few minutes and about 1.2 GB; the log is {self.log}; remove it all with --remove-odoo)")
+        timings = []
+        redo = False
+        for name, step in (
+            ("source", self.get_source),
+            ("venv", self.make_venv),
+            ("requirements", self.install_requirements),
+            ("queue_job", self.install_queue_job),
+        ):
+            # A step done again makes what was built on it stale.
+            if not redo and self.step_done(name, self.key(name)):
+                continue
+            redo = True
+            step_started = time.monotonic()
+            facts = step() or {}
+            seconds = time.monotonic() - step_started
+            self.mark(name, seconds, self.key(name), **facts)
+            timings.append(f"{name} {human_time(seconds)}")
+        self.check()
+        self.state["checked"] = self.key("requirements")
+        self.save()
+        steps = f": {', '.join(timings)}" if timings else ""
+        say(f"Odoo 17 is set up in {self.dir} ({human_time(time.monotonic() - started)}{steps}).")
+        return self.found()
+
+    def write_log(self, text):
+        with open(self.log, "a", encoding="utf-8") as log:
+            log.write(text if text.endswith("\n") else text + "\n")
 
     def run_logged(self, command, label, show=None):
         """Run ``command``, its output into the set-up log; lines matching ``show`` are printed."""
@@ -306,15 +451,22 @@ class Setup:
                 stderr=subprocess.STDOUT,
                 text=True,
                 errors="replace",
+                env=venv_env(),
+                preexec_fn=die_with_parent,  # no pip outlives a set-up that is killed
             )
             tail = []
-            for line in process.stdout:
-                log.write(line)
-                tail = [*tail[-30:], line.rstrip()]
-                if show and show.match(line):
-                    # pip says where each requirement came from: the package is enough here.
-                    say(f"  {re.sub(r' [(]from .*', '', line.strip())}")
-            status = process.wait()
+            try:
+                for line in process.stdout:
+                    log.write(line)
+                    tail = [*tail[-30:], line.rstrip()]
+                    if show and show.match(line):
+                        # pip says where each requirement came from: the package is enough here.
+                        say(f"  {re.sub(r' [(]from .*', '', line.strip())}")
+                status = process.wait()
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
         if status != 0:
             for line in tail[-15:]:
                 say(f"    {line}")
@@ -323,26 +475,54 @@ class Setup:
     # source ----------------------------------------------------------------------------
     def get_source(self):
         source = os.environ.get("ODOO_SOURCE") or DEFAULT_SOURCE
+        local = Path(source).expanduser()
+        tree = None
+        if not re.match(r"^(https?|ftp|file)://", source):
+            if local.is_dir():
+                tree = self.source_tree(source, local)
+            elif not local.is_file():
+                raise SetupError(f"ODOO_SOURCE={source}: not a URL, an archive (.tar.gz, .zip) or a directory")
         shutil.rmtree(self.src, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix="src.partial-", dir=self.dir))
         try:
-            if re.match(r"^(https?|ftp|file)://", source):
+            if tree is not None:
+                say(f"[1/4] Copying the Odoo source tree {tree} into {self.src}")
+                try:
+                    copy_tree(tree, work / "tree")
+                except (shutil.Error, OSError) as error:
+                    raise SetupError(f"copying ODOO_SOURCE={source} failed: {copy_error(error)}") from None
+            elif local.is_file():
+                say(f"[1/4] Unpacking {source} into {self.src}")
+                unpack(local, work)
+            else:
                 archive = self.download(source)
                 say(f"[1/4] Unpacking {archive.name} into {self.src}")
                 unpack(archive, work)
-            elif Path(source).expanduser().is_dir():
-                say(f"[1/4] Copying the Odoo source tree {source} into {self.src}")
-                copy_tree(Path(source).expanduser(), work / "tree")
-            elif Path(source).expanduser().is_file():
-                say(f"[1/4] Unpacking {source} into {self.src}")
-                unpack(Path(source).expanduser(), work)
-            else:
-                raise SetupError(f"ODOO_SOURCE={source}: not a URL, an archive (.tar.gz, .zip) or a directory")
             root = source_root(work)
             root.rename(self.src)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return {"source": source}
+
+    def source_tree(self, source, local):
+        """The Odoo 17 tree in the directory ``local`` (it, or one folder down), checked before any copy."""
+        local = local.resolve()
+        if self.dir.resolve().is_relative_to(local):
+            raise SetupError(
+                f"ODOO_SOURCE={source} contains the cache directory {self.root}: it would be copied into "
+                "itself; point it at the Odoo source tree itself (the folder holding odoo-bin)"
+            )
+        candidates = [local, *sorted(path.parent.parent for path in local.glob("*/odoo/release.py"))]
+        for tree in candidates:
+            version = odoo_version(tree)
+            if version == 17:
+                return tree
+            if version is not None:
+                raise SetupError(f"ODOO_SOURCE={source} is Odoo {version}, not 17")
+        raise SetupError(
+            f"ODOO_SOURCE={source} is no Odoo source tree (no odoo/release.py in it): "
+            "point it at the folder holding odoo-bin, an archive or a URL"
+        )
 
     def download(self, url):
         name = re.sub(r"[^A-Za-z0-9._-]", "_", url.rstrip("/").rsplit("/", 1)[-1]) or "odoo-source"
@@ -351,8 +531,13 @@ class Setup:
         target = self.downloads / name
         done_marker = target.with_name(target.name + ".complete")
         if target.exists() and done_marker.exists() and done_marker.read_text() == url:
-            say(f"[1/4] Using {target}, downloaded before from {url}")
-            return target
+            problem = archive_problem(target)
+            if problem is None:
+                say(f"[1/4] Using {target}, downloaded before from {url}")
+                return target
+            say(f"[1/4] {target}, downloaded before, is not a whole Odoo archive ({problem}): discarding it")
+        target.unlink(missing_ok=True)
+        done_marker.unlink(missing_ok=True)
         self.downloads.mkdir(parents=True, exist_ok=True)
         say(f"[1/4] Downloading Odoo {SERIES} from {url}")
         say(f"      to {target}")
@@ -360,17 +545,33 @@ class Setup:
         try:
             request = urllib.request.Request(url, headers={"User-Agent": "silver_provisioning-setup"})
             with urllib.request.urlopen(request, timeout=60) as answer, open(partial, "wb") as output:
-                progress = Progress("downloaded", int(answer.headers.get("Content-Length") or 0))
+                expected = int(answer.headers.get("Content-Length") or 0)
+                kind = answer.headers.get_content_type()
+                progress = Progress("downloaded", expected)
                 while chunk := answer.read(1 << 20):
                     output.write(chunk)
                     progress.add(len(chunk))
                 progress.finish()
-        except OSError as error:
+        except (OSError, ValueError) as error:
             partial.unlink(missing_ok=True)
             raise SetupError(
                 f"downloading {url} failed ({error}); without internet access, set ODOO_SOURCE "
-                "to an Odoo 17 archive or source tree on this machine"
+                "to an Odoo 17 archive or source tree on this machine (the Python packages still come from PyPI)"
             ) from None
+        received = partial.stat().st_size
+        # http.client ends a body cut short without an error: the length tells.
+        if expected and received != expected:
+            partial.unlink(missing_ok=True)
+            raise SetupError(
+                f"downloading {url} stopped after {human_size(received)} of {human_size(expected)}: "
+                "the connection was cut; run again to download it anew"
+            )
+        problem = archive_problem(partial)
+        if problem:
+            partial.unlink(missing_ok=True)
+            raise SetupError(
+                f"{url} gave no Odoo source archive ({problem}; the server sent {kind}): check ODOO_SOURCE"
+            )
         partial.replace(target)
         done_marker.write_text(url)
         return target
@@ -386,6 +587,7 @@ class Setup:
             capture_output=True,
             text=True,
             check=True,
+            env=venv_env(),
         ).stdout.strip()
         # As a source checkout on PYTHONPATH: odoo/ from src, odoo.addons also from
         # site-packages, where PyPI's odoo-addon-* packages go.
@@ -403,27 +605,28 @@ class Setup:
         self.run_logged([*command, *arguments], label, show)
 
     def install_requirements(self):
+        version = python_version(str(self.python))
+        python = tuple(int(part) for part in version.split(".")) if version else None
         odoo_requirements = self.dir / "requirements-odoo.txt"
-        odoo_requirements.write_text(adapt_requirements((self.src / "requirements.txt").read_text()))
+        odoo_requirements.write_text(adapt_requirements((self.src / "requirements.txt").read_text(), python))
         say(f"[3/4] Installing from PyPI into the virtual environment: Odoo's requirements ({odoo_requirements})")
         say(f"      and this addon's ({REPO / 'requirements.txt'})")
         show = re.compile(r"^(Collecting|Successfully installed) ")
         arguments = ["--prefer-binary", "-r", odoo_requirements, "-r", REPO / "requirements.txt"]
         try:
             self.pip(*arguments, label="installing the requirements", show=show)
-            relaxed = False
-        except SetupError:
-            # Odoo pins what Debian/Ubuntu ship; a newer Python may have no wheels for those.
-            say("  The pinned versions do not install on this Python: trying again with the same or newer ones.")
-            odoo_requirements.write_text(adapt_requirements((self.src / "requirements.txt").read_text(), relax=True))
-            self.pip(*arguments, label="installing the requirements (pins relaxed)", show=show)
-            relaxed = True
+        except SetupError as error:
+            # Odoo pins what Ubuntu ships; newest-of-everything does not run Odoo 17, so no fallback.
+            raise SetupError(
+                f"{error}. Odoo 17's pinned requirements did not install on Python {version}; Python 3.11 "
+                "and 3.12 take them as wheels: ODOO_PYTHON=python3.12 (the next run makes the environment again)"
+            ) from None
         versions = installed(self.python, "cryptography", "urllib3")
         cryptography, urllib3 = versions.get("cryptography", "0"), versions.get("urllib3", "0")
         if major(cryptography) >= 38 and major(urllib3) < 2:
             say(f"  cryptography {cryptography} breaks urllib3 {urllib3}'s pyOpenSSL support: installing urllib3 2.0")
             self.pip("urllib3>=2,<2.1", label="installing urllib3 2.0")
-        return {"relaxed_pins": relaxed}
+        return {"overrides": sorted(PIN_OVERRIDES.get(python, {}))}
 
     def install_queue_job(self):
         say(f"[4/4] Installing OCA queue_job 17.0 from PyPI ({QUEUE_JOB}, without dependencies)")
@@ -431,27 +634,39 @@ class Setup:
         return {"queue_job": installed(self.python, "odoo-addon-queue_job").get("odoo-addon-queue_job")}
 
     def check(self):
-        found = probe(str(self.python))
-        if found is None or found[0] != 17:
-            raise SetupError(f"the set-up in {self.dir} does not import Odoo 17; see {self.log}, or --remove-odoo")
-        result = subprocess.run(
-            [self.python, "-c", _CHECK],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["?"])[-1]
-            raise SetupError(f"the set-up in {self.dir} is incomplete ({last}); try --remove-odoo, then again")
+        """Odoo 17 and the requirements import; otherwise nothing of the environment stays marked done."""
+        problem = self.verify()
+        if problem:
+            self.forget("venv", "requirements", "queue_job")
+            raise SetupError(
+                f"the set-up in {self.dir} does not work: {problem} (whole output: {self.log}); "
+                "the next run makes its environment again"
+            )
+
+    def verify(self):
+        """None when the set-up's interpreter imports Odoo 17 and the requirements, else what failed."""
+        for what, code in (("import Odoo 17", _PROBE), ("import the requirements", _CHECK)):
+            command = [str(self.python), "-c", code]
+            try:
+                result = subprocess.run(command, env=venv_env(), capture_output=True, text=True, check=False)
+            except OSError as error:
+                return f"its Python does not run ({error})"
+            self.write_log(f"\n$ {' '.join(command)}\n{result.stdout}{result.stderr}[exit status {result.returncode}]")
+            if result.returncode != 0:
+                return f"its Python cannot {what}: {last_line(result.stderr, f'exit status {result.returncode}')}"
+            if code is _PROBE and not result.stdout.strip().split()[:1] == ["17"]:
+                return f"its Python imports another Odoo: {last_line(result.stdout)}"
+        return None
 
     # removing it --------------------------------------------------------------------------
     def remove(self):
-        if not self.dir.exists():
-            say(f"Nothing to remove: {self.dir} does not exist.")
-            return
-        size = sum(path.lstat().st_size for path in self.dir.rglob("*"))
-        shutil.rmtree(self.dir)
-        say(f"Removed {self.dir} ({human_size(size)}): Odoo 17's source, its virtual environment and downloads.")
+        with self.locked("removing the set-up"):
+            if not self.dir.exists():
+                say(f"Nothing to remove: {self.dir} does not exist.")
+                return
+            size = sum(path.lstat().st_size for path in self.dir.rglob("*"))
+            shutil.rmtree(self.dir)
+            say(f"Removed {self.dir} ({human_size(size)}): Odoo 17's source, its virtual environment and downloads.")
 
     def status(self):
         if not self.dir.exists():
@@ -464,13 +679,51 @@ class Setup:
 
 # -- helpers of the steps ---------------------------------------------------------------------
 
+_MARKER_CLAUSE = re.compile(r"^\s*(python_version|sys_platform)\s*(==|!=|<=|>=|<|>)\s*['\"]([^'\"]*)['\"]\s*$")
 
-def adapt_requirements(text, relax=False):
-    """Odoo's requirements.txt as it installs from PyPI wheels on a current Python."""
+
+def marker_applies(marker, python, platform=sys.platform):
+    """Whether a requirement's ``; marker`` holds for Python ``python`` (a (3, 10) tuple).
+
+    Only what Odoo's requirements.txt uses: python_version and sys_platform
+    clauses joined by ``and``; None for anything else.
+    """
+    if not marker.strip():
+        return True
+    if re.search(r"\bor\b|[()]", marker):
+        return None
+    for clause in re.split(r"\band\b", marker):
+        match = _MARKER_CLAUSE.match(clause)
+        if not match:
+            return None
+        variable, operator, value = match.groups()
+        if variable == "python_version":
+            left, right = tuple(python), tuple(int(part) for part in value.split(".") if part.isdigit())
+        else:
+            left, right = platform, value
+        holds = {
+            "==": left == right,
+            "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[operator]
+        if not holds:
+            return False
+    return True
+
+
+def adapt_requirements(text, python=None):
+    """Odoo's requirements.txt as it installs from PyPI wheels on Python ``python`` (a (3, 10) tuple)."""
+    overrides = PIN_OVERRIDES.get(tuple(python or ()), {})
     lines = [
         "# Odoo's requirements.txt, adapted by silver_provisioning's tools/odoo_setup.py:",
         "# psycopg2-binary for psycopg2, no python-ldap, phonenumbers added.",
     ]
+    if overrides:
+        taken = ", ".join(f"{name} {version}" for name, version in sorted(overrides.items()))
+        lines.append(f"# Python {'.'.join(map(str, python))}: {taken} (PyPI has no wheel of Odoo's pins here).")
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -480,8 +733,10 @@ def adapt_requirements(text, relax=False):
             continue
         if name.lower() == "psycopg2":
             line = "psycopg2-binary" + line[len(name) :]
-        if relax:
-            line = re.sub(r"==\s*", ">=", line, count=1)
+        requirement, semicolon, marker = line.partition(";")
+        override = overrides.get(name.lower())
+        if override and marker_applies(marker, python):
+            line = f"{name}=={override}" + (f" ;{marker}" if semicolon else "")
         lines.append(line)
     lines.append("phonenumbers")
     return "\n".join(lines) + "\n"
@@ -501,14 +756,21 @@ def installed(python, *names):
         "    except m.PackageNotFoundError: pass\n"
         "print(json.dumps(out))"
     )
-    result = subprocess.run([python, "-c", code, *names], capture_output=True, text=True, check=False)
+    result = subprocess.run([python, "-c", code, *names], capture_output=True, text=True, check=False, env=venv_env())
     return json.loads(result.stdout or "{}") if result.returncode == 0 else {}
 
 
 def python_version(python):
-    result = subprocess.run(
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=venv_env(),
+        )
+    except OSError:
+        return ""
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
@@ -522,7 +784,9 @@ def choose_python():
         version = python_version(path)
         if not version or (version not in supported and not wanted):
             continue
-        venv_ok = subprocess.run([path, "-c", "import venv, ensurepip"], capture_output=True, check=False)
+        venv_ok = subprocess.run(
+            [path, "-c", "import venv, ensurepip"], capture_output=True, check=False, env=venv_env()
+        )
         if venv_ok.returncode != 0:
             raise SetupError(
                 f"{path} (Python {version}) cannot create a virtual environment with pip: install its venv "
@@ -535,6 +799,40 @@ def choose_python():
         f"Odoo 17 runs on Python 3.10 to 3.12 and none is on PATH (this is {python_version(sys.executable)}): "
         "install one, or set ODOO_PYTHON=/path/to/python3.x"
     )
+
+
+_RELEASE_MEMBER = re.compile(r"^(?:[^/]+/){0,2}odoo/release\.py$")
+
+
+def archive_problem(path):
+    """None when ``path`` is a whole .tar.* or .zip archive with an Odoo source in it, else why not.
+
+    Every member is walked: a compressed stream cut short fails here, not
+    half-way through unpacking it on a later run.
+    """
+    names = []
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as bundle:
+                names = [member.filename for member in bundle.infolist()]
+        else:
+            with tarfile.open(path, mode="r:*") as bundle:
+                names = [member.name for member in bundle]
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        kind = "an HTML page" if _looks_like_html(path) else "not a readable .tar.gz / .zip archive"
+        return f"{kind}: {error}" if kind.startswith("not") else kind
+    if not any(_RELEASE_MEMBER.match(name.lstrip("./")) for name in names):
+        return "an archive without odoo/release.py"
+    return None
+
+
+def _looks_like_html(path):
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512).lstrip().lower()
+    except OSError:
+        return False
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def unpack(archive, target):
@@ -603,16 +901,26 @@ def copy_tree(source, target):
     progress.finish()
 
 
+def copy_error(error):
+    """One line for what shutil.copytree raised (shutil.Error holds a list of (source, target, why))."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        failures = error.args[0]
+        source, _target, why = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return f"{source}: {why}{more}"
+    return str(error)
+
+
 def source_root(directory):
     """The folder holding the Odoo 17 ``odoo`` package, in what was unpacked or copied."""
     candidates = sorted(directory.glob("odoo/release.py")) + sorted(directory.glob("*/odoo/release.py"))
     candidates += sorted(directory.glob("*/*/odoo/release.py"))
     for release in candidates:
-        match = re.search(r"^version_info\s*=\s*\((\d+)", release.read_text(errors="replace"), re.MULTILINE)
-        if match and int(match.group(1)) == 17:
+        version = odoo_version(release.parent.parent)
+        if version == 17:
             return release.parent.parent
-        if match:
-            raise SetupError(f"the source in ODOO_SOURCE is Odoo {match.group(1)}, not 17")
+        if version is not None:
+            raise SetupError(f"the source in ODOO_SOURCE is Odoo {version}, not 17")
     raise SetupError("ODOO_SOURCE holds no Odoo source (no odoo/release.py inside)")
 
 
@@ -628,6 +936,20 @@ def ensure(python=None, cache=None):
     return Setup(cache).ensure()
 
 
+def answer(text):
+    """A line on stdout for the caller; a reader that has gone (Ctrl-C killed it) is no traceback."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it somewhere that takes it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _exit_on_signal(signum, _frame):
+    # SystemExit unwinds through the steps' cleanup (pip stopped, partial folders removed).
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="tools/odoo_setup.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -638,10 +960,32 @@ def main(argv=None):
     parser.add_argument(
         "--print-python",
         action="store_true",
-        help="ensure: print 'PYTHON <path>' (or 'FAILED <reason>') on stdout, for tools/run-tests",
+        help="ensure: print 'PYTHON <path>' (an Odoo found), 'VENV <path>' (the set-up's, to run without "
+        "PYTHONPATH) or 'FAILED <reason>' on stdout, for tools/run-tests",
+    )
+    parser.add_argument(
+        "--cached", action="store_true", help="ensure: the set-up in the cache, even when another Odoo is found"
     )
     args = parser.parse_args(argv)
-    setup = Setup(args.cache_dir)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        if args.print_python:
+            answer("FAILED interrupted")  # the caller says it, once
+        else:
+            say("tools/odoo_setup.py: interrupted")
+        return 130
+
+
+def _main(args):
+    cache = args.cache_dir or cache_root()
+    problem = cache_problem(cache)
+    if problem:
+        answer(f"FAILED {problem}" if args.print_python else f"tools/odoo_setup.py: {problem}")
+        return 2
+    setup = Setup(cache)
     if args.action == "remove":
         setup.remove()
         return 0
@@ -649,18 +993,18 @@ def main(argv=None):
         with contextlib.suppress(SetupError):
             found = find_present(args.python or sys.executable)
             if found is not None:
-                print(f"{found.describe()}; it is used before any set-up.")
-        print(setup.status())
+                answer(f"{found.describe()}; it is used before any set-up.")
+        answer(setup.status())
         return 0
     try:
-        found = ensure(args.python, args.cache_dir)
+        found = setup.ensure() if args.cached else ensure(args.python, cache)
     except SetupError as error:
-        print(f"FAILED {error}" if args.print_python else f"tools/odoo_setup.py: {error}", flush=True)
+        answer(f"FAILED {error}" if args.print_python else f"tools/odoo_setup.py: {error}")
         return 3
-    except KeyboardInterrupt:
-        print("FAILED interrupted" if args.print_python else "interrupted", flush=True)
-        return 130
-    print(f"PYTHON {found.python}" if args.print_python else found.describe(), flush=True)
+    if args.print_python:
+        answer(f"{'VENV' if found.isolated else 'PYTHON'} {found.python}")
+    else:
+        answer(found.describe())
     return 0
 
 

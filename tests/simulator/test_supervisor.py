@@ -2,8 +2,10 @@
 
 Real processes on real sockets: a device killed is started again from its
 state file on its port while the others keep answering; one can be switched
-off and on alone; a router restarted from its saved state does not trip over
-the rows it was seeded with.
+off and on alone, and that says so truthfully (no supervisor, a device that
+does not come up); a supervisor whose parent dies, or that gets SIGHUP, stops
+its devices; a router restarted from its saved state does not trip over the
+rows it was seeded with.
 """
 
 import json
@@ -77,15 +79,32 @@ def supervisor(tmp_path):
         process.wait(timeout=20)
 
 
-def control(config, run_dir, action, device):
-    return subprocess.run(
+def control(config, run_dir, action, device, check=True):
+    result = subprocess.run(
         [sys.executable, "-m", "simulator", "--config", str(config), "--run-dir", str(run_dir), action, device],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=30,
-        check=True,
-    ).stdout
+        timeout=40,
+        check=check,
+    )
+    return result.stdout if check else result
+
+
+def pid_in(path):
+    try:
+        return int(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def alive(pid):
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_killed_device_comes_back_from_its_state_and_the_others_stay_up(supervisor, tmp_path):
@@ -117,7 +136,7 @@ def test_a_killed_device_comes_back_from_its_state_and_the_others_stay_up(superv
     assert wait_for(lambda: not answers(zte_port), timeout=5)
     assert answers(vsol_port), "the other device went down with the killed one"
     assert wait_for(lambda: answers(zte_port)), "the killed device was not started again"
-    assert int((run_dir / "north.pid").read_text()) != zte_pid
+    assert wait_for(lambda: pid_in(run_dir / "north.pid") not in (None, zte_pid))
     # Restarted from its state file: the same ONUs wait, none generated anew.
     assert json.loads(state.read_text())["autofind"] == waiting
     assert process.poll() is None
@@ -164,3 +183,106 @@ def test_a_router_restarted_from_its_state_keeps_its_seeded_rows_once(tmp_path):
         names = [row["name"] for row in again.state()["/ppp/secret"]]
         assert names == ["lucia", "jorge"]
         assert again.state()["/ppp/active"] == []
+
+
+def take(sock, port):
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
+
+
+def telnet_devices(*ports):
+    return [
+        {"name": name, "platform": "zte", "protocol": "telnet", "port": port}
+        for name, port in zip(("North", "South"), ports, strict=False)
+    ]
+
+
+def test_a_device_that_does_not_come_up_is_reported_not_switched_on(supervisor):
+    north_port, south_port = free_ports(2)
+    _process, lines, run_dir, config = supervisor(telnet_devices(north_port, south_port))
+    os.kill(int(lines[0][4]), signal.SIGKILL)
+    with socket.socket() as squatter:  # the port a rebooted box would want is taken
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Bound as soon as the dead process has let go of it (the restart comes a second later).
+        assert wait_for(lambda: take(squatter, north_port), timeout=5)
+        squatter.listen()
+        assert wait_for(lambda: not (run_dir / "north.pid").exists(), timeout=5), "a dead device's pid file stays"
+        assert control(config, run_dir, "--stop", "North").strip() == "north: switched off"
+        refused = control(config, run_dir, "--start", "North", check=False)
+        assert refused.returncode == 1
+        assert "north: did not start" in refused.stdout
+        assert "Address already in use" in refused.stdout
+        assert answers(south_port), "the other device went down"
+    assert control(config, run_dir, "--start", "North").strip() == "north: switched on"
+    assert answers(north_port)
+
+
+def test_no_supervisor_no_switching(tmp_path):
+    config = tmp_path / "devices.json"
+    config.write_text(json.dumps({"devices": telnet_devices(*free_ports(2))}))
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "north.pid").write_text("999999\n")  # left by a supervisor that was killed
+    for action in ("--stop", "--start"):
+        result = control(config, run_dir, action, "North", check=False)
+        assert result.returncode == 1, action
+        assert "no supervisor is running" in result.stdout
+
+
+def test_a_second_supervisor_on_the_same_run_dir_is_refused(supervisor):
+    _process, _lines, run_dir, config = supervisor(telnet_devices(*free_ports(2)))
+    second = subprocess.run(
+        [sys.executable, "-m", "simulator", "--config", str(config), "--run-dir", str(run_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert second.returncode != 0
+    assert "another supervisor" in second.stderr
+
+
+def test_sighup_stops_the_supervisor_and_its_devices(supervisor):
+    north_port, south_port = free_ports(2)
+    process, lines, run_dir, _config = supervisor(telnet_devices(north_port, south_port))
+    process.send_signal(signal.SIGHUP)  # the terminal it ran in was closed
+    assert process.wait(timeout=20) == 0
+    assert not answers(north_port) and not answers(south_port)
+    assert not any(alive(int(line[4])) for line in lines)
+    assert not list(run_dir.glob("*.pid"))
+
+
+def test_an_orphaned_supervisor_stops_its_devices(tmp_path):
+    north_port, south_port = free_ports(2)
+    config = tmp_path / "devices.json"
+    config.write_text(json.dumps({"devices": telnet_devices(north_port, south_port)}))
+    log = tmp_path / "supervisor.log"
+    # A parent that is killed outright (tools/demo after SIGKILL): no cleanup of its own runs.
+    parent_code = (
+        "import subprocess, sys, time\n"
+        f"out = open({str(log)!r}, 'w')\n"
+        f"child = subprocess.Popen([sys.executable, '-m', 'simulator', '--config', {str(config)!r}, "
+        f"'--run-dir', {str(tmp_path / 'run')!r}], cwd={ROOT!r}, stdout=out, stderr=subprocess.STDOUT)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True)
+    supervisor_pid = int(parent.stdout.readline())
+    try:
+        assert wait_for(lambda: len(log.read_text().splitlines()) >= 2), log.read_text()
+        device_pids = [int(line.split()[4]) for line in log.read_text().splitlines()[:2]]
+        parent.kill()
+        parent.wait()
+        assert wait_for(lambda: not alive(supervisor_pid), timeout=10), "the orphaned supervisor stayed"
+        assert not any(alive(pid) for pid in device_pids)
+        assert not answers(north_port) and not answers(south_port)
+        assert "parent process is gone" in log.read_text()
+    finally:
+        parent.kill()
+        parent.wait()
+        if alive(supervisor_pid):
+            os.kill(supervisor_pid, signal.SIGKILL)
