@@ -695,3 +695,13 @@ def record_autofind(sim):
         return terminal.shown[start:].decode("utf-8", errors="replace")
     finally:
         terminal.sock.close()
+
+
+def test_parse_command_takes_the_file_before_or_after_the_option():
+    """A field engineer types the file where it comes to mind: both orders read the same capture."""
+    meta_path = sorted((HERE / "captures" / "huawei").glob("*/*.json"))[0]
+    command = json.loads(meta_path.read_text())["command"]
+    capture = meta_path.with_suffix(".txt")
+    after = ok(run_cli("parse", "huawei", "--command", command, capture))
+    before = ok(run_cli("parse", "huawei", capture, f"--command={command}"))
+    assert after == before == json.loads(meta_path.read_text())["expected"]
