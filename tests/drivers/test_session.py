@@ -273,3 +273,29 @@ def test_bulk_names_the_onus_done_when_the_device_is_gone(sims, protocol):
     assert items[2].outcome == "unknown" and "could not be reached again" in items[2].error
     assert items[3].outcome == "unchanged" and items[3].error.startswith("not attempted")
     assert [item.onu for item in items] == refs
+
+
+# -- the pieces: the echo finder and the prompt --------------------------------------------------
+
+
+def test_the_echo_is_found_in_other_spacing_wrapped_or_with_cursor_moves():
+    from drivers.cli import _echo_pattern
+
+    echo = _echo_pattern("ont add 0 1 sn-auth 485754430B086EA9 omci")
+    raw = "MA5800-X7(config-if-gpon-0/1)#ont add 0 1  sn-auth 4857544\r\n30B0 \x1b[1D86EA9 omci\r\n  Number of ONTs"
+    start, end = echo.search(raw)
+    assert raw[start:end].startswith("ont add") and raw[end:].startswith("\r\n  Number")
+    assert echo.search("MA5800-X7#ont add 0 1 sn-auth 485754430B086EA9") is None, "not all of it yet"
+    assert _echo_pattern("   ") is None
+
+
+def test_only_a_whole_prompt_line_is_a_prompt():
+    from drivers.cli import prompt_pattern
+
+    prompt = prompt_pattern("ZXAN")
+    assert prompt.search("output\nZXAN#")
+    assert prompt.search("output\nZXAN(config-if-gpon_onu-1/1/1:1)# ")
+    assert prompt.search("x\n  ZXAN>")
+    assert not prompt.search("ssid ctrl wifi 1 name Casa-ZXAN#")
+    assert not prompt.search("Name: Casa ZXAN#")
+    assert not prompt.search("ZXAN#\nmore output")
