@@ -339,9 +339,19 @@ class Setup:
     def python(self):
         return self.venv / "bin" / "python"
 
+    def current(self, name):
+        """Whether step ``name`` is done and still what is asked for."""
+        if not self.step_done(name, self.key(name)):
+            return False
+        wanted = os.environ.get("ODOO_PYTHON")
+        if name == "venv" and wanted:
+            # ODOO_PYTHON names another interpreter than the one the environment was made with.
+            return (shutil.which(wanted) or wanted) == self.state["steps"]["venv"].get("python")
+        return True
+
     def complete(self):
         return (
-            all(self.step_done(name, self.key(name)) for name in STEPS)
+            all(self.current(name) for name in STEPS)
             and self.state.get("checked") == self.key("requirements")
             and self.python.exists()
             and (self.src / "odoo" / "release.py").exists()
@@ -350,9 +360,6 @@ class Setup:
     def key(self, name):
         """What a step's result depends on: when it changes, the step runs again."""
         recipe = f"{STEP_RECIPES[name]}"
-        if name == "venv":
-            # Another ODOO_PYTHON asks for another interpreter.
-            return f"{recipe}:{os.environ.get('ODOO_PYTHON', '')}"
         if name == "requirements":
             text = (self.src / "requirements.txt").read_text() if (self.src / "requirements.txt").exists() else ""
             addon = (REPO / "requirements.txt").read_text()
@@ -421,7 +428,7 @@ class Setup:
             ("queue_job", self.install_queue_job),
         ):
             # A step done again makes what was built on it stale.
-            if not redo and self.step_done(name, self.key(name)):
+            if not redo and self.current(name):
                 continue
             redo = True
             step_started = time.monotonic()

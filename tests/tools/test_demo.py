@@ -114,27 +114,31 @@ def test_each_clone_gets_its_own_addons_link(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("state", "action", "words"),
+    ("state", "interrupted", "action", "words"),
     [
-        (("none",), "init", "Creating database"),
-        (("empty",), "init", "Creating database"),
-        (("installed", "absent"), "init", "an interrupted first run?"),
-        (("installed", "uninstalled"), "init", "has no silver_provisioning installed"),
-        (("installed", "to install"), "init", "has no silver_provisioning installed"),
-        (("installed", "installed"), "update", "Updating"),
-        (("installed", "to upgrade"), "update", "Updating"),
+        (("none",), False, "init", "Creating database"),
+        (("empty",), True, "init", "Creating database"),
+        (("installed", "installed"), False, "update", "Updating"),
+        (("installed", "to upgrade"), False, "update", "Updating"),
+        # What a first run killed while it created the database leaves: base, not the module.
+        (("installed", "to install"), True, "recreate", "left half-made by an interrupted tools/demo"),
+        (("to install", "absent"), True, "recreate", "creating it anew"),
     ],
 )
-def test_the_module_state_decides_install_or_update(state, action, words):
-    planned, said = demo.install_plan(state, "demo_x")
+def test_the_module_state_decides_install_update_or_make_anew(state, interrupted, action, words):
+    planned, said = demo.install_plan(state, "demo_x", interrupted)
     assert planned == action
     assert words in said
 
 
-def test_a_database_without_a_whole_base_is_refused_pointing_at_reset():
+@pytest.mark.parametrize("state", [("installed", "uninstalled"), ("installed", "absent"), ("to install", "absent")])
+def test_a_database_this_tool_did_not_create_is_not_changed(state):
+    # It used to be "updated": a module that is not installed is not updated, and "ready" was a lie.
     with pytest.raises(SystemExit) as raised:
-        demo.install_plan(("to install", "absent"), "demo_x")
-    assert "tools/demo --db demo_x --reset" in str(raised.value.code)
+        demo.install_plan(state, "demo_x", interrupted=False)
+    message = str(raised.value.code)
+    assert "exists without silver_provisioning installed" in message
+    assert "tools/demo --db demo_x --reset" in message
 
 
 def postgres():
@@ -171,12 +175,15 @@ def test_the_module_state_is_read_from_the_database():
         with psycopg2.connect(dbname=name, host=options.get("db_host"), port=options.get("db_port")) as db:
             with db.cursor() as cr:
                 cr.execute("CREATE TABLE ir_module_module (name varchar, state varchar)")
-                cr.execute("INSERT INTO ir_module_module VALUES ('base', 'installed'), ('mail', 'installed')")
+                cr.execute(
+                    "INSERT INTO ir_module_module VALUES ('base', 'installed'), ('mail', 'to install'),"
+                    " ('silver_provisioning', 'to install')"
+                )
         db.close()
         # (each reading starts an interpreter importing odoo: a few seconds on a busy machine)
         state = demo.database_state(env, name)
-        assert state == ("installed", "absent")
-        assert demo.install_plan(state, name)[0] == "init"
+        assert state == ("installed", "to install")
+        assert demo.install_plan(state, name, interrupted=True)[0] == "recreate"
     finally:
         with admin.cursor() as cr:
             cr.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -9,6 +9,7 @@ import http.server
 import importlib.util
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -144,10 +145,23 @@ def complete_setup(cache):
     (setup.venv / "bin" / "python").symlink_to(sys.executable)
     for name in odoo_setup.STEPS:
         setup.mark(name, 0.0, setup.key(name))
+    wanted = os.environ.get("ODOO_PYTHON")  # the interpreter it was made with is the one asked for
+    setup.mark("venv", 0.0, setup.key("venv"), python=(shutil.which(wanted) or wanted) if wanted else sys.executable)
     setup.state["checked"] = setup.key("requirements")
     setup.save()
     assert setup.complete()
     return setup
+
+
+def test_odoo_python_asks_for_another_environment_only_when_it_names_another(tmp_path, monkeypatch):
+    monkeypatch.delenv("ODOO_PYTHON", raising=False)
+    setup = complete_setup(tmp_path / "cache")
+    monkeypatch.setenv("ODOO_PYTHON", sys.executable)
+    assert setup.complete()
+    monkeypatch.setenv("ODOO_PYTHON", str(tmp_path / "python3.12"))
+    assert not setup.complete(), "the environment was made with another interpreter"
+    monkeypatch.delenv("ODOO_PYTHON")
+    assert setup.complete(), "a later run without ODOO_PYTHON takes the environment as it is"
 
 
 def test_a_failed_requirements_step_is_not_recorded_and_not_retried_with_other_pins(tmp_path):
