@@ -234,8 +234,9 @@ def converge(driver, observe, wanted, diff, context=None):
     they agree).  The same diff takes the device back: when a step fails for
     good, the device is read back and driven to the view read before the call,
     then read once more to verify it.  The error raised then says what the
-    device holds: ``outcome`` "unchanged", "undone", or "left" (RollbackFailed,
-    with the differences that remain).
+    device holds: ``outcome`` "unchanged", "undone", "left" (RollbackFailed,
+    with the differences that remain) or "unknown" (the device could not be
+    read back and only an unanswered command may have changed it).
     """
     run = _Run(driver, context if context is not None else {})
     try:
@@ -270,7 +271,10 @@ def _restore(run, observe, before, diff, error):
     except DriverError as undo_error:
         left = _pending(run, before, diff)
         run.note("could not take everything back: " + undo_error.message)
-        raise _rollback_failed(error, undo_error, left) from error
+        # Out of reach with nothing known to have changed: only the command
+        # that went unanswered may have run, and nobody can tell.
+        known = isinstance(undo_error, UNKNOWN_OUTCOME) and all(item.startswith(_IN_DOUBT) for item in left)
+        raise _rollback_failed(error, undo_error, left, "unknown" if known else "left") from error
     if left:
         commands = [str(step.render(run.context)) for step in left]
         raise _rollback_failed(error, error, commands) from error
@@ -290,12 +294,15 @@ def _pending(run, before, diff):
         left = ["the device could not be read back"]
     left += [f"done, not taken back: {command}" for command in run.since_read]
     if run.in_doubt is not None:
-        left.append(f"outcome unknown (no answer, not read back): {run.in_doubt}")
+        left.append(f"{_IN_DOUBT}{run.in_doubt}")
     return left
 
 
-def _rollback_failed(error, undo_error, left):
+_IN_DOUBT = "outcome unknown (no answer, not read back): "
+
+
+def _rollback_failed(error, undo_error, left, outcome="left"):
     failed = RollbackFailed(error, undo_error, still_applied=left)
-    failed.outcome = "left"
+    failed.outcome = outcome
     failed.left = list(left)
     return failed

@@ -899,8 +899,9 @@ class DeviceSteps:
     def roll_back(self, error):
         """Take back the journal and raise ``error`` with what the devices hold now."""
         step_left = []
-        if getattr(error, "outcome", "") == "left":
-            # The failed step could not take itself back (the driver read the device back).
+        if getattr(error, "outcome", "") in ("left", "unknown"):
+            # The failed step could not take itself back, or the device could
+            # not be read back to know: either way the operator must be told.
             step_left = [_("left by the failed step: %s", "; ".join(error.left) or _("see the transcript"))]
         if not self.operation.entries:
             self.operation.finish(
