@@ -339,7 +339,7 @@ class CliSession:
                     pending = buffer[answered:]
                     if not echoed:
                         pass  # nothing before the echo is this command's answer
-                    elif _first_match(driver.pager_patterns, pending):
+                    elif _waiting_at(driver.pager_patterns, pending[-200:]):
                         conn.write_channel(" ")
                         answered = len(buffer)
                         # A long output that keeps paging is progress, not a hang.
@@ -483,6 +483,13 @@ def _channel_closed(conn):
     if isinstance(channel, paramiko.Channel):
         return channel.closed or channel.eof_received
     return False
+
+
+def _waiting_at(patterns, text):
+    """A pager is what the device waits at: the last thing in the buffer (the
+    same words inside a value, a description ``CT--More--1``, are output)."""
+    text = _OTHER_ESCAPES.sub("", text)
+    return any(re.search(rf"(?:{pattern})[ \t\x08]*\Z", text) for pattern in patterns)
 
 
 def _first_match(patterns, text):
