@@ -895,19 +895,36 @@ class VsolDriver(CliOltDriver):
             return target
 
         try:
-            return converge(self, observe, wanted, self._diff, context)
+            return converge(self, observe, wanted, self._difference, context)
         except RollbackFailed as error:
             if context.get("unrestorable"):
-                _name_what_is_left(error, context["unrestorable"])
+                _name_what_is_left(error, error.left + context["unrestorable"])
+            raise
+        except DriverError as error:
+            if error.outcome in ("undone", "unchanged") and context.get("unrestorable"):
+                # The read-back diff skips what cannot be put back, so the
+                # engine saw nothing else left: these are.
+                failed = RollbackFailed(
+                    error, error, getattr(error, "transcript", None), still_applied=context["unrestorable"]
+                )
+                _name_what_is_left(failed, context["unrestorable"])
+                raise failed from error
             raise
 
-    def _diff(self, current, target, context):
+    @staticmethod
+    def _undoable(context, target, steps_of):
+        """The steps of one object; on the way back an object the OLT cannot
+        put back is named (``context['unrestorable']``) and skipped, so the
+        rest is still undone."""
         try:
-            return self._difference(current, target, context)
+            return steps_of()
         except Unrestorable as error:
-            # The engine names what is left from the diff; this names why.
-            context.setdefault("unrestorable", []).append(error.message)
-            raise
+            if target is context.get("forward"):
+                raise
+            reasons = context.setdefault("unrestorable", [])
+            if error.message not in reasons:
+                reasons.append(error.message)
+            return []
 
     def _difference(self, current, target, context):
         """The steps that turn view ``current`` into view ``target`` (both directions)."""
@@ -920,19 +937,24 @@ class VsolDriver(CliOltDriver):
         if "onu" in target and "onu" not in current:
             registration = target["onu"]
             if "profile" not in registration:
-                raise Unrestorable(
+                reason = (
                     f"ONU {context['pon']}:{onu_id} ({registration['serial']}) was removed; "
                     "its registration and services cannot be rebuilt from what was read"
                 )
+                return self._undoable(context, target, lambda: _raise(Unrestorable(reason)))
             steps.append(Step(f"onu add {onu_id} profile {registration['profile']} sn {registration['serial']}", mode))
             current = {}
         wan_touched = False
         for key in sorted(target, key=_rank):
             if key != "onu" and (_visible(current.get(key)) != _visible(target[key]) or _secret(target[key])):
-                steps += self._set(key, current.get(key), target[key], onu_id, mode, context)
+                steps += self._undoable(
+                    context,
+                    target,
+                    lambda key=key: self._set(key, current.get(key), target[key], onu_id, mode, context),
+                )
                 wan_touched = wan_touched or key == "wan"
         for key in sorted((key for key in current if key not in target), key=_rank, reverse=True):
-            steps += self._unset(key, current[key], onu_id, mode)
+            steps += self._undoable(context, target, lambda key=key: self._unset(key, current[key], onu_id, mode))
             wan_touched = wan_touched or _family(key) in ("wan", "wan_extra")
         if self._commit(target, context, wan_touched):
             steps.append(Step(f"onu {onu_id} pri wan_adv commit", mode, capture=_committed))
@@ -1368,22 +1390,29 @@ def _secret(value):
 
 
 def _one_per_gemport(target, family, gemport, value):
-    """Exactly one ``family`` object on ``gemport`` with ``value``: an existing
-    one that matches is kept, the others go; when none matches a new one is
-    added under a free name (so it can exist before the old one is removed)."""
-    keys = [key for key in target if _family(key) == family and target[key]["gemport"] == gemport]
-    keep = next((key for key in keys if target[key] == value), None)
-    for key in keys:
-        if key != keep:
-            del target[key]
-    if keep is not None:
+    """The contract's ``family`` object on ``gemport`` holds ``value``.
+
+    One that matches is kept; when none does, a new one is added under a
+    free name (so it exists before the old one goes) and the first one of
+    the gemport, the contract's previous one, is removed.  Any other object
+    on the gemport was made by someone else: it is kept as it is, so neither
+    the way forward nor an undo removes it.
+    """
+    keys = sorted((key for key in target if _family(key) == family and target[key]["gemport"] == gemport), key=_rank)
+    if any(target[key] == value for key in keys):
         return
-    taken = {key.split(":", 1)[1] for key in target if _family(key) == family} | {key.split(":", 1)[1] for key in keys}
+    taken = {key.split(":", 1)[1] for key in target if _family(key) == family}
+    if keys:
+        del target[keys[0]]
     if family == "service":
         names = [f"ser_{gemport}"] + [f"ser_{gemport}_{value['vlan']}"] + [f"ser_{gemport}_{n}" for n in range(2, 99)]
     else:
         names = [str(n) for n in range(1, 129)]
     target[f"{family}:{next(name for name in names if name not in taken)}"] = value
+
+
+def _raise(error):
+    raise error
 
 
 def _committed(_text, context):

@@ -26,6 +26,7 @@ from drivers.errors import (
     HostKeyMismatch,
     InvalidInput,
     ParseError,
+    RollbackFailed,
     UnsupportedOperation,
 )
 from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
@@ -1029,3 +1030,42 @@ def test_an_autofind_that_cannot_be_read_falls_back_to_the_other_command(lab):
     assert [onu.serial for onu in found] == [waiting["serial"]]
     assert "show onu auto-find detail-info" in lab.commands
     assert "cannot read the line 'GPON0/1:1 garbled'" in driver.transcript.to_text()
+
+
+def test_a_service_port_made_by_hand_on_the_same_gemport_is_kept(lab):
+    waiting = lab.state()["autofind"][0]
+    onu_id = _driver(lab).provision(_service(waiting)).data.onu_id
+    driver = _driver(lab)
+    with driver:  # a second VLAN on the contract's gemport, added by hand
+        driver.session.execute(
+            f"onu {onu_id} service-port 2 gemport 1 uservlan 500 vlan 500 new_cos 0",
+            ("configure terminal", "interface gpon 0/1"),
+        )
+    result = _driver(lab).provision(_service(waiting), wan=_wan())
+    assert not [c for c in result.transcript.commands() if "service-port" in c], "the hand-made port is not touched"
+    ports = sorted((p["index"], p["vlan"]) for p in lab.state()["service_ports"] if p["onu_id"] == onu_id)
+    assert ports == [(1, 100), (2, 500)]
+    again = _driver(lab).provision(_service(waiting))
+    assert not [c for c in again.transcript.commands() if re.match(rf"(?:no )?onu {onu_id} ", c)], (
+        "a re-run sends nothing"
+    )
+    assert sorted((p["index"], p["vlan"]) for p in lab.state()["service_ports"] if p["onu_id"] == onu_id) == ports
+
+
+def test_an_undo_takes_back_all_it_can_and_names_only_what_it_cannot(lab):
+    waiting = lab.state()["autofind"][0]
+    onu_id = _driver(lab).provision(_service(waiting, vlan=300)).data.onu_id
+    before = _onu(lab, waiting["serial"])
+    ports_before = [p for p in lab.state()["service_ports"] if p["onu_id"] == onu_id]
+    lab.faults.reject_pattern = r"wan_adv commit"
+    with pytest.raises(RollbackFailed) as raised:
+        _driver(lab).provision(_service(waiting, vlan=100), wan=_wan(), wifi=[_wifi()])
+    lab.faults.reject_pattern = None
+    after = _onu(lab, waiting["serial"])
+    assert after["services"] == before["services"] and after["portvlan"] == before["portvlan"]
+    assert [p for p in lab.state()["service_ports"] if p["onu_id"] == onu_id] == ports_before
+    assert after["wan"] == []
+    assert raised.value.outcome == "left"
+    [left] = raised.value.left
+    assert "wifi:1" in left and "no command to clear it" in left
+    _no_secrets(raised.value.message)
