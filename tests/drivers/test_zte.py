@@ -928,3 +928,36 @@ def test_running_config_lines_wrapped_at_80_columns_are_joined():
     view = mng_view(lines)
     assert view["service:VLAN0030"] == {"gemport": 1, "vlan": "30"}
     assert view["vlan_port:eth_0/1"] == {"spec": "mode tag vlan 30"}
+
+
+def test_a_line_exactly_80_or_79_columns_is_not_glued_to_the_next():
+    dump = (
+        "pon-onu-mng gpon-onu_1/1/1:1\n"
+        "  wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet10 host 1\n"
+        "!\n"
+        "pon-onu-mng gpon-onu_1/1/1:2\n"
+        "  wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet1 host 1\n"
+        "  ssid ctrl wifi_0/1 name Casa\n"
+        "$\n"
+    )
+    assert len(dump.split("\n")[1]) == 80 and len(dump.split("\n")[4]) == 79
+    assert config_lines(dump, "pon-onu-mng gpon-onu_1/1/1:1") == [
+        "wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet10 host 1"
+    ]
+    assert config_lines(dump, "pon-onu-mng gpon-onu_1/1/1:2") == [
+        "wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet1 host 1",
+        "ssid ctrl wifi_0/1 name Casa",
+    ]
+
+
+def test_a_pppoe_line_of_the_wrap_width_converges(olt_ssh):
+    waiting = olt_ssh.waiting()[0]
+    wan = _wan(username="user01", password="Secr3t")
+    provisioned = olt_ssh.driver(options=QUICK).provision(_service(waiting), wan=wan, wifi=[_wifi()]).data
+    ref = OnuRef(provisioned.pon, provisioned.onu_id, waiting["serial"])
+    again = olt_ssh.driver(options=QUICK).provision_wan(ref, wan)
+    assert again.transcript.commands() == [] or not [
+        c for c in again.transcript.commands() if c.startswith(("wan-ip", "ssid", "vlan port", "no "))
+    ]
+    again = olt_ssh.driver(options=QUICK).provision_wifi(ref, _wifi())
+    assert not [c for c in again.transcript.commands() if c.startswith(("wan-ip", "ssid", "vlan port", "no "))]
