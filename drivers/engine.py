@@ -9,7 +9,7 @@ not run: a re-run never removes configuration it did not create.
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from .errors import CommandTimeout, ConnectError, DriverError, RollbackFailed
+from .errors import CommandRejected, CommandTimeout, ConnectError, DriverError, RollbackFailed
 
 
 @dataclass
@@ -187,7 +187,12 @@ class _Run:
         if not step.read_only:
             self.attempted = True
             self.in_doubt = str(command)
-        reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        try:
+            reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        except CommandRejected:
+            # the device answered, refusing it: not in doubt
+            self.in_doubt = None
+            raise
         if not step.read_only:
             self.in_doubt = None
             self.sent.append(str(command))

@@ -961,3 +961,51 @@ def test_a_pppoe_line_of_the_wrap_width_converges(olt_ssh):
     ]
     again = olt_ssh.driver(options=QUICK).provision_wifi(ref, _wifi())
     assert not [c for c in again.transcript.commands() if c.startswith(("wan-ip", "ssid", "vlan port", "no "))]
+
+
+def test_engine_a_rejected_command_answered_and_is_not_in_doubt():
+    from drivers import engine
+    from drivers.errors import CommandRejected, CommandTimeout, RollbackFailed
+
+    class Notes:
+        def __init__(self):
+            self.notes = []
+
+        def note(self, text):
+            self.notes.append(text)
+
+    class Session:
+        def __init__(self):
+            self.sent = []
+
+        def execute(self, command, mode, done):
+            self.sent.append(command)
+            if command == "b":
+                raise CommandRejected(command, "%Error 20200: invalid")
+            return engine.Reply(command, "")
+
+    class Fake:
+        resync_budget = 0
+
+        def __init__(self):
+            self.session, self.transcript, self.reads = Session(), Notes(), 0
+
+        def reconnect(self):
+            pass
+
+    fake = Fake()
+
+    def observe():
+        fake.reads += 1
+        if fake.reads > 1:
+            raise CommandTimeout("no answer")  # out of reach for the rollback
+        return {}
+
+    def diff(current, wanted, context):
+        return [engine.Step(key) for key in wanted if key not in current]
+
+    with pytest.raises(RollbackFailed) as caught:
+        engine.converge(fake, observe, lambda before, context: {"a": 1, "b": 1}, diff)
+    assert caught.value.outcome == "left"
+    assert not [item for item in caught.value.left if "outcome unknown" in item]
+    assert "done, not taken back: a" in caught.value.left
