@@ -31,6 +31,9 @@ class Step:
     capture: Optional[Callable[[str, dict], None]] = None
     #: a step that only reads the device (it never needs undoing)
     read_only: bool = False
+    #: a difference no command takes away: written to the transcript, never
+    #: sent; it stays in the read-back, so a rollback names it as left
+    note: bool = False
 
     def render(self, context):
         return self.command(context) if callable(self.command) else self.command
@@ -184,6 +187,9 @@ class _Run:
 
     def execute(self, step):
         command = step.render(self.context)
+        if step.note:
+            self.note(str(command))
+            return Reply(str(command), "")
         if not step.read_only:
             self.attempted = True
             self.in_doubt = str(command)

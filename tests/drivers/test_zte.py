@@ -832,6 +832,9 @@ def test_undo_never_removes_what_was_there_before(olt_ssh):
     # an ONU on ZXAN: the error says so instead of claiming "undone".
     assert raised.value.outcome == "left"
     assert any("wifi_0/1" in item for item in raised.value.left)
+    # a note goes to the transcript, never to the device
+    assert not [c for c in olt.sim.commands if c.lstrip().startswith("!") or "no command removes" in c]
+    assert "no command removes an SSID" in raised.value.transcript.to_text() if raised.value.transcript else True
     after = _comparable(olt.sim.state())
     onu = olt.onu(waiting["serial"])
     assert onu["wan"][0]["username"] == "client0001"
@@ -1009,3 +1012,13 @@ def test_engine_a_rejected_command_answered_and_is_not_in_doubt():
     assert caught.value.outcome == "left"
     assert not [item for item in caught.value.left if "outcome unknown" in item]
     assert "done, not taken back: a" in caught.value.left
+
+
+def test_restoring_a_removed_onu_known_only_by_id_raises_no_key_error(olt_ssh):
+    """remove reads only that the ONU is there: if 'no onu N' went unanswered,
+    taking it back cannot register it again, and says so (no KeyError)."""
+    waiting = olt_ssh.waiting()[0]
+    driver = olt_ssh.driver(options=QUICK)
+    steps = driver._diff({}, {"onu": {"id": 1}}, {"pon": waiting["pon"], "onu_id": 1})
+    assert [step.note for step in steps] == [True]
+    assert "cannot be registered again" in steps[0].render({})
