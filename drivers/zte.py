@@ -1236,15 +1236,21 @@ class ZteDriver(CliOltDriver):
         attempt = 0
         while True:
             try:
+                if attempt:
+                    self.reconnect()
                 return read()
-            except UNKNOWN_OUTCOME as error:
-                if attempt >= self.resync_budget:
-                    error.outcome = "left" if done.sent else "unchanged"
-                    error.left = [f"done: {command}" for command in done.sent]
+            except DriverError as error:
+                # a lost answer or a re-login that failed (late, refused): what
+                # was sent is on the device all the same
+                if not isinstance(error, UNKNOWN_OUTCOME) or attempt >= self.resync_budget:
+                    if done.sent:
+                        error.outcome = "left"
+                        error.left = [f"done: {command}" for command in done.sent]
+                    else:
+                        error.outcome = error.outcome or "unchanged"
                     raise
                 attempt += 1
                 self.transcript.note(f"reading the result failed ({error.message}): logging in again")
-                self.reconnect()
 
     def _suspend(self, ref):
         return self._set_admin(ref, enable=False)
