@@ -9,7 +9,7 @@ not run: a re-run never removes configuration it did not create.
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from .errors import CommandTimeout, ConnectError, DriverError, RollbackFailed
+from .errors import CommandRejected, CommandTimeout, ConnectError, DriverError, RollbackFailed
 
 
 @dataclass
@@ -31,6 +31,9 @@ class Step:
     capture: Optional[Callable[[str, dict], None]] = None
     #: a step that only reads the device (it never needs undoing)
     read_only: bool = False
+    #: a difference no command takes away: written to the transcript, never
+    #: sent; it stays in the read-back, so a rollback names it as left
+    note: bool = False
 
     def render(self, context):
         return self.command(context) if callable(self.command) else self.command
@@ -184,10 +187,18 @@ class _Run:
 
     def execute(self, step):
         command = step.render(self.context)
+        if step.note:
+            self.note(str(command))
+            return Reply(str(command), "")
         if not step.read_only:
             self.attempted = True
             self.in_doubt = str(command)
-        reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        try:
+            reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        except CommandRejected:
+            # the device answered, refusing it: not in doubt
+            self.in_doubt = None
+            raise
         if not step.read_only:
             self.in_doubt = None
             self.sent.append(str(command))

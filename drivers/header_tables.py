@@ -150,6 +150,35 @@ def read_fields(lines, command, firmware=""):
 _CONFIG_NOISE = re.compile(r"^\s*(?:!.*|\$|end|Building configuration\.*|\.\.\[OK\])\s*$", re.IGNORECASE)
 
 
+# the first words of a configuration statement or section: a line at the wrap
+# width followed by one of these (as deep as it) ended there, it was not cut
+_STATEMENT_WORDS = frozenset(
+    """auth-mode description dhcp-ip firewall gemport gpon interface mgmt-ip name no onu pon pon-onu-mng pppoe
+    security-mgmt security-mng service service-port shutdown sn-bind ssid switchport tcont tr069-mgmt vlan
+    wan wan-ip wifi""".split()
+)
+
+
+def _continues(previous, line, width):
+    """Whether physical ``line`` goes on with ``previous``, cut at ``width`` columns.
+
+    Only a line the wrap left ``width`` long (``width - 1`` when the cut fell on a
+    space the device trimmed) is continued, never by ``!``/``$``/``end`` or an
+    empty line, nor by a line less indented (a new section), nor by a new
+    statement as deep as it."""
+    if len(previous.rstrip()) not in (width, width - 1) or not line.strip():
+        return False
+    if _CONFIG_NOISE.match(line):
+        return False
+    depth = len(previous) - len(previous.lstrip())
+    indent = len(line) - len(line.lstrip())
+    if indent < depth:
+        return False
+    if indent == depth and line.split()[0].lower() in _STATEMENT_WORDS:
+        return False
+    return True
+
+
 def read_config_sections(text, width=80):
     """``{section line: [its indented lines, stripped]}`` of a running configuration.
 
@@ -165,7 +194,7 @@ def read_config_sections(text, width=80):
     physical = text.replace("\r\n", "\n").split("\n")
     lines, previous = [], ""
     for line in physical:
-        if lines and len(previous.rstrip()) >= width - 1 and line.strip():
+        if lines and _continues(previous, line, width):
             # the continuation is indented again as deep as the line it continues
             first, joined = lines[-1]
             depth = len(first) - len(first.lstrip())

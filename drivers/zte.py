@@ -974,6 +974,10 @@ class ZteDriver(CliOltDriver):
         kind, _, name = key.partition(":")
         onu, mng = self.onu_mode(pon, onu_id), self.mng_mode(pon, onu_id)
         if kind == "onu":
+            if not value.get("type") or not value.get("serial"):
+                # a view that only knew the ONU was there (remove reads no
+                # more): nothing to register it again with
+                return [Step(f"ONU {onu_id}: its type and serial were not read, it cannot be registered again", note=True)]
             command = f"onu {onu_id} type {value['type']} sn {value['serial']}"
             return [Step(command, self.olt_mode(pon), capture=_require_successful(command))]
         if kind == "admin":
@@ -1024,7 +1028,7 @@ class ZteDriver(CliOltDriver):
         if kind == "wifi":
             # ZXAN has no command that takes an SSID's name and key off an ONU:
             # the comment keeps the difference visible, read back as 'left'.
-            return [Step(f"! wifi_0/{name}: no command removes an SSID from the ONU", mng)]
+            return [Step(f"wifi_0/{name}: no command removes an SSID from the ONU", mng, note=True)]
         raise AssertionError(f"no command removes {key}")
 
     def _tcont_command(self, tcont, profile):
@@ -1232,15 +1236,21 @@ class ZteDriver(CliOltDriver):
         attempt = 0
         while True:
             try:
+                if attempt:
+                    self.reconnect()
                 return read()
-            except UNKNOWN_OUTCOME as error:
-                if attempt >= self.resync_budget:
-                    error.outcome = "left" if done.sent else "unchanged"
-                    error.left = [f"done: {command}" for command in done.sent]
+            except DriverError as error:
+                # a lost answer or a re-login that failed (late, refused): what
+                # was sent is on the device all the same
+                if not isinstance(error, UNKNOWN_OUTCOME) or attempt >= self.resync_budget:
+                    if done.sent:
+                        error.outcome = "left"
+                        error.left = [f"done: {command}" for command in done.sent]
+                    else:
+                        error.outcome = error.outcome or "unchanged"
                     raise
                 attempt += 1
                 self.transcript.note(f"reading the result failed ({error.message}): logging in again")
-                self.reconnect()
 
     def _suspend(self, ref):
         return self._set_admin(ref, enable=False)

@@ -832,6 +832,9 @@ def test_undo_never_removes_what_was_there_before(olt_ssh):
     # an ONU on ZXAN: the error says so instead of claiming "undone".
     assert raised.value.outcome == "left"
     assert any("wifi_0/1" in item for item in raised.value.left)
+    # a note goes to the transcript, never to the device
+    assert not [c for c in olt.sim.commands if c.lstrip().startswith("!") or "no command removes" in c]
+    assert "no command removes an SSID" in raised.value.transcript.to_text() if raised.value.transcript else True
     after = _comparable(olt.sim.state())
     onu = olt.onu(waiting["serial"])
     assert onu["wan"][0]["username"] == "client0001"
@@ -928,3 +931,95 @@ def test_running_config_lines_wrapped_at_80_columns_are_joined():
     view = mng_view(lines)
     assert view["service:VLAN0030"] == {"gemport": 1, "vlan": "30"}
     assert view["vlan_port:eth_0/1"] == {"spec": "mode tag vlan 30"}
+
+
+def test_a_line_exactly_80_or_79_columns_is_not_glued_to_the_next():
+    dump = (
+        "pon-onu-mng gpon-onu_1/1/1:1\n"
+        "  wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet10 host 1\n"
+        "!\n"
+        "pon-onu-mng gpon-onu_1/1/1:2\n"
+        "  wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet1 host 1\n"
+        "  ssid ctrl wifi_0/1 name Casa\n"
+        "$\n"
+    )
+    assert len(dump.split("\n")[1]) == 80 and len(dump.split("\n")[4]) == 79
+    assert config_lines(dump, "pon-onu-mng gpon-onu_1/1/1:1") == [
+        "wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet10 host 1"
+    ]
+    assert config_lines(dump, "pon-onu-mng gpon-onu_1/1/1:2") == [
+        "wan-ip 1 mode pppoe username user01 password Secr3t vlan-profile inet1 host 1",
+        "ssid ctrl wifi_0/1 name Casa",
+    ]
+
+
+def test_a_pppoe_line_of_the_wrap_width_converges(olt_ssh):
+    waiting = olt_ssh.waiting()[0]
+    wan = _wan(username="user01", password="Secr3t")
+    provisioned = olt_ssh.driver(options=QUICK).provision(_service(waiting), wan=wan, wifi=[_wifi()]).data
+    ref = OnuRef(provisioned.pon, provisioned.onu_id, waiting["serial"])
+    again = olt_ssh.driver(options=QUICK).provision_wan(ref, wan)
+    assert again.transcript.commands() == [] or not [
+        c for c in again.transcript.commands() if c.startswith(("wan-ip", "ssid", "vlan port", "no "))
+    ]
+    again = olt_ssh.driver(options=QUICK).provision_wifi(ref, _wifi())
+    assert not [c for c in again.transcript.commands() if c.startswith(("wan-ip", "ssid", "vlan port", "no "))]
+
+
+def test_engine_a_rejected_command_answered_and_is_not_in_doubt():
+    from drivers import engine
+    from drivers.errors import CommandRejected, CommandTimeout, RollbackFailed
+
+    class Notes:
+        def __init__(self):
+            self.notes = []
+
+        def note(self, text):
+            self.notes.append(text)
+
+    class Session:
+        def __init__(self):
+            self.sent = []
+
+        def execute(self, command, mode, done):
+            self.sent.append(command)
+            if command == "b":
+                raise CommandRejected(command, "%Error 20200: invalid")
+            return engine.Reply(command, "")
+
+    class Fake:
+        resync_budget = 0
+
+        def __init__(self):
+            self.session, self.transcript, self.reads = Session(), Notes(), 0
+
+        def reconnect(self):
+            pass
+
+    fake = Fake()
+
+    def observe():
+        fake.reads += 1
+        if fake.reads > 1:
+            raise CommandTimeout("no answer")  # out of reach for the rollback
+        return {}
+
+    def diff(current, wanted, context):
+        return [engine.Step(key) for key in wanted if key not in current]
+
+    with pytest.raises(RollbackFailed) as caught:
+        engine.converge(fake, observe, lambda before, context: {"a": 1, "b": 1}, diff)
+    assert caught.value.outcome == "left"
+    assert not [item for item in caught.value.left if "outcome unknown" in item]
+    assert "done, not taken back: a" in caught.value.left
+
+
+def test_restoring_a_removed_onu_known_only_by_id_raises_no_key_error(olt_ssh):
+    """remove reads only that the ONU is there: if 'no onu N' went unanswered,
+    taking it back cannot register it again, and says so (no KeyError)."""
+    waiting = olt_ssh.waiting()[0]
+    driver = olt_ssh.driver(options=QUICK)
+    steps = driver._diff({}, {"onu": {"id": 1}}, {"pon": waiting["pon"], "onu_id": 1})
+    assert [step.note for step in steps] == [True]
+    assert "cannot be registered again" in steps[0].render({})
+
