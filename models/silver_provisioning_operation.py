@@ -273,15 +273,17 @@ class SilverProvisioningOperation(models.Model):
     # -- who holds what ----------------------------------------------------------
     @api.model
     def _open_rows(self, exclude_contracts=(), exclude_operations=()):
-        """The open operations of the other contracts, read committed, apart (they are committed apart):
+        """The open operations of the other committed contracts, read committed, apart (they are committed
+        apart; a contract not committed yet holds nothing another could see, and if its transaction dies,
+        the undo still leaves what another contract took meanwhile):
         [(contract id, contract name, operation name, journal entries, contract serial, router id, PPPoE user)]."""
         with self.env.registry.cursor() as cr:
             cr.execute("SET LOCAL lock_timeout = '5s'")
             cr.execute(
                 """
-                SELECT o.res_id, COALESCE(c.name, o.name), o.name, o.journal, c.serial_number, c.core_id, c.pppoe_user
+                SELECT o.res_id, c.name, o.name, o.journal, c.serial_number, c.core_id, c.pppoe_user
                   FROM silver_provisioning_operation o
-             LEFT JOIN silver_contract c ON c.id = o.res_id
+                  JOIN silver_contract c ON c.id = o.res_id
                  WHERE o.state = 'open' AND o.res_model = 'silver.contract'
                    AND o.res_id != ALL(%s) AND o.id != ALL(%s)
               ORDER BY o.id
