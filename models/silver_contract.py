@@ -218,6 +218,7 @@ class SilverContract(models.Model):
         holders = self._serial_holders(serial, fresh=True)
         if holders:
             raise UserError(self._serial_in_service_message(serial, holders[0]))
+        self._check_no_open_operation_holds(serial)
         discovered = (
             self.env["silver.olt.discovered.onu"]
             .sudo()
@@ -233,6 +234,22 @@ class SilverContract(models.Model):
         )
         if discovered:
             raise UserError(self._serial_in_service_message(serial, (0, discovered.contract_id.display_name)))
+
+    def _check_no_open_operation_holds(self, serial):
+        """Refuse an ONU an unsettled operation of another contract holds: its contract may not say
+        so yet (a worker that died after the OLT accepted the ONU), and its settling may remove it."""
+        holders = self.env["silver.provisioning.operation"]._open_holders(serial, exclude_contracts=self.ids)
+        if holders:
+            raise UserError(
+                _(
+                    "%(contract)s: %(field)s: %(serial)s is held by %(operation)s, not settled yet; "
+                    "wait for it to be settled (or have a network administrator resolve it).",
+                    contract=self.display_name,
+                    field=self._label("serial_number"),
+                    serial=serial,
+                    operation=holders[0][2],
+                )
+            )
 
     def _check_pppoe_user_is_free(self):
         """Refuse a PPPoE user another contract in service has on this router: its secret is theirs."""

@@ -394,7 +394,11 @@ class SilverOlt(models.Model):
                 )
             return
         seen["waiting"] = False
-        for onu_id, holder in contract._positions_in_service():
+        # An unsettled operation's ONU is its contract's even before that contract says so.
+        positions = contract._positions_in_service() + self.env["silver.provisioning.operation"]._open_positions(
+            self.id, service.pon, exclude_contracts=contract.ids
+        )
+        for onu_id, holder in positions:
             try:
                 status = driver.status(OnuRef(pon=service.pon, onu_id=onu_id)).data
             except (ConnectError, CommandTimeout):

@@ -21,6 +21,16 @@ def order_field_names(order):
     return names
 
 
+def spec_field_names(specs):
+    """The field names of read_group specs ('pppoe_password:array_agg', 'date:month', 'partner_id.name')."""
+    return {spec.split(":", 1)[0].split(".", 1)[0].strip() for spec in specs or () if isinstance(spec, str)}
+
+
+def having_field_names(having):
+    """The field names of a read_group ``having`` domain, whose terms name aggregates ('x:sum')."""
+    return {name.split(":", 1)[0] for name in domain_field_names(having)}
+
+
 class SilverProvisioningFieldGuard(models.AbstractModel):
     """No search or sort on a value the user may not read: a count by value is an oracle.
 
@@ -42,6 +52,38 @@ class SilverProvisioningFieldGuard(models.AbstractModel):
         if not self.env.su:
             self._check_searchable(domain_field_names(domain) | order_field_names(order))
         return super()._search(domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        # read_group, web_read_group and the pivot all come here: a group per value, or an
+        # aggregate of the values (array_agg, count_distinct), would hand them out.
+        if not self.env.su:
+            names = spec_field_names(groupby) | spec_field_names(aggregates) | having_field_names(having)
+            names |= {name.split(":", 1)[0] for name in order_field_names(order)}
+            self._check_groupable(names)
+        return super()._read_group(
+            domain, groupby=groupby, aggregates=aggregates, having=having, offset=offset, limit=limit, order=order
+        )
+
+    def _restricted(self, name):
+        field = self._fields.get(name)
+        if field is None:
+            return None
+        if name in self._secret_fields or (field.groups and not self.user_has_groups(field.groups)):
+            return field
+        return None
+
+    def _check_groupable(self, names):
+        for name in sorted(names):
+            field = self._restricted(name)
+            if field is not None:
+                raise AccessError(
+                    _(
+                        "%(field)s of %(model)s cannot be grouped by or aggregated: its values are restricted.",
+                        field=field._description_string(self.env),
+                        model=self._description,
+                    )
+                )
 
     def _check_searchable(self, names):
         for name in sorted(names):

@@ -28,7 +28,8 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..drivers import OnuRef
+from ..drivers import OnuRef, validation
+from ..drivers.errors import InvalidInput
 
 _logger = logging.getLogger(__name__)
 
@@ -269,6 +270,101 @@ class SilverProvisioningOperation(models.Model):
         )
         return state
 
+    # -- who holds what ----------------------------------------------------------
+    @api.model
+    def _open_rows(self, exclude_contracts=(), exclude_operations=()):
+        """The open operations of the other committed contracts, read committed, apart (they are committed
+        apart; a contract not committed yet holds nothing another could see, and if its transaction dies,
+        the undo still leaves what another contract took meanwhile):
+        [(contract id, contract name, operation name, journal entries, contract serial, router id, PPPoE user)]."""
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '5s'")
+            cr.execute(
+                """
+                SELECT o.res_id, c.name, o.name, o.journal, c.serial_number, c.core_id, c.pppoe_user
+                  FROM silver_provisioning_operation o
+                  JOIN silver_contract c ON c.id = o.res_id
+                 WHERE o.state = 'open' AND o.res_model = 'silver.contract'
+                   AND o.res_id != ALL(%s) AND o.id != ALL(%s)
+              ORDER BY o.id
+                """,
+                (list(exclude_contracts) or [0], list(exclude_operations) or [0]),
+            )
+            rows = cr.fetchall()
+        result = []
+        for res_id, contract_name, name, journal, typed, core_id, user in rows:
+            try:
+                entries = json.loads(journal or "[]")
+            except ValueError:
+                entries = []
+            result.append((res_id, contract_name, name, entries, typed, core_id, user))
+        return result
+
+    @api.model
+    def _open_holders(self, serial=None, router_id=None, pppoe_user=None, exclude_contracts=(), exclude_operations=()):
+        """[(contract id, contract name, operation name)] of the open operations holding ONU ``serial``
+        or secret ``pppoe_user`` on router ``router_id``: by their contract, or by what their journal
+        says the devices accepted."""
+        holders = []
+        for res_id, contract_name, name, entries, typed, core_id, user in self._open_rows(
+            exclude_contracts, exclude_operations
+        ):
+            serials = {_normalized(typed)} | {_normalized(e.get("serial")) for e in entries if e.get("olt")}
+            secrets = {(core_id, user)} | {(e.get("router"), e.get("name")) for e in entries if e.get("router")}
+            if (serial and serial in serials) or (router_id and pppoe_user and (router_id, pppoe_user) in secrets):
+                holders.append((res_id, contract_name, name))
+        return holders
+
+    @api.model
+    def _open_positions(self, olt_id, pon, exclude_contracts=()):
+        """[(ONU id, contract name)] the open operations of the other contracts registered on ``pon``."""
+        return sorted(
+            {
+                (e["onu_id"], contract_name)
+                for _res_id, contract_name, _name, entries, *_rest in self._open_rows(exclude_contracts)
+                for e in entries
+                if e.get("do") == "provision_onu"
+                and e.get("olt") == olt_id
+                and e.get("pon") == pon
+                and e.get("onu_id") is not None
+            }
+        )
+
+    def _holder_now(self, entry, contract):
+        """Words naming who holds, now, what ``entry`` touched: a contract in service or another open
+        operation; None when nobody else does (the undo may go ahead)."""
+        exclude = [contract.id] if contract else []
+        Contract = self.env["silver.contract"].browse(exclude)
+        serial = _normalized(entry.get("serial")) if entry.get("olt") else None
+        router_id, user = (entry.get("router"), entry.get("name")) if entry.get("router") else (None, None)
+        if serial:
+            holders = Contract._serial_holders(serial, fresh=True, flush=False)
+            if holders:
+                return _("%s now has it in service", holders[0][1])
+        if router_id and user:
+            query = """
+                SELECT name FROM silver_contract
+                 WHERE id != ALL(%s) AND core_id = %s AND pppoe_user = %s AND state_service IN ('active', 'suspended')
+                 ORDER BY id LIMIT 1
+            """
+            params = (exclude or [0], router_id, user)
+            self.env.cr.execute(query, params)
+            row = self.env.cr.fetchone() or next(iter(Contract._committed_rows(query, params)), None)
+            if row:
+                return _("%s now has it in service", row[0])
+        others = self._open_holders(serial, router_id, user, exclude, self.ids)
+        if others:
+            return _(
+                "%(contract)s now holds it (%(operation)s, still open)", contract=others[0][1], operation=others[0][2]
+            )
+        return None
+
+    def _check_not_held_by_another(self, entry, contract):
+        """Never take back what another contract now holds: left, in words naming it."""
+        holder = self._holder_now(entry, contract)
+        if holder:
+            raise LeftOnPurpose(_("%s, so it was left there", holder))
+
     # -- taking back ---------------------------------------------------------------
     @api.model
     def _take_back(self, entries, contract, drivers=None, verify=True):
@@ -277,7 +373,9 @@ class SilverProvisioningOperation(models.Model):
         ``drivers`` reuses sessions the caller has open ({('olt', id): driver});
         without them each device is reached afresh, under its session lock.
         ``verify`` reads an ONU back before removing it, so an id that now
-        holds another serial is never removed.
+        holds another serial is never removed, and leaves what another
+        contract in service, or another open operation, now holds (the caller's
+        own undo, under its locks, right after its own changes, needs neither).
         """
         own = {}
         try:
@@ -329,7 +427,7 @@ class SilverProvisioningOperation(models.Model):
         if do in ("provision_onu", "disable_onu", "enable_onu", "remove_onu"):
             return self._undo_olt_entry(entry, contract, drivers, verify)
         if do in ("ensure_subscriber", "suspend_subscriber", "resume_subscriber", "remove_subscriber"):
-            return self._undo_router_entry(entry, contract, drivers)
+            return self._undo_router_entry(entry, contract, drivers, verify)
         return None
 
     def _log_target(self, contract, device):
@@ -351,6 +449,8 @@ class SilverProvisioningOperation(models.Model):
                     "registered already, so it was left on the OLT"
                 )
             )
+        if verify:
+            self._check_not_held_by_another(entry, contract)
         driver = self._driver_for(("olt", olt.id), drivers)
         ref = OnuRef(pon=entry["pon"], onu_id=entry["onu_id"], serial=entry.get("serial") or "")
         target = self._log_target(contract, olt)
@@ -368,7 +468,7 @@ class SilverProvisioningOperation(models.Model):
             contract._restore_onu(olt, driver, onu_id=ref.onu_id)
         return None
 
-    def _undo_router_entry(self, entry, contract, drivers):
+    def _undo_router_entry(self, entry, contract, drivers, verify=True):
         router = self.env["silver.core"].browse(entry["router"]).exists()
         if not router:
             raise UserError(_("the router no longer exists"))
@@ -380,6 +480,8 @@ class SilverProvisioningOperation(models.Model):
                 "%s: the secret was on the router before this operation, so it was left there.",
                 self._describe_entry(entry),
             )
+        if verify:
+            self._check_not_held_by_another(entry, contract)
         driver = self._driver_for(("router", router.id), drivers)
         target = self._log_target(contract, router)
         name = entry["name"]
@@ -427,6 +529,13 @@ class SilverProvisioningOperation(models.Model):
             {"state": "resolved", "date_done": fields.Datetime.now()}
         )
         return True
+
+
+def _normalized(serial):
+    try:
+        return validation.normalize_serial(serial or "") if serial else None
+    except InvalidInput:
+        return None
 
 
 class _Drivers:

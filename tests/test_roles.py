@@ -124,6 +124,25 @@ class TestRolesOrm(RolesCommon):
             self.env["silver.olt"].with_user(self.operator).search_count([("username", "=", "admin")])
         self.assertTrue(self.env["silver.olt"].with_user(self.admin).search_count([("username", "=", "admin")]))
 
+    def test_secrets_are_not_grouped_or_aggregated(self):
+        """A group per value, or an aggregate of the values, hands the secret out: refused to everyone."""
+        probes = [
+            lambda c: c.read_group([], ["pppoe_password"], ["pppoe_password"]),
+            lambda c: c.read_group([], ["pppoe_password:array_agg"], ["partner_id"]),
+            lambda c: c.read_group([], ["pppoe_password:count_distinct"], []),
+            lambda c: c._read_group([], ["partner_id"], ["__count"], order="pppoe_password:max"),
+            lambda c: c._read_group([], ["partner_id"], ["__count"], having=[("pppoe_password:max", "=", "x")]),
+            lambda c: c.env["silver.contract.wifi.line"].read_group([], ["password"], ["password"]),
+        ]
+        for role, user in self.users.items():
+            for number, probe in enumerate(probes):
+                with self.subTest(role=role, probe=number), self.assertRaises(AccessError):
+                    probe(self.env["silver.contract"].with_user(user))
+        # Grouping on what may be read still works, and the superuser is not held back.
+        groups = self.env["silver.contract"].with_user(self.operator).read_group([], ["partner_id"], ["partner_id"])
+        self.assertTrue(groups)
+        self.assertTrue(self.env["silver.contract"].sudo().read_group([], ["pppoe_password"], ["pppoe_password"]))
+
     def test_network_inventory_is_configured_by_administrators_only(self):
         olt = self.olts["vsol"]
         for role, user in self.users.items():
@@ -232,6 +251,17 @@ class TestRolesRpc(RolesCommon, HttpCase):
                 "web_search_read",
                 [("wifi_line_ids.password", "=like", "W%")],
                 specification={"name": {}},
+            )
+
+    def test_secrets_not_grouped_over_json_rpc(self):
+        for role in self.users:
+            self._refused(
+                role,
+                "silver.contract",
+                "web_read_group",
+                [],
+                fields=["pppoe_password"],
+                groupby=["pppoe_password"],
             )
 
     def test_network_inventory_over_json_rpc(self):

@@ -116,6 +116,7 @@ class SilverOnuAssignWizard(models.TransientModel):
         holders = contract._serial_holders(serial, fresh=True)
         if holders:
             raise UserError(contract._serial_in_service_message(serial, holders[0]))
+        contract._check_no_open_operation_holds(serial)
         owner = discovered.sudo().contract_id
         if owner and owner != contract and owner.state_service in ("active", "suspended"):
             raise UserError(contract._serial_in_service_message(serial, (owner.id, owner.display_name)))
