@@ -75,6 +75,9 @@ class BaseDriver(abc.ABC):
         v.check_int("port", target.port, 1, 65535)
         if not target.username:
             raise InvalidInput("username", "is required")
+        if any(ch.isspace() or not ch.isprintable() for ch in target.username):
+            # Typed at a login prompt: a newline would answer the next prompt.
+            raise InvalidInput("username", "may not hold spaces or control characters")
         self.check_session_options()
         return target
 

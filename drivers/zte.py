@@ -977,7 +977,9 @@ class ZteDriver(CliOltDriver):
             if not value.get("type") or not value.get("serial"):
                 # a view that only knew the ONU was there (remove reads no
                 # more): nothing to register it again with
-                return [Step(f"ONU {onu_id}: its type and serial were not read, it cannot be registered again", note=True)]
+                return [
+                    Step(f"ONU {onu_id}: its type and serial were not read, it cannot be registered again", note=True)
+                ]
             command = f"onu {onu_id} type {value['type']} sn {value['serial']}"
             return [Step(command, self.olt_mode(pon), capture=_require_successful(command))]
         if kind == "admin":

@@ -1,6 +1,7 @@
 import dataclasses
 import logging
 import re
+import time
 from datetime import timedelta
 
 import psycopg2
@@ -9,8 +10,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..drivers import OnuRef, OnuService, WanConfig, WifiConfig, validation
 from ..drivers.errors import DriverError, InvalidInput
+from .silver_olt import LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS
 from .silver_provisioning_labels import InputLabels
 from .silver_provisioning_operation import RECOVERY_MIN_AGE_SECONDS, settlement_message
+
+#: advisory-lock namespace of the per-serial activation lock (OLTs: 74_615_301)
+SERIAL_LOCK_NAMESPACE = 74_615_303
 
 _logger = logging.getLogger(__name__)
 
@@ -215,6 +220,7 @@ class SilverContract(models.Model):
 
     def _check_onu_is_free(self, serial):
         """Refuse, naming the other contract, an ONU another contract has in service."""
+        self._lock_serial(serial)
         holders = self._serial_holders(serial, fresh=True)
         if holders:
             raise UserError(self._serial_in_service_message(serial, holders[0]))
@@ -234,6 +240,21 @@ class SilverContract(models.Model):
         )
         if discovered:
             raise UserError(self._serial_in_service_message(serial, (0, discovered.contract_id.display_name)))
+
+    def _lock_serial(self, serial):
+        """One activation per serial at a time, whichever OLT: the OLT lock does not
+        serialise two contracts on two OLTs, and each one's check reads only what
+        the other has committed.  Held until this transaction ends."""
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", (SERIAL_LOCK_NAMESPACE, serial))
+            if self.env.cr.fetchone()[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise UserError(
+                    _("ONU %s is being activated on another contract right now - try again in a moment.", serial)
+                )
+            time.sleep(LOCK_POLL_SECONDS)
 
     def _check_no_open_operation_holds(self, serial):
         """Refuse an ONU an unsettled operation of another contract holds: its contract may not say

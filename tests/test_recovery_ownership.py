@@ -73,3 +73,27 @@ class TestRecoveryOwnership(SilverProvisioningCommittedCommon):
         operation = self._operation_of(a_id)
         self.assertEqual(operation["state"], "left")
         self.assertIn(b_name, operation["left_description"])
+
+
+@tagged("post_install", "-at_install")
+class TestSerialLock(SilverProvisioningCommittedCommon):
+    def test_one_activation_per_serial_whichever_olt(self):
+        """Two contracts on two OLTs share no OLT lock: the serial's own lock
+        makes the second wait for the first, then see what it committed."""
+        from unittest import mock
+
+        from odoo.addons.silver_provisioning.models import silver_contract as contract_module
+
+        serial = "HWTC0B086EA9"
+        contract = self.env["silver.contract"].search([], limit=1) or self.env["silver.contract"]
+        with self.registry.cursor() as other:
+            # The first activation, in its own transaction, holds the serial.
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (contract_module.SERIAL_LOCK_NAMESPACE, serial)
+            )
+            with mock.patch.object(contract_module, "LOCK_WAIT_SECONDS", 0):
+                with self.assertRaisesRegex(UserError, "being activated on another contract"):
+                    contract._lock_serial(serial)
+            other.rollback()
+        # Released with the other transaction: this one takes it at once.
+        contract._lock_serial(serial)
