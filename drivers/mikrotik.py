@@ -661,12 +661,12 @@ class MikrotikDriver(RouterDriver):
         return {"name": name, "created": "secret" not in done.before, "changed": _changed(done.before, done.after)}
 
     def _ensure_view(self, before, subscriber, by_queue, profile):
-        target = {key: item for key, item in before.items()}
+        target = dict(before)
         if profile:
             key = f"profile:{profile}"
-            target[key] = _wanted_item(before.get(key), PROFILE, {"name": profile}, {
-                "rate-limit": profile_rate_limit(subscriber.rate_limit)
-            })
+            target[key] = _wanted_item(
+                before.get(key), PROFILE, {"name": profile}, {"rate-limit": profile_rate_limit(subscriber.rate_limit)}
+            )
         fields = {"password": subscriber.password}
         if "secret" not in before:
             fields["service"] = "pppoe"
