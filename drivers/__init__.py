@@ -6,6 +6,7 @@ ssh_dispatcher does; adding a platform is one module and one line here.
 
 import importlib
 
+from . import transcript
 from .errors import DriverError, InvalidInput  # noqa: F401
 from .models import (  # noqa: F401
     BulkChange,
@@ -28,6 +29,10 @@ PLATFORMS = {
 }
 
 OLT_PLATFORMS = ("huawei", "zte", "zte_c600", "vsol")
+
+# Netmiko and librouteros log every line they write at DEBUG level, secrets
+# included: masked for as long as this package is loaded.
+transcript.install_library_filter()
 ROUTER_PLATFORMS = ("mikrotik",)
 
 

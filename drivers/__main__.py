@@ -379,12 +379,32 @@ def _fail(payload, refused=False):
     return EXIT_INVALID_INPUT if refused else EXIT_DEVICE_ERROR
 
 
+def _options_first(argv):
+    """``parse PLATFORM --command "..." FILE``: argparse has settled the
+    positionals of ``parse`` before it meets the option, so the file would be
+    refused; the option is moved before the positionals it interrupts."""
+    if not argv or argv[0] != "parse":
+        return argv
+    head, rest, options = argv[:1], argv[1:], []
+    positionals = []
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        if word == "--command" and index + 1 < len(rest):
+            options += rest[index : index + 2]
+            index += 2
+            continue
+        (options if word.startswith("--command=") else positionals).append(word)
+        index += 1
+    return head + options + positionals
+
+
 def main(argv=None):
     # stderr is the one-line error; library log records (paramiko's "Socket
     # exception" when a device hangs up after logout) must not land there.
     logging.getLogger().addHandler(logging.NullHandler())
     try:
-        payload = _run(_parser().parse_args(argv))
+        payload = _run(_parser().parse_args(_options_first(sys.argv[1:] if argv is None else list(argv))))
     except DriverError as error:
         payload = dict(error.to_dict(), ok=False)
         payload["transcript"] = error.transcript.to_list() if error.transcript is not None else []

@@ -24,7 +24,15 @@ from dataclasses import replace
 
 from . import engine
 from . import validation as v
-from .errors import CommandTimeout, ConnectError, DriverError, InvalidInput, UnsupportedOperation
+from .errors import (
+    AuthenticationError,
+    CommandTimeout,
+    ConnectError,
+    DriverError,
+    HostKeyMismatch,
+    InvalidInput,
+    UnsupportedOperation,
+)
 from .models import BulkItemResult, OperationResult
 from .transcript import Masker, Transcript
 
@@ -42,6 +50,8 @@ class BaseDriver(abc.ABC):
         self._depth = 0
         #: SSH host key fingerprint seen on the last connection (to pin it)
         self.seen_host_key = ""
+        #: the refusal a login after a lost session met (never retried)
+        self._login_refused = None
         #: logins the device accepted (counted by the session, before the
         #: platform's own reads at login)
         self.logins = 0
@@ -65,6 +75,9 @@ class BaseDriver(abc.ABC):
         v.check_int("port", target.port, 1, 65535)
         if not target.username:
             raise InvalidInput("username", "is required")
+        if any(ch.isspace() or not ch.isprintable() for ch in target.username):
+            # Typed at a login prompt: a newline would answer the next prompt.
+            raise InvalidInput("username", "may not hold spaces or control characters")
         self.check_session_options()
         return target
 
@@ -87,6 +100,10 @@ class BaseDriver(abc.ABC):
     def connection(self):
         """The open session, opened on first use."""
         if self._connection is None:
+            if self._login_refused is not None:
+                # Once refused after a lost session, never again in this
+                # driver's life: each try would count towards a lockout.
+                raise self._login_refused
             self._connection = self._open()
         return self._connection
 
@@ -132,6 +149,9 @@ class BaseDriver(abc.ABC):
             time.sleep(delay)
             try:
                 return self.connection
+            except (AuthenticationError, HostKeyMismatch) as error:
+                self._login_refused = error
+                raise
             except ConnectError as error:
                 if attempt == attempts:
                     raise
@@ -402,9 +422,12 @@ class OltDriver(BaseDriver):
             return self._result("status", self._status(ref))
 
     def save(self):
+        """Write the running configuration; sent again on a fresh login after a
+        lost answer, since saving twice is harmless and an unsaved OLT loses
+        the whole operation at its next reboot."""
         self.check_target()
         with self._operation("save"):
-            return self._result("save", self._save())
+            return self._result("save", engine.read(self, self._save))
 
     def bulk_apply(self, refs, change):
         """Apply one change to many ONUs in one session; one result per ONU."""
@@ -490,7 +513,11 @@ class OltDriver(BaseDriver):
                 # out of date now.
                 context.clear()
             except DriverError as error:
-                return BulkItemResult(ref, False, self.masker(error.message), outcome=error.outcome), ""
+                message = self.masker(error.message)
+                # A login refused while logging in again ends the run: every
+                # further ONU would be one more failed login towards a lockout.
+                refused = self.masker(self._login_refused.message) if self._login_refused else ""
+                return BulkItemResult(ref, False, message, outcome=error.outcome), refused
             else:
                 return BulkItemResult(ref, True), ""
 

@@ -39,6 +39,7 @@ from .errors import (
     LoginLockedOut,
     SessionLimit,
 )
+from .parsing import render_cursor_columns
 
 _ESC = "\x1b"
 # ESC[25C moves the cursor 25 columns right: devices use it as column padding.
@@ -127,6 +128,9 @@ def _session_class(base, policy, holder):
 def clean_output(text, async_patterns=()):
     """Terminal output -> plain text: escapes resolved, pagers and alarms removed."""
     text = text.replace("\r\n", "\n")
+    # Cells placed with "\r ESC[nC" (V-SOL V1.4.8R) are drawn first: deleting
+    # the carriage returns below would glue them together.
+    text = render_cursor_columns(text)
     text = _SPACE_CURSOR_BACK.sub("", text)
     text = _CURSOR_FORWARD.sub(lambda m: " " * int(m.group(1)), text)
     text = _OTHER_ESCAPES.sub("", text)
@@ -335,7 +339,7 @@ class CliSession:
                     pending = buffer[answered:]
                     if not echoed:
                         pass  # nothing before the echo is this command's answer
-                    elif _first_match(driver.pager_patterns, pending):
+                    elif _waiting_at(driver.pager_patterns, pending[-200:]):
                         conn.write_channel(" ")
                         answered = len(buffer)
                         # A long output that keeps paging is progress, not a hang.
@@ -479,6 +483,13 @@ def _channel_closed(conn):
     if isinstance(channel, paramiko.Channel):
         return channel.closed or channel.eof_received
     return False
+
+
+def _waiting_at(patterns, text):
+    """A pager is what the device waits at: the last thing in the buffer (the
+    same words inside a value, a description ``CT--More--1``, are output)."""
+    text = _OTHER_ESCAPES.sub("", text)
+    return any(re.search(rf"(?:{pattern})[ \t\x08]*\Z", text) for pattern in patterns)
 
 
 def _first_match(patterns, text):

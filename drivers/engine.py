@@ -9,7 +9,7 @@ not run: a re-run never removes configuration it did not create.
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from .errors import CommandTimeout, ConnectError, DriverError, RollbackFailed
+from .errors import CommandRejected, CommandTimeout, ConnectError, DriverError, RollbackFailed
 
 
 @dataclass
@@ -31,6 +31,9 @@ class Step:
     capture: Optional[Callable[[str, dict], None]] = None
     #: a step that only reads the device (it never needs undoing)
     read_only: bool = False
+    #: a difference no command takes away: written to the transcript, never
+    #: sent; it stays in the read-back, so a rollback names it as left
+    note: bool = False
 
     def render(self, context):
         return self.command(context) if callable(self.command) else self.command
@@ -184,10 +187,18 @@ class _Run:
 
     def execute(self, step):
         command = step.render(self.context)
+        if step.note:
+            self.note(str(command))
+            return Reply(str(command), "")
         if not step.read_only:
             self.attempted = True
             self.in_doubt = str(command)
-        reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        try:
+            reply = self.driver.session.execute(command, step.mode, step.done_patterns)
+        except CommandRejected:
+            # the device answered, refusing it: not in doubt
+            self.in_doubt = None
+            raise
         if not step.read_only:
             self.in_doubt = None
             self.sent.append(str(command))
@@ -234,8 +245,9 @@ def converge(driver, observe, wanted, diff, context=None):
     they agree).  The same diff takes the device back: when a step fails for
     good, the device is read back and driven to the view read before the call,
     then read once more to verify it.  The error raised then says what the
-    device holds: ``outcome`` "unchanged", "undone", or "left" (RollbackFailed,
-    with the differences that remain).
+    device holds: ``outcome`` "unchanged", "undone", "left" (RollbackFailed,
+    with the differences that remain) or "unknown" (the device could not be
+    read back and only an unanswered command may have changed it).
     """
     run = _Run(driver, context if context is not None else {})
     try:
@@ -270,7 +282,10 @@ def _restore(run, observe, before, diff, error):
     except DriverError as undo_error:
         left = _pending(run, before, diff)
         run.note("could not take everything back: " + undo_error.message)
-        raise _rollback_failed(error, undo_error, left) from error
+        # Out of reach with nothing known to have changed: only the command
+        # that went unanswered may have run, and nobody can tell.
+        known = isinstance(undo_error, UNKNOWN_OUTCOME) and all(item.startswith(_IN_DOUBT) for item in left)
+        raise _rollback_failed(error, undo_error, left, "unknown" if known else "left") from error
     if left:
         commands = [str(step.render(run.context)) for step in left]
         raise _rollback_failed(error, error, commands) from error
@@ -290,12 +305,15 @@ def _pending(run, before, diff):
         left = ["the device could not be read back"]
     left += [f"done, not taken back: {command}" for command in run.since_read]
     if run.in_doubt is not None:
-        left.append(f"outcome unknown (no answer, not read back): {run.in_doubt}")
+        left.append(f"{_IN_DOUBT}{run.in_doubt}")
     return left
 
 
-def _rollback_failed(error, undo_error, left):
+_IN_DOUBT = "outcome unknown (no answer, not read back): "
+
+
+def _rollback_failed(error, undo_error, left, outcome="left"):
     failed = RollbackFailed(error, undo_error, still_applied=left)
-    failed.outcome = "left"
+    failed.outcome = outcome
     failed.left = list(left)
     return failed

@@ -179,6 +179,41 @@ class ServicePort:
 
 
 @dataclass
+class OnuWan:
+    """One WAN connection of an ONU, as the OLT reports it (Huawei ``display ont wan-info``)."""
+
+    pon: str
+    onu_id: Optional[int]
+    index: Optional[int]
+    #: 'pppoe' | 'dhcp' | 'static' | '' (not printed or invalid)
+    mode: str = ""
+    vlan: Optional[int] = None
+    #: the service the WAN is bound to, lower case: 'internet', 'tr069', 'voip', 'other'...
+    service: str = ""
+    #: 'routed' | 'bridged' | ''
+    connection: str = ""
+    status: str = ""
+    ip: str = ""
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
+class OnuWifi:
+    """One SSID of an ONU, as the OLT reports it (Huawei ``display ont wlan-info``)."""
+
+    pon: str
+    onu_id: Optional[int]
+    index: Optional[int]
+    ssid: str = ""
+    admin_state: str = ""  # 'enabled' | 'disabled' | ''
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
 class BulkItemResult:
     onu: OnuRef
     ok: bool

@@ -5,7 +5,9 @@ Templates live in drivers/templates/<platform>_<command>.textfsm and end with
 dropped: raw text is never passed on as if it were parsed.
 """
 
+import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import textfsm
@@ -69,7 +71,8 @@ def command_output(text, command):
             break
     out = []
     for line in lines[start:]:
-        if re.match(r"^\s*Command:\s*$", line):
+        # Huawei's "Command:" line and the echo it repeats after a completion prompt.
+        if re.match(r"^\s*Command:\s*$", line) or (start and _command_words(line) == words):
             continue
         for noise in _NOISE:
             line = noise.sub("", line)
@@ -79,3 +82,362 @@ def command_output(text, command):
                 break
         out.append(line)
     return "\n".join(out).strip("\n")
+
+
+# ---------------------------------------------------------------------------
+# Terminals that place table cells with the cursor
+# ---------------------------------------------------------------------------
+
+_CELL_MOVE = re.compile(r"\r|\x1b\[(\d*)C")
+
+
+def render_cursor_columns(text):
+    """Lines drawn with carriage returns and cursor-forward escapes, as a terminal shows them.
+
+    Some firmware prints each table cell as ``\\r ESC[<n>C value``: back to the
+    first column, then ``n`` columns right (V-SOL V1600G0-B V1.4.8R does, for
+    ``show onu info`` and ``show onu state``).  Removing the escapes, or
+    turning each one into spaces from where the cursor happens to be, glues
+    the cells together; drawing the line on a grid puts every value under
+    its header.  Only lines holding a carriage return followed by an escape
+    are drawn; every other line is left exactly as it was.
+    """
+    if "\r\x1b[" not in text:
+        return text
+    return "\n".join(_draw(line) if "\r\x1b[" in line else line for line in text.split("\n"))
+
+
+def _draw(line):
+    cells, column, position = [], 0, 0
+    for move in _CELL_MOVE.finditer(line):
+        column = _put(cells, column, line[position : move.start()])
+        column = 0 if move.group(0) == "\r" else column + int(move.group(1) or 1)
+        position = move.end()
+    _put(cells, column, line[position:])
+    return "".join(cells).rstrip()
+
+
+def _put(cells, column, text):
+    if len(cells) < column:
+        cells.extend(" " * (column - len(cells)))
+    cells[column : column + len(text)] = text
+    return column + len(text)
+
+
+# ---------------------------------------------------------------------------
+# Tables read by their header
+# ---------------------------------------------------------------------------
+
+#: a line that only draws the table: dashes, equal signs, plus signs, spaces
+SEPARATOR_LINE = re.compile(r"^[\s\-=+]+$")
+
+
+def _normalised(name):
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def header_columns(line, names):
+    """``[(key, start)]`` of the columns ``names`` in a header line, or None.
+
+    ``names`` is ``[(key, (spelling, ...)), ...]`` in the order the device
+    prints them (a third item ``True`` marks a column some firmware leaves
+    out); a spelling matches whatever the spacing and case inside it
+    (``Admin State``, ``AdminState``).  Columns the caller does not name are
+    allowed between and after (an added ``MAC`` or ``Channel`` column).
+    """
+    found, position = [], 0
+    for key, spellings, *optional in names:
+        best = None
+        for pattern in _spelling_patterns(spellings):
+            match = pattern.search(line, position)
+            if match and (best is None or match.start() < best.start()):
+                best = match
+        if best is None:
+            if optional and optional[0]:
+                continue
+            return None
+        found.append((key, best.start(), best.end()))
+        position = best.end()
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _spelling_patterns(spellings):
+    patterns = []
+    for spelling in spellings:
+        words = [re.escape(word) for word in spelling.split()]
+        patterns.append(re.compile(r"(?<!\S)" + r"\s*".join(words) + r"(?!\S)", re.IGNORECASE))
+    return patterns
+
+
+def _other_columns(line, named):
+    """Starts of the header's columns the caller did not name (2+ spaces apart)."""
+    taken = [(start, end) for _, start, end in named]
+    extra = []
+    for match in re.finditer(r"\S+(?: \S+)*", line):
+        if not any(start <= match.start() < end for start, end in taken):
+            extra.append(match.start())
+    return extra
+
+
+def read_table(text, names, *, command, firmware="", key=None, ignore=(), required=True):
+    """Rows of the table in ``text`` as dicts ``{key: value}``, read by its header.
+
+    The header line gives each column's name and position (``header_columns``),
+    so padding, trailing spaces, a separator broken by a space or a column the
+    caller does not read change nothing.  A row whose cells match the columns
+    one for one is read in order (a long value may push the next one right);
+    otherwise each value goes to the column it starts under.  Every column not
+    marked optional must hold a value.  ``key`` (a
+    regex) is what the first column of a data row looks like: any other line
+    after the header that is not blank, a separator, a repeated header or one
+    of ``ignore`` (footers, empty-result words) raises ParseError naming the
+    command, the firmware and the line.  Without a header, a text of ignorable
+    lines is an empty table; anything else is an error (``required``).
+    """
+    columns, rows = None, []
+    where = f"'{command}'" + (f" (firmware {firmware})" if firmware else "")
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped or SEPARATOR_LINE.match(stripped) or any(re.search(p, stripped) for p in ignore):
+            continue
+        header = header_columns(line, names)
+        if header is not None:
+            if columns is None:
+                columns = header
+                extra = _other_columns(line, header)
+            continue
+        if columns is None:
+            if required:
+                raise ParseError(f"{where}: expected the table header before {stripped!r}")
+            continue
+        row = _split_row(line, columns, extra)
+        empty = [key for key, _, *optional in names if not (optional and optional[0]) and not row.get(key)]
+        if empty or (key and not re.fullmatch(key, row[columns[0][0]])):
+            raise ParseError(f"{where}: cannot read the line {stripped!r}")
+        rows.append(_with_absent(row, names))
+    return rows
+
+
+def _split_row(line, columns, extra):
+    tokens = [(match.start(), match.group()) for match in re.finditer(r"\S+", line)]
+    bounds = sorted([(start, key) for key, start, _ in columns] + [(start, None) for start in extra])
+    if len(tokens) == len(bounds):
+        return {key: value for (_, key), (_, value) in zip(bounds, tokens, strict=True) if key is not None}
+    row = {key: [] for _, key in bounds if key is not None}
+    for start, value in tokens:
+        # the last column starting at or before the value (a right-aligned
+        # number may start one column early)
+        owner = next((key for column, key in reversed(bounds) if column <= start + 1), bounds[0][1])
+        if owner is not None:
+            row[owner].append(value)
+    return {key: " ".join(values) for key, values in row.items()}
+
+
+def _with_absent(row, names):
+    for key, *_ in names:
+        row.setdefault(key, "")
+    return row
+
+
+def key_values(text, *, command, firmware="", ignore=()):
+    """``Name : value`` lines as an ordered dict ``{name: value}`` (names as printed, stripped).
+
+    A line that is not blank, a separator, one of ``ignore`` or a ``name:
+    value`` pair raises ParseError naming the command, the firmware and the line.
+    """
+    where = f"'{command}'" + (f" (firmware {firmware})" if firmware else "")
+    values = {}
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped or SEPARATOR_LINE.match(stripped) or any(re.search(p, stripped) for p in ignore):
+            continue
+        name, colon, value = stripped.partition(":")
+        if not colon or not name.strip():
+            raise ParseError(f"{where}: cannot read the line {stripped!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
+# Tables read by their header.  TextFSM templates pin a row to one regex; the
+# devices do not hold still: a firmware adds a column, pads a cell, breaks a
+# separator with a space, or a pager's erase sequence leaves a row shifted
+# right.  A table is therefore described by its column names and the shape of
+# each cell; the header line says which columns are there and in what order,
+# and each row is read as that sequence of cells.
+# ---------------------------------------------------------------------------
+
+#: a separator line, even when broken by spaces (``------- -------``)
+SEPARATOR = re.compile(r"^\s*-+(?:\s+-+)*\s*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name on the header line and the shape of its cells.
+
+    ``name`` is matched as words (any run of spaces between them) against
+    the first header line.  ``pattern`` is the regex of one cell; it may hold
+    spaces (``0/ 1/0``, a date and a time).  ``rest`` marks a free-text last
+    column (a description) that takes what is left of the line.
+    """
+
+    name: str
+    field: str
+    pattern: str = r"\S+"
+    required: bool = True
+    rest: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: its columns in printed order and what its data rows look like.
+
+    ``row`` matches a line that looks like data (usually its first cell); such
+    a line that cannot be read as the table's cells is a ParseError, never
+    skipped.  ``skip`` are the other lines the device prints around the table
+    (totals, titles); ``stop`` lines start prose (notes) that lasts until the
+    next header.  ``wraps``: a free-text last column continues on lines that
+    do not look like data.
+    """
+
+    name: str
+    columns: tuple
+    row: str
+    skip: tuple = ()
+    stop: tuple = ()
+    wraps: bool = False
+
+
+def _name_regex(name):
+    """A column name as words; ``A|B`` for a column firmware spell two ways."""
+    spellings = (r"\s+".join(re.escape(word) for word in spelling.split()) for spelling in name.split("|"))
+    return r"(?<!\S)(?:" + "|".join(spellings) + r")(?!\S)"
+
+
+def _header_layout(spec, line):
+    """The columns in ``line`` (a header of ``spec``) in printed order, or None.
+
+    Known names are looked for left to right; words between them that no
+    known name covers are columns this reader does not know (an added MAC or
+    Channel column), read as one word each and dropped.
+    """
+    found, position = [], 0
+    for column in spec.columns:
+        match = re.compile(_name_regex(column.name)).search(line, position)
+        if match is None:
+            if column.required:
+                return None
+            continue
+        found.append((match.start(), match.end(), column))
+        position = match.end()
+    layout, position = [], 0
+    for start, end, column in found:
+        layout.extend(Column(word, "", r"\S+") for word in line[position:start].split())
+        layout.append(column)
+        position = end
+    layout.extend(Column(word, "", r"\S+") for word in line[position:].split())
+    return layout
+
+
+def _row_regex(layout):
+    cells = []
+    for number, column in enumerate(layout):
+        pattern = r".*?" if column.rest else column.pattern
+        cells.append(f"(?P<c{number}>{pattern})")
+    return re.compile(r"^\s*" + r"\s+".join(cells) + r"\s*$")
+
+
+def _fail(command, firmware, line, why="cannot read this line"):
+    where = f" (firmware {firmware})" if firmware else ""
+    return ParseError(f"{command}{where}: {why}: {line.strip()!r}")
+
+
+def read_tables(text, specs, command="", firmware="", skip=()):
+    """Rows of every table of ``specs`` found in ``text``, as dicts by field.
+
+    Each row dict also carries ``"_table"`` (the spec name).  Lines before
+    the first header must match ``skip`` (or be blank or separators); a line
+    nobody expected raises ParseError naming ``command``, ``firmware`` and
+    the line.
+    """
+    specs = tuple(specs)
+    rows = []
+    spec = layout = regex = None
+    in_header = stopped = False
+    for line in text.split("\n"):
+        header = next(((s, lay) for s in specs if (lay := _header_layout(s, line)) is not None), None)
+        if header is not None:
+            spec, layout = header
+            regex, in_header, stopped = _row_regex(layout), True, False
+            continue
+        if not line.strip() or SEPARATOR.match(line):
+            if SEPARATOR.match(line):
+                in_header = False
+            continue
+        if any(re.search(pattern, line) for pattern in skip):
+            continue
+        if spec is None:
+            raise _fail(command, firmware, line, "unexpected line before any table header")
+        if stopped or any(re.search(pattern, line) for pattern in spec.skip):
+            continue
+        if any(re.search(pattern, line) for pattern in spec.stop):
+            stopped = True
+            continue
+        match = regex.match(line)
+        if match and re.match(spec.row, line):
+            row = {"_table": spec.name}
+            for number, column in enumerate(layout):
+                if column.field:
+                    row[column.field] = match.group(f"c{number}").strip()
+            if layout[-1].rest:
+                row["_padded"] = line != line.rstrip()
+            rows.append(row)
+            continue
+        if re.match(spec.row, line):
+            raise _fail(command, firmware, line, f"a {spec.name} row that does not fit its header")
+        if in_header:
+            continue  # the second line of a two-line header ("ID  flag  state")
+        if spec.wraps and rows and rows[-1]["_table"] == spec.name and layout[-1].rest:
+            last = rows[-1]
+            last[layout[-1].field] = join_wrapped(last[layout[-1].field], last["_padded"], line)
+            last["_padded"] = line != line.rstrip()
+            continue
+        raise _fail(command, firmware, line, f"unexpected line in the {spec.name} table")
+    return rows
+
+
+def join_wrapped(value, padded, continuation):
+    """A cell the device wrapped onto the next line, put back together.
+
+    The device fills the column to its width and goes on at the next line: a
+    piece that ended in padding ended at a word (join with a space), one that
+    filled the column to its last character was cut inside a word (join as is).
+    """
+    return f"{value}{' ' if padded else ''}{continuation.strip()}".strip()
+
+
+_FIELD_LINE = re.compile(r"^\s*(?P<key>[^:\n]*?[^\s:])\s*:(?P<value>.*)$")
+
+
+def read_blocks(text, start, command="", firmware="", skip=()):
+    """``key : value`` records: a new record starts at each key ``start``.
+
+    Returns (head, records): ``head`` holds the fields printed before the
+    first record (e.g. ``F/S/P`` and ``ONT ID``), each record the fields from
+    its ``start`` key on.  Keys are kept as printed, with runs of spaces made
+    one.  Separators and blank lines are skipped, as are lines matching
+    ``skip``; any other line raises ParseError.
+    """
+    head, records, current = {}, [], None
+    for line in text.split("\n"):
+        if not line.strip() or SEPARATOR.match(line) or any(re.search(p, line) for p in skip):
+            continue
+        match = _FIELD_LINE.match(line)
+        if not match:
+            raise _fail(command, firmware, line)
+        key = " ".join(match["key"].split())
+        if key == start:
+            current = {}
+            records.append(current)
+        (head if current is None else current)[key] = match["value"].strip()
+    return head, records

@@ -5,8 +5,10 @@ copy of the transcript (log, chatter message, exception text, JSON output)
 can ever hold one.
 """
 
+import logging
 import re
 import time
+import weakref
 from dataclasses import dataclass
 
 MASK = "********"
@@ -26,14 +28,19 @@ class Masker:
 
     def __init__(self, secrets=()):
         self._secrets = set()
+        self._wrapped = []
         for secret in secrets:
             self.add(secret)
+        _LIVE.add(self)
 
     def add(self, secret):
         # Very short values would mask ordinary words ('1', 'on'): the keyword
         # rule still covers them where a device echoes them after 'password'.
         if secret and len(str(secret)) >= 3:
-            self._secrets.add(str(secret))
+            secret = str(secret)
+            if secret not in self._secrets and len(secret) > _WRAP_PIECE:
+                self._wrapped.append((secret[:_WRAP_PIECE], secret[-_WRAP_PIECE:], _wrapped_pieces(secret)))
+            self._secrets.add(secret)
 
     def __call__(self, text):
         if not text:
@@ -41,6 +48,11 @@ class Masker:
         # Longest first, so a secret containing another is masked whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
+        for head, tail, pieces in self._wrapped:
+            # Every piece starts like the secret or ends like it: most texts
+            # hold neither, and skip the search.
+            if head in text or tail in text:
+                text = pieces.sub(lambda match: (match.group("indent") or "") + MASK, text)
 
         def _keyword(match):
             if match.group("value").lower() in _KEYWORD_EXCEPTIONS:
@@ -48,6 +60,48 @@ class Masker:
             return f"{match.group('kw')}{match.group('q')}{MASK}{match.group('q')}"
 
         return _SECRET_AFTER_KEYWORD.sub(_keyword, text)
+
+
+#: a device that wraps a long line cuts a secret in two; pieces this long or
+#: longer at a line's end or start are masked (shorter ones would hit words)
+_WRAP_PIECE = 4
+
+
+def _wrapped_pieces(secret):
+    """The two halves a line wrap can leave: a head at a line's end, a tail at
+    the start of the next line (after its indentation)."""
+    heads = [re.escape(secret[:n]) for n in range(len(secret) - 1, _WRAP_PIECE - 1, -1)]
+    tails = [re.escape(secret[-n:]) for n in range(len(secret) - 1, _WRAP_PIECE - 1, -1)]
+    return re.compile(
+        r"(?:" + "|".join(heads) + r")(?=[ \t]*\r?$)|(?<![^\n])(?P<indent>[ \t]*)(?:" + "|".join(tails) + r")",
+        re.MULTILINE,
+    )
+
+
+#: every Masker alive: the logging filter masks library debug lines with them
+_LIVE = weakref.WeakSet()
+
+
+class LibrarySecretFilter(logging.Filter):
+    """Netmiko, paramiko and librouteros log what they write at DEBUG level
+    (a ``wan-ip ... password`` line, an API ``=password=`` word): masked with
+    every live driver's secrets before any handler sees it."""
+
+    def filter(self, record):
+        maskers = list(_LIVE)
+        if maskers:
+            text = record.getMessage()
+            for masker in maskers:
+                text = masker(text)
+            record.msg, record.args = text, ()
+        return True
+
+
+def install_library_filter(names=("netmiko", "paramiko", "librouteros")):
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(item, LibrarySecretFilter) for item in logger.filters):
+            logger.addFilter(LibrarySecretFilter())
 
 
 @dataclass

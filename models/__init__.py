@@ -1,7 +1,13 @@
-# The mixin first: the models below inherit from it when their classes are built.
+# The mixins first: the models below inherit from them when their classes are built.
 # isort: skip_file
 from . import silver_provisioning_log_mixin
+from . import silver_provisioning_field_guard
+from . import ir_model_access
+from . import silver_provisioning_operation
 from . import silver_olt
 from . import silver_core
 from . import silver_contract
+from . import silver_contract_wifi_line
 from . import silver_olt_discovered_onu
+from . import product_template
+from . import res_config_settings

@@ -3,13 +3,15 @@ import logging
 import time
 
 from markupsafe import Markup
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import str2bool
 
-from ..drivers import OLT_PLATFORMS, BulkChange, OnuRef, Target, get_driver
-from ..drivers.errors import DriverError, InvalidInput
+from ..drivers import OLT_PLATFORMS, BulkChange, OnuRef, Target, get_driver, validation
+from ..drivers.errors import CommandTimeout, ConnectError, DriverError, InvalidInput
+from .silver_provisioning_labels import OLT_TARGET_SOURCES, InputLabels, field_string, target_labels
 
 _logger = logging.getLogger(__name__)
 
@@ -21,12 +23,6 @@ SYNC_CHUNK = 16
 #: seconds an operator's request waits for an OLT another session (e.g. a manual sync) holds
 LOCK_WAIT_SECONDS = 15
 LOCK_POLL_SECONDS = 0.5
-#: the suite's fields that say where and how to connect: changing them redirects the credentials
-CONNECTION_FIELDS = frozenset({
-    "ip", "port_ssh", "port_telnet", "type_connection", "platform", "host_key_fingerprint",
-    "driver_options", "username", "password", "secret_olt",
-})
-
 PLATFORM_SELECTION = [
     ("huawei", "Huawei SmartAX"),
     ("zte", "ZTE C300/C320"),
@@ -35,28 +31,39 @@ PLATFORM_SELECTION = [
 ]
 assert {key for key, _label in PLATFORM_SELECTION} == set(OLT_PLATFORMS)
 
-#: driver field name -> OLT field, so an error names what the user can fix
-TARGET_FIELDS = {
-    "platform": "platform",
-    "host": "ip",
-    "port": "port_ssh",
-    "protocol": "type_connection",
-    "username": "username",
-    "line_profile": "ont_lineprofile_value",
-    "service_profile": "ont_srvprofile_value",
-    "dba_profile": "profile_dba_internet",
-    "traffic_profile": "traffic_table_value",
-    "onu_type": "onu_type",
-    "tcont": "tcont",
-    "gemport": "gemport",
-    "params.primary": "primary_dns",
-    "params.secondary": "secondary_dns",
-}
+#: how a device's key may be missing: the OLT's or the router's own choice, or the Settings' default
+KEY_POLICIES = [
+    ("default", "As in Settings"),
+    ("require", "Refuse Unpinned Devices"),
+    ("allow", "Trust on First Use"),
+]
+#: ir.config_parameter holding the default key policy (True: refuse unpinned devices)
+REQUIRE_PINNED_PARAM = "silver_provisioning.require_pinned_keys"
 
 
 class SilverOlt(models.Model):
     _name = "silver.olt"
-    _inherit = ["silver.olt", "silver.provisioning.log.mixin"]
+    _inherit = ["silver.olt", "silver.provisioning.log.mixin", "silver.provisioning.field.guard"]
+    _secret_fields = ("password", "secret_olt")
+    # Configuration is for network administrators (see ir_model_access.py); a note
+    # in the chatter is for everyone who reads the OLT.
+    _mail_post_access = "read"
+
+    # Suite fields redeclared without change: errors name them, in the user's language.
+    ip = fields.Char()
+    port_ssh = fields.Char()
+    port_telnet = fields.Char()
+    type_connection = fields.Selection()
+    ont_lineprofile_value = fields.Char()
+    ont_srvprofile_value = fields.Char()
+    profile_dba_internet = fields.Char()
+    tcont = fields.Char()
+    gemport = fields.Char()
+    connection_wan = fields.Selection()
+    wan_mode = fields.Selection()
+    mtu = fields.Char()
+    primary_dns = fields.Char()
+    secondary_dns = fields.Char()
 
     platform = fields.Selection(
         PLATFORM_SELECTION,
@@ -95,6 +102,26 @@ class SilverOlt(models.Model):
         string="Traffic Profile", help="Default traffic table index or speed profile name for new ONUs."
     )
     onu_type = fields.Char(string="Default ONU Type", help="ZTE: the ONU type registered with each ONU.")
+    key_policy = fields.Selection(
+        KEY_POLICIES,
+        string="Unpinned Host Key",
+        default="default",
+        required=True,
+        tracking=True,
+        help="Whether a session may go to an OLT whose SSH host key is not pinned (the key it presents is then "
+        "trusted as it is). Refusing also refuses Telnet, which has no key to pin.",
+    )
+    key_pin_state = fields.Selection(
+        [
+            ("pinned", "Pinned"),
+            ("unpinned", "Not Pinned"),
+            ("ignored", "Pinned but Not Checked (Telnet)"),
+            ("none", "No Key (Telnet)"),
+        ],
+        string="Host Key",
+        compute="_compute_key_pin_state",
+        compute_sudo=True,
+    )
     driver_options = fields.Text(
         groups="silver_provisioning.group_network_admin",
         help='Platform options for the driver as JSON, e.g. {"firmware": "ma5800"}.',
@@ -103,8 +130,14 @@ class SilverOlt(models.Model):
     discovered_onu_count = fields.Integer(compute="_compute_discovered_onu_count", compute_sudo=True)
     last_discovery_date = fields.Datetime(readonly=True, copy=False)
     sync_state = fields.Selection(
-        [("none", "Never"), ("queued", "Queued"), ("running", "Running"), ("done", "Done"),
-         ("partial", "Done with Failures"), ("failed", "Failed")],
+        [
+            ("none", "Never"),
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Done with Failures"),
+            ("failed", "Failed"),
+        ],
         string="Manual Sync",
         default="none",
         readonly=True,
@@ -116,11 +149,43 @@ class SilverOlt(models.Model):
     sync_summary = fields.Html(readonly=True, copy=False, sanitize=True)
     sync_job_count = fields.Integer(compute="_compute_sync_job_count")
 
-    def write(self, vals):
-        if (not self.env.su and CONNECTION_FIELDS.intersection(vals)
-                and not self.env.user.has_group("silver_provisioning.group_network_admin")):
-            raise AccessError(_("Only network administrators may change an OLT's connection settings."))
-        return super().write(vals)
+    @api.depends("type_connection", "host_key_fingerprint")
+    def _compute_key_pin_state(self):
+        for olt in self:
+            pinned = bool(olt.host_key_fingerprint)
+            if (olt.type_connection or "ssh") == "telnet":
+                olt.key_pin_state = "ignored" if pinned else "none"
+            else:
+                olt.key_pin_state = "pinned" if pinned else "unpinned"
+
+    def _requires_pinned_key(self):
+        if self.key_policy == "require":
+            return True
+        if self.key_policy == "allow":
+            return False
+        return str2bool(self.env["ir.config_parameter"].sudo().get_param(REQUIRE_PINNED_PARAM, "False"))
+
+    def _check_key_policy(self, target):
+        """Refuse, before any password is sent, a session the key policy does not allow."""
+        if not self._requires_pinned_key() or (target.protocol == "ssh" and target.host_key):
+            return
+        if target.protocol != "ssh":
+            raise UserError(
+                _(
+                    "%(olt)s is reached over Telnet, which has no host key to check, and unpinned "
+                    "devices are refused (%(field)s).",
+                    olt=self.display_name,
+                    field=self._field_label("key_policy"),
+                )
+            )
+        raise UserError(
+            _(
+                "%(olt)s: its SSH host key is not pinned and unpinned devices are refused "
+                "(%(field)s): a network administrator pins it with Fetch and Pin Host Key.",
+                olt=self.display_name,
+                field=self._field_label("key_policy"),
+            )
+        )
 
     @api.depends("platform")
     def _compute_frame(self):
@@ -160,9 +225,13 @@ class SilverOlt(models.Model):
         try:
             options = json.loads(self.driver_options or "{}")
         except ValueError as error:
-            raise UserError(_("Driver Options: not valid JSON (%s)", error)) from None
+            raise UserError(
+                _("%(field)s: not valid JSON (%(error)s)", field=self._field_label("driver_options"), error=error)
+            ) from None
         if not isinstance(options, dict):
-            raise UserError(_("Driver Options: must be a JSON object like {\"firmware\": \"ma5800\"}"))
+            raise UserError(
+                _('%s: must be a JSON object like {"firmware": "ma5800"}', self._field_label("driver_options"))
+            )
         return options
 
     def _provisioning_target(self):
@@ -176,8 +245,9 @@ class SilverOlt(models.Model):
             port = int(str(port).strip())
         except ValueError:
             field = "port_ssh" if protocol == "ssh" else "port_telnet"
-            raise UserError(_("%(field)s: %(value)r is not a port number.", field=self._field_label(field),
-                              value=port)) from None
+            raise UserError(
+                _("%(field)s: %(value)r is not a port number.", field=self._field_label(field), value=port)
+            ) from None
         options = dict(olt._driver_options(), frame=olt.frame)
         return Target(
             platform=olt.platform,
@@ -194,26 +264,35 @@ class SilverOlt(models.Model):
     def _provisioning_driver(self):
         """A driver for this OLT; its target is checked, nothing is opened yet."""
         self.ensure_one()
+        target = self._provisioning_target()
         try:
-            driver = get_driver(self.platform or "")(self._provisioning_target())
+            driver = get_driver(self.platform or "")(target)
             driver.check_target()
         except InvalidInput as error:
-            self._raise_invalid_input(error, self._target_labels())
+            self._target_labels().raise_error(error)
         except ImportError as error:
-            raise UserError(_("No driver is installed for the platform %(platform)s (%(error)s).",
-                              platform=self._provisioning_platform_label(), error=error)) from None
+            raise UserError(
+                _(
+                    "No driver is installed for the platform %(platform)s (%(error)s).",
+                    platform=self._provisioning_platform_label(),
+                    error=error,
+                )
+            ) from None
+        self._check_key_policy(target)
         return driver
 
     def _field_label(self, name):
-        return f"{self._fields[name]._description_string(self.env)} ({self._description})"
+        """A field of this OLT as its form labels it, with the OLT's name: 'Primary DNS (OLT Centro)'."""
+        return f"{field_string(self, name)} ({self.display_name})"
 
     def _target_labels(self):
-        labels = {key: self._field_label(name) for key, name in TARGET_FIELDS.items()}
+        extra = {}
         if (self.type_connection or "ssh") == "telnet":
-            labels["port"] = self._field_label("port_telnet")
-        wizard = self.env["silver.olt.sync.wizard"]._fields
-        labels.update({"params.vlan": wizard["vlan"].string, "params.profile": wizard["traffic_profile"].string})
-        return labels
+            extra["port"] = ("device", "port_telnet")
+        return target_labels(self, OLT_TARGET_SOURCES, extra)
+
+    def _sync_labels(self):
+        return InputLabels(self.env, {"sync": self.env["silver.olt.sync.wizard"], "olt": self}, own="sync")
 
     # -- PON addresses -------------------------------------------------------
     def _pon_address(self, port, driver_class=None):
@@ -230,19 +309,23 @@ class SilverOlt(models.Model):
         return {self._pon_address(port, driver_class): port for port in self.port_ids}
 
     # -- concurrency ---------------------------------------------------------
-    def _lock_for_onu_allocation(self):
-        """Serialise ONU-id allocation on this OLT across workers and servers.
+    def _lock_for_session(self):
+        """One session per OLT, for every operation: activate, suspend, reconnect,
+        terminate, status, discovery and the manual sync all take this lock first.
 
-        Held until the transaction ends: the next activation reads the device
-        only after this one's ONU is registered on it.  A manual sync holds the
-        same lock for minutes, so the wait is bounded: the operator is told.
+        Held until the transaction ends, across workers and servers (a
+        PostgreSQL advisory lock): the next operation reads the device only
+        after this one's change is on it, and a one-session OLT never sees two
+        logins.  A manual sync holds it for minutes, so the wait is bounded:
+        the operator is told.
         """
         self.ensure_one()
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while not self._try_lock_for_session():
             if time.monotonic() >= deadline:
-                raise UserError(_("%s is busy with another session (manual sync?) - try again in a moment.",
-                                  self.display_name))
+                raise UserError(
+                    _("%s is busy with another session (manual sync?) - try again in a moment.", self.display_name)
+                )
             time.sleep(LOCK_POLL_SECONDS)
 
     def _try_lock_for_session(self):
@@ -266,9 +349,7 @@ class SilverOlt(models.Model):
 
     def _provision_onu_wan(self, contract, driver, wan):
         ref = self._onu_ref(contract, type(driver))
-        return contract._execute_with_logging(
-            _("Configure ONU WAN"), driver, self, lambda d: d.provision_wan(ref, wan)
-        )
+        return contract._execute_with_logging(_("Configure ONU WAN"), driver, self, lambda d: d.provision_wan(ref, wan))
 
     def _provision_onu_wifi(self, contract, driver, wifi):
         ref = self._onu_ref(contract, type(driver))
@@ -276,15 +357,94 @@ class SilverOlt(models.Model):
             _("Configure ONU WiFi %s", wifi.index), driver, self, lambda d: d.provision_wifi(ref, wifi)
         )
 
+    def _provision_free_onu(self, contract, driver, service, wan, wifi, seen):
+        """Read the OLT, then provision: never an ONU another contract has in service.
+
+        One logged operation, read before any write: the ONU is waiting in
+        auto-find (not registered: free) on the contract's PON, or, when it is
+        not, no ONU id another contract holds on that PON answers with its
+        serial.  ``seen['waiting']`` tells the caller the ONU was not registered.
+        """
+        serial = validation.normalize_serial(service.serial)
+
+        def read_then_provision(d):
+            self._check_onu_free_on_device(contract, d, service, serial, seen)
+            return d.provision(service, wan=wan, wifi=wifi)
+
+        return contract._execute_with_logging(_("Provision ONU"), driver, self, read_then_provision)
+
+    def _check_onu_free_on_device(self, contract, driver, service, serial, seen):
+        from .silver_contract import OnuNotFree
+
+        waiting = {onu.serial: onu for onu in driver.discover().data or []}
+        found = waiting.get(serial)
+        if found is not None:
+            seen["waiting"] = True
+            if found.pon and found.pon != service.pon:
+                port = self._ports_by_pon(type(driver)).get(found.pon)
+                where = port.display_name if port else found.pon
+                raise OnuNotFree(
+                    _(
+                        "%(serial)s is waiting in auto-find on %(found)s, not on the contract's PON %(pon)s: "
+                        "choose the PON port it is connected to.",
+                        serial=serial,
+                        found=where,
+                        pon=service.pon,
+                    )
+                )
+            return
+        seen["waiting"] = False
+        # An unsettled operation's ONU is its contract's even before that contract says so.
+        positions = contract._positions_in_service() + self.env["silver.provisioning.operation"]._open_positions(
+            self.id, service.pon, exclude_contracts=contract.ids
+        )
+        for onu_id, holder in positions:
+            try:
+                status = driver.status(OnuRef(pon=service.pon, onu_id=onu_id)).data
+            except (ConnectError, CommandTimeout):
+                raise
+            except DriverError:
+                continue  # nothing registered there
+            try:
+                on_device = validation.normalize_serial(status.serial or "")
+            except InvalidInput:
+                continue
+            if on_device == serial:
+                raise OnuNotFree(
+                    _(
+                        "%(serial)s is registered on this OLT as ONU %(onu_id)s of PON %(pon)s, which is %(other)s's: "
+                        "nothing was changed.",
+                        serial=serial,
+                        onu_id=onu_id,
+                        pon=service.pon,
+                        other=holder,
+                    )
+                )
+
+    def _onu_holds(self, record, driver, ref):
+        """Whether ONU ``ref`` is on the OLT with its serial (read back before removing it)."""
+        try:
+            status = self._read_onu_status(record, driver, OnuRef(pon=ref.pon, onu_id=ref.onu_id)).data
+        except UserError:
+            return False
+        try:
+            return not ref.serial or validation.normalize_serial(status.serial or "") == ref.serial
+        except InvalidInput:
+            return False
+
     def disable_onu(self, contract, driver=None):
         driver = driver or self._provisioning_driver()
-        ref = self._onu_ref(contract, type(driver))
-        return contract._execute_with_logging(_("Disable ONU"), driver, self, lambda d: d.suspend(ref))
+        return self._disable_onu_ref(contract, driver, self._onu_ref(contract, type(driver)))
 
     def enable_onu(self, contract, driver=None):
         driver = driver or self._provisioning_driver()
-        ref = self._onu_ref(contract, type(driver))
-        return contract._execute_with_logging(_("Enable ONU"), driver, self, lambda d: d.resume(ref))
+        return self._enable_onu_ref(contract, driver, self._onu_ref(contract, type(driver)))
+
+    def _disable_onu_ref(self, record, driver, ref):
+        return record._execute_with_logging(_("Disable ONU"), driver, self, lambda d: d.suspend(ref))
+
+    def _enable_onu_ref(self, record, driver, ref):
+        return record._execute_with_logging(_("Enable ONU"), driver, self, lambda d: d.resume(ref))
 
     def _remove_onu(self, contract, driver, ref=None):
         ref = ref or self._onu_ref(contract, type(driver))
@@ -311,8 +471,9 @@ class SilverOlt(models.Model):
             try:
                 seen = fetch_host_key(target.host, target.port, timeout=target.connect_timeout)
             except DriverError as error:
-                raise UserError(_("Could not read the host key of %(olt)s: %(error)s", olt=olt.display_name,
-                                  error=error.message)) from None
+                raise UserError(
+                    _("Could not read the host key of %(olt)s: %(error)s", olt=olt.display_name, error=error.message)
+                ) from None
             previous = olt.host_key_fingerprint
             olt.host_key_fingerprint = seen
             olt.message_post(
@@ -347,7 +508,8 @@ class SilverOlt(models.Model):
         self._check_technician()
         for olt in self:
             driver = olt._provisioning_driver()
-            with driver:
+            olt._lock_for_session()
+            with olt._secrets_out_of_server_log(), driver:
                 result = olt._execute_with_logging(_("Discover ONUs"), driver, olt, lambda d: d.discover())
             olt.sudo()._store_discovered_onus(result.data or [], type(driver))
         return self.action_view_discovered_onus()
@@ -384,7 +546,8 @@ class SilverOlt(models.Model):
                 continue
             seen |= record
             changed = {
-                key: value for key, value in values.items()
+                key: value
+                for key, value in values.items()
                 if record._fields[key].convert_to_write(record[key], record) != value
             }
             if changed:
@@ -400,15 +563,12 @@ class SilverOlt(models.Model):
     def _assigned_serials(self):
         """Vendor-form serial -> contract id, for the ONUs already provisioned on a contract."""
         contracts = self.env["silver.contract"].search(
-            [("olt_id", "=", self.id), ("serial_number", "!=", False),
-             ("state_service", "in", ("active", "suspended"))]
+            [("olt_id", "=", self.id), ("serial_number", "!=", False), ("state_service", "in", ("active", "suspended"))]
         )
         return {serial: contract.id for contract in contracts if (serial := contract._normalized_serial())}
 
     def action_view_discovered_onus(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "silver_provisioning.silver_olt_discovered_onu_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("silver_provisioning.silver_olt_discovered_onu_action")
         action["domain"] = [("olt_id", "in", self.ids)]
         action["context"] = {"default_olt_id": self[:1].id, "search_default_waiting": 1}
         return action
@@ -435,7 +595,7 @@ class SilverOlt(models.Model):
         try:
             get_driver(self.platform or "")(self._provisioning_target()).check_bulk_change(change)
         except InvalidInput as error:
-            self._raise_invalid_input(error, self._target_labels())
+            self._sync_labels().raise_error(error)
         except DriverError as error:  # e.g. a change the platform cannot make
             raise UserError(_("%(olt)s: %(error)s", olt=self.display_name, error=error.message)) from None
         self._ensure_sync_channel()
@@ -462,28 +622,48 @@ class SilverOlt(models.Model):
         return f"{kind}: " + ", ".join(f"{key}={value}" for key, value in sorted(params.items()) if value)
 
     def _job_sync_olt_manual(self, kind, params):
-        """Job: apply one change to every active ONU of the OLT in one session."""
+        """Job: apply one change to every active ONU of the OLT in one session.
+
+        Nothing the job's own transaction writes can collide with a contract
+        operation (it would fail to serialize, and queue_job would push the
+        change again): progress, results and the contracts' new VLAN go through
+        cursors of their own, and each chunk the OLT accepted is journaled at
+        once, so a re-run of the same job skips what it pushed already.
+        """
         self.ensure_one()
         olt = self.sudo()
         if not olt._try_lock_for_session():
-            raise RetryableJobError(_("%s is busy with another session; retrying later.", olt.display_name),
-                                    seconds=30)
-        contracts = self.env["silver.contract"].sudo().search(
-            [("olt_id", "=", olt.id), ("state_service", "=", "active"), ("olt_port_id", "!=", False)],
-            order="olt_port_id, onu_pon_id",
+            raise RetryableJobError(_("%s is busy with another session; retrying later.", olt.display_name), seconds=30)
+        contracts = (
+            self.env["silver.contract"]
+            .sudo()
+            .search(
+                [("olt_id", "=", olt.id), ("state_service", "=", "active"), ("olt_port_id", "!=", False)],
+                order="olt_port_id, onu_pon_id",
+            )
         )
         driver = olt._provisioning_driver()
-        refs = {contract: olt._onu_ref(contract, type(driver)) for contract in contracts}
+        operation, pushed_before = olt._sync_operation(self.env.context.get("job_uuid"))
         change = BulkChange(kind, dict(params))
-        outcome = {}
+        outcome = {
+            contract: (True, _("applied by an earlier run of this job"))
+            for contract in contracts
+            if contract.id in pushed_before
+        }
+        items = [
+            (contract, olt._onu_ref(contract, type(driver)))
+            for contract in contracts
+            if contract.id not in pushed_before
+        ]
         failure = None
-        items = list(refs.items())
-        with driver:
+        with olt._secrets_out_of_server_log(), driver:
             for start in range(0, len(items), SYNC_CHUNK):
-                chunk = items[start:start + SYNC_CHUNK]
+                chunk = items[start : start + SYNC_CHUNK]
                 try:
                     result = olt._execute_with_logging(
-                        _("Manual sync: %s", self._sync_description(kind, params)), driver, olt,
+                        _("Manual sync: %s", self._sync_description(kind, params)),
+                        driver,
+                        olt,
                         lambda d, chunk=chunk: d.bulk_apply([ref for _c, ref in chunk], change),
                     )
                 except UserError as error:
@@ -498,16 +678,20 @@ class SilverOlt(models.Model):
                 for contract, ref in chunk:
                     item = by_ref.get((ref.pon, ref.onu_id))
                     outcome[contract] = (bool(item and item.ok), item.error if item else _("no answer"))
+                pushed = [contract for contract, _ref in chunk if outcome[contract][0]]
+                operation.add({"do": "sync_chunk", "olt": olt.id, "contracts": [c.id for c in pushed]})
+                if kind == "vlan":
+                    olt._follow_vlan_change(params.get("vlan"), pushed)
                 olt._report_sync_progress(min(start + SYNC_CHUNK, len(items)) / len(items) * 100.0)
             if failure is None and any(ok for ok, _error in outcome.values()):
                 olt._save_configuration(olt, driver)
         state = "done"
         if failure is not None or not all(ok for ok, _error in outcome.values()):
             state = "failed" if not any(ok for ok, _error in outcome.values()) and outcome else "partial"
-        if kind == "vlan":
-            olt._follow_vlan_change(params.get("vlan"), [c for c, (ok, _e) in outcome.items() if ok])
-        # Through a cursor of its own, like the progress: the progress commits
-        # updated the OLT row, and REPEATABLE READ would refuse our own write of it.
+        operation.finish(
+            "done" if state == "done" else "left",
+            left=False if state == "done" else _("%s: see the OLT's Manual Sync tab", state),
+        )
         values = {
             "sync_state": state,
             "sync_progress": 100.0,
@@ -518,11 +702,40 @@ class SilverOlt(models.Model):
             olt.write(values)
         return {contract.name: {"ok": ok, "error": error} for contract, (ok, error) in outcome.items()}
 
+    def _sync_operation(self, job_uuid):
+        """(the operation journaling this sync job, ids of the contracts an earlier run pushed)."""
+        from .silver_provisioning_operation import OperationHandle
+
+        Operation = self.env["silver.provisioning.operation"]
+        earlier = Operation._find_open_sync(self, job_uuid)
+        if earlier:
+            operation_id, entries = earlier
+            handle = OperationHandle(self.env, operation_id)
+            handle.entries = list(entries)
+            return handle, {cid for entry in entries for cid in entry.get("contracts", [])}
+        return Operation._open("sync", self, olt=self, job_uuid=job_uuid, hooks=False), set()
+
     def _follow_vlan_change(self, vlan, contracts):
-        """The contracts whose ONU moved to ``vlan`` point at that VLAN, when the OLT has it."""
+        """The contracts whose ONU moved to ``vlan`` point at that VLAN, when the OLT has it.
+
+        Written and committed at once, apart from the job's transaction (the
+        OLT holds the change already); contracts this transaction created
+        itself are not visible there and are written here.
+        """
         record = self.vlan_ids.filtered(lambda rec: rec.vlanid == int(vlan or 0))[:1]
-        if record and contracts:
-            self.env["silver.contract"].browse([c.id for c in contracts]).write({"vlan_id": record.id})
+        if not record or not contracts:
+            return
+        ids = [contract.id for contract in contracts]
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '10s'")
+            cr.execute("SELECT id FROM silver_contract WHERE id IN %s", (tuple(ids),))
+            committed = [row[0] for row in cr.fetchall()]
+            if committed:
+                api.Environment(cr, SUPERUSER_ID, {})["silver.contract"].browse(committed).write({"vlan_id": record.id})
+        rest = [contract_id for contract_id in ids if contract_id not in committed]
+        if rest:
+            self.env["silver.contract"].sudo().browse(rest).write({"vlan_id": record.id})
+        self.env["silver.contract"].browse(committed).invalidate_recordset(["vlan_id"])
 
     def _report_sync_progress(self, percent):
         """Progress seen by users while the job still runs: its own, committed transaction.
@@ -570,7 +783,10 @@ class SilverOlt(models.Model):
             "</tr></thead><tbody>{rows}</tbody></table>"
         ).format(
             summary=_("%(ok)s of %(total)s ONUs updated.", ok=ok_count, total=len(outcome)),
-            c=_("Contract"), r=_("Result"), e=_("Device message"), rows=rows,
+            c=_("Contract"),
+            r=_("Result"),
+            e=_("Device message"),
+            rows=rows,
         )
 
     def action_view_sync_jobs(self):

@@ -5,6 +5,8 @@ class SilverOltDiscoveredOnu(models.Model):
     """An ONU an OLT reported in auto-find: connected, not yet registered."""
 
     _name = "silver.olt.discovered.onu"
+    _inherit = ["silver.provisioning.field.guard"]
+    _secret_fields = ("password",)
     _description = "Discovered ONU"
     _order = "is_assigned, olt_id, pon, serial_number"
     _rec_name = "serial_number"
@@ -42,9 +44,5 @@ class SilverOltDiscoveredOnu(models.Model):
             "res_model": "silver.onu.assign.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {
-                "default_discovered_onu_id": self.id,
-                "default_olt_id": self.olt_id.id,
-                "default_olt_port_id": self.olt_port_id.id,
-            },
+            "context": {"default_discovered_onu_id": self.id},
         }

@@ -1,14 +1,23 @@
 """Huawei SmartAX (MA5600T / MA5683T / MA5608T / MA5800) dialect.
 
-Device options (``options=`` of ``simulator.start``; defaults in ``FIRMWARES``):
+The layouts are those of the real captures in tests/drivers/captures/huawei/
+(tests/simulator/test_sim_huawei.py checks every one).  Device options
+(``options=`` of ``simulator.start``; defaults in ``FIRMWARES``):
 
-- ``firmware``: ``"ma5800"`` (default: V100R019, new auto-find block with
-  ``ONT NNI type``/``Multi channel``, ``ont internet-config``/``ont wan-config``
-  and OLT-side WiFi), ``"ma5683t"`` (V800R015: old auto-find block with
-  ``VenderID``, no WiFi), ``"ma5608t"`` (V800R013: old block, no
-  ``ont internet-config``/``ont wan-config``, no WiFi). Any firmware key below
-  can be overridden on its own: ``hostname``, ``autofind_format``
-  (``"new"``/``"old"``), ``internet_config``, ``wifi``.
+- ``firmware``: a profile of ``FIRMWARES``: ``ma5800_v100r018`` (MA5800-X7),
+  ``ma5800_v100r019`` (the default, ``ma5800``), ``ma5800_v100r022``
+  (MA5800-X17), ``ma5683t_v800r017`` (``ma5683t``), ``ma5608t_v800r015``,
+  ``ma5608t_v800r013`` (``ma5608t``).  Each says its ``version``/``patch``/
+  ``product`` (``display version``), its auto-find block (``"new"``: MA5800,
+  bracketed serial and password text; ``"old"``: ``VenderID``, hex only),
+  whether it has ``ont internet-config`` (``internet_config``) and
+  ``ont wan-config`` (``wan_config``: answered ``% Unknown command`` on
+  V800R013/V800R015, as a live test reports), and ``ont wifi`` (``wifi``:
+  the simulator's choice, no public source).  Any key can be overridden alone.
+- ``wan_profiles``: ``{id: "route" | "bridge"}`` (default ``{0: "route"}``): the
+  OLT's WAN profiles ``ont wan-config ... profile-id`` binds; the ONT reports a
+  WAN as ``IP routed`` once a routed profile is bound (or, on a firmware without
+  ``ont wan-config``, once ``ont internet-config`` is set).
 - ``frame`` (0) and ``pons`` (default ``0/1/0`` .. ``0/1/3``).
 - ``scroll``: initial page length (default 40 lines; ``scroll`` alone sets 512,
   ``scroll N`` sets N, 10..512), so long outputs page with
@@ -42,9 +51,12 @@ short word could mean two commands (``ont de``) it is refused with ``% Parameter
 any mode: ``undo smart``, ``smart``, ``scroll [N]``, ``quit``, ``display version``
 ``>``: ``enable``;  ``#`` and below: ``infoswitch cli OFF|ON``, ``save``, ``return``,
 ``display service-port all|INDEX|port F/S/P [ont N]``, ``display ont info F S P N``,
-``display board F``
+``display ont info F S P all``, ``display ont info F S all`` (one block per port), ``display board F``
 config: ``interface gpon F/S``, ``display ont autofind all``,
-``display ont info summary F/S/P``, ``display ont info by-sn SN16``,
+``display ont info summary F/S/P`` (or ``F/S``: every port), ``display ont info by-sn SN``
+(16 hex, ``VEND-XXXXXXXX`` or the 12-character label form), ``display ont wan-info F/S P N``,
+``display ont wlan-info F/S/P N``,
+``service-port INDEX inbound traffic-table index T outbound traffic-table index T`` (in place),
 ``service-port [INDEX] vlan V gpon F/S/P ont N gemport G multi-service user-vlan U
 [tag-transform translate] [inbound traffic-table index T outbound traffic-table index T]``,
 ``undo service-port INDEX``, ``vlan V smart``, ``ont-lineprofile gpon profile-id N [profile-name X]``,
@@ -56,7 +68,8 @@ interface gpon F/S (port P, ONT id N):
 ``ont add P [N] sn-auth SN16|VEND-XXXXXXXX omci ont-lineprofile-id X ont-srvprofile-id Y [desc D]``
 (or ``ont-lineprofile-name X ont-srvprofile-name Y``),
 ``ont delete P N``, ``ont delete P all``, ``ont deactivate P N``, ``ont activate P N``,
-``ont modify P N desc D | ont-lineprofile-id X | ont-srvprofile-id Y``,
+``ont modify P N desc D | ont-lineprofile-id X | ont-lineprofile-name X | ont-srvprofile-id Y |
+ont-srvprofile-name Y``,
 ``ont port native-vlan P N eth K vlan V [priority 0-7]``,
 ``ont ipconfig P N [ip-index I] pppoe [vlan V] [priority X] user-account username U password PW``
 (key/value pairs in any order), ``ont ipconfig P N [ip-index I] dhcp [vlan V] [priority X]``,
@@ -70,8 +83,16 @@ interface gpon F/S (port P, ONT id N):
 [encrypt-mode aes|tkip|tkip-aes] [key K] [hidden enable|disable]`` (firmware ``wifi``; the
 exact MA5800 WiFi syntax could not be confirmed from a public capture: this is the
 simulator's choice), ``undo ont wifi P N ssid-index I``,
-``display ont info P N``, ``display ont info P all``, ``display ont optical-info P N``,
-``display ont autofind P``, ``display ont wan-info P N``.
+``display ont info P N``, ``display ont info P all``, ``display ont info summary P``,
+``display ont optical-info P N``, ``display ont optical-info P all``, ``display ont autofind P``,
+``display ont wan-info P N``.
+
+Empty answers in the device's words: ``Failure: The automatically found ONTs do
+not exist``, ``Failure: There is no ONT available`` (a port without ONTs),
+``  The required ONT does not exist`` (display of an ONT that is not there),
+``Failure: No service virtual port can be operated``, ``Failure: The ONT is not
+online`` (wan-info, wlan-info, optical-info of an offline ONT); an ONT without
+WAN prints only the F/S/P and ONT ID lines of ``display ont wan-info``.
 
 State (``sim.state()``): each ONU has ``line_profile``/``service_profile`` (ids),
 ``native_vlan`` ``{"eth 1": {"vlan", "priority"}}``, ``wan`` ``[{"ip_index", "mode"
@@ -97,31 +118,80 @@ from typing import ClassVar
 from .core import CliSession, CommandTable, Device, DropConnection, token_offset
 
 FIRMWARES = {
-    "ma5800": {
+    # MA5800 V100R018C00: ClaudeMegaISP captures (display version, ONT tables,
+    # optical tables).  No OLT-side WiFi before V100R019.
+    "ma5800_v100r018": {
         "hostname": "MA5800-X7",
         "autofind_format": "new",
         "internet_config": True,
+        "wan_config": True,
+        "wifi": False,
+        "version": "MA5800V100R018C00",
+        "patch": "SPH505",
+        "product": "MA5800-X7",
+    },
+    # MA5800 V100R019: public MA5800 automation (ont ipconfig + internet-config
+    # + wan-config ... profile-id).  'ont wifi' is the simulator's choice: no
+    # public capture confirms it.
+    "ma5800_v100r019": {
+        "hostname": "MA5800-X7",
+        "autofind_format": "new",
+        "internet_config": True,
+        "wan_config": True,
         "wifi": True,
         "version": "MA5800V100R019C10",
-        "product": "MA5800",
+        "patch": "SPH206",
+        "product": "MA5800-X7",
     },
-    "ma5683t": {
+    # MA5800 V100R022C10: display version as published with the NSO NED README.
+    "ma5800_v100r022": {
+        "hostname": "MA5800-X17",
+        "autofind_format": "new",
+        "internet_config": True,
+        "wan_config": True,
+        "wifi": True,
+        "version": "MA5800V100R022C10",
+        "patch": "SPH206 HP0229",
+        "product": "MA5800-X17",
+    },
+    # MA5683T V800R017: recipes bind the ip-index to a WAN profile with
+    # 'ont wan-config' from V800R017 on (no capture of this box in the corpus).
+    "ma5683t_v800r017": {
         "hostname": "MA5683T",
         "autofind_format": "old",
         "internet_config": True,
+        "wan_config": True,
         "wifi": False,
-        "version": "MA5600V800R015C00",
+        "version": "MA5600V800R017C10",
+        "patch": "SPC200",
         "product": "MA5683T",
     },
-    "ma5608t": {
+    # MA5608T V800R015: a live test answers '% Unknown command' to
+    # ont internet-config / wan-config / wifi-config; ONT table from
+    # olt-client-parser's MA5600V800R015C00 capture.
+    "ma5608t_v800r015": {
         "hostname": "MA5608T",
         "autofind_format": "old",
         "internet_config": False,
+        "wan_config": False,
+        "wifi": False,
+        "version": "MA5600V800R015C00",
+        "patch": "SPH106 HP1013",
+        "product": "MA5608T",
+    },
+    "ma5608t_v800r013": {
+        "hostname": "MA5608T",
+        "autofind_format": "old",
+        "internet_config": False,
+        "wan_config": False,
         "wifi": False,
         "version": "MA5600V800R013C00",
+        "patch": "SPC100",
         "product": "MA5608T",
     },
 }
+#: the short names earlier tests and demos use
+FIRMWARE_ALIASES = {"ma5800": "ma5800_v100r019", "ma5683t": "ma5683t_v800r017", "ma5608t": "ma5608t_v800r013"}
 
 UNKNOWN = "% Unknown command, the error locates at '^'"
 PARAMETER = "% Parameter error, the error locates at '^'"
@@ -130,12 +200,16 @@ PAGER = "---- More ( Press 'Q' to break ) ----"
 CURSOR = " \x1b[1D"
 
 F_NO_ONT = "  Failure: The ONT does not exist\n"
+#: what display commands answer for an ONT that is not there (no "Failure:")
+F_NO_SUCH_ONT = "  The required ONT does not exist\n"
 F_REPEAT = "  Failure: Make configuration repeatedly\n"
 F_SP_EXISTS = "  Failure: Service virtual port has existed already\n"
 F_SP_NONE = "  Failure: No service virtual port can be operated\n"
 F_BUSY = "  Failure: System is busy, please retry after a while\n"
 
 SN16 = r"[0-9A-Fa-f]{16}|[A-Za-z0-9]{4}-[0-9A-Fa-f]{8}"
+#: by-sn also takes the 12-character form printed on the label
+SN_ANY = SN16 + r"|[A-Za-z0-9]{4}[0-9A-Fa-f]{8}"
 VALUE = r'(?:"[^"]*"|\S+)'
 
 ALL = ("user", "enable", "config", "if", "lineprofile", "srvprofile")
@@ -157,8 +231,10 @@ def kv_pairs(text):
 
 
 def serial_from_sn(sn):
-    """``485754430B086EA9`` or ``HWTC-0B086EA9`` -> (serial12, hex16) upper case."""
+    """``485754430B086EA9``, ``HWTC-0B086EA9`` or ``HWTC0B086EA9`` -> (serial12, hex16) upper case."""
     sn = sn.upper()
+    if len(sn) == 12:
+        sn = f"{sn[:4]}-{sn[4:]}"
     if "-" in sn:
         vendor, rest = sn.split("-")
         return vendor + rest, vendor.encode().hex().upper() + rest
@@ -183,6 +259,9 @@ def build_commands():
     add(r"display service-port (?P<what>all|\d+|port \d+/\d+/\d+(?: ont \d+)?)", "do_display_sp", PRIV)
     add(r"display ont info (?P<f>\d+) (?P<s>\d+) (?P<p>\d+) (?P<n>\d+)", "do_display_info_fspn", PRIV)
     add(r"display ont info summary (?P<fsp>\d+/\d+/\d+)", "do_display_summary", CONF)
+    add(r"display ont info summary (?P<fs>\d+/\d+)", "do_display_summary_slot", CONF)
+    add(r"display ont info (?P<f>\d+) (?P<s>\d+) (?P<p>\d+) all", "do_display_info_fsp_all", PRIV)
+    add(r"display ont info (?P<f>\d+) (?P<s>\d+) all", "do_display_info_slot_all", PRIV)
     add(r"display ont info by-sn (?P<sn>\S+)", "do_display_by_sn", CONF)
     add(r"display ont autofind all", "do_autofind_all", CONF)
     add(r"mmi-mode (?:enable|disable)", "do_noop", ("config",))
@@ -217,7 +296,8 @@ def build_commands():
     add(r"ont delete (?P<p>\d+) (?P<n>\d+|all)", "do_ont_delete", ("if",))
     add(r"ont (?P<action>activate|deactivate) (?P<p>\d+) (?P<n>\d+)", "do_ont_state", ("if",))
     add(
-        r"ont modify (?P<p>\d+) (?P<n>\d+) (?P<key>desc|ont-lineprofile-id|ont-srvprofile-id) (?P<value>" + VALUE + ")",
+        r"ont modify (?P<p>\d+) (?P<n>\d+) (?P<key>desc|ont-lineprofile-(?:id|name)|ont-srvprofile-(?:id|name)) "
+        r"(?P<value>" + VALUE + ")",
         "do_ont_modify",
         ("if",),
     )
@@ -246,6 +326,17 @@ def build_commands():
     add(r"display ont optical-info (?P<p>\d+) (?P<n>\d+)", "do_optical", ("if",))
     add(r"display ont autofind (?P<p>\d+)", "do_autofind_port", ("if",))
     add(r"display ont wan-info (?P<p>\d+) (?P<n>\d+)", "do_wan_info", ("if",))
+    add(r"display ont optical-info (?P<p>\d+) all", "do_optical_all", ("if",))
+    add(r"display ont info summary (?P<p>\d+)", "do_display_summary_port", ("if",))
+    # F/S P N and F/S/P N forms, as public automation types them in config mode
+    add(r"display ont wan-info (?P<fs>\d+/\d+) (?P<p>\d+) (?P<n>\d+)", "do_wan_info_fs", CONF)
+    add(r"display ont wlan-info (?P<fsp>\d+/\d+/\d+) (?P<n>\d+)", "do_wlan_info", CONF)
+    add(
+        r"service-port (?P<index>\d+) inbound traffic-table index (?P<tin>\d+) "
+        r"outbound traffic-table index (?P<tout>\d+)",
+        "do_service_port_traffic",
+        ("config",),
+    )
     return t
 
 
@@ -308,7 +399,14 @@ class HuaweiSession(CliSession):
         return text
 
     def too_many_sessions(self):
+        # A user's own session limit ("Permitted Reenter Number", 1 for root).
         return "\n  Reenter times have reached the upper limit.\n"
+
+    def locked_out(self):
+        # 'system lock condition' locks the user and the terminal IP after
+        # failed logins (3 by default).  The wording is not in a public
+        # capture: this is the simulator's choice.
+        return "\n  The user has been locked, please retry to log on later\n"
 
     def _close(self):
         raise DropConnection()
@@ -406,8 +504,26 @@ class HuaweiSession(CliSession):
             self.write(self._error(line, PARAMETER, 1))
 
     def do_version(self, m, line):
+        # The layout of the MA5800/MA5608T captures (VERSION / PATCH / PRODUCT, then the areas).
         fw = self.device.fw
-        self.emit(f"  {fw['product']} Version : {fw['version']}\n  PATCH : SPC100\n  PRODUCT : {fw['product']}\n")
+        area = (
+            "  --------------------------------------------------\n"
+            "  Current Program Area : Area A\n"
+            "  Current Data Area : Area A\n\n"
+            f"  Program Area A Version : {fw['version']}\n"
+            f"  Program Area B Version : {fw['version']}\n\n"
+            f"  Data Area A Version : {fw['version']}\n"
+            f"  Data Area B Version : {fw['version']}\n"
+            "  --------------------------------------------------\n\n"
+        )
+        self.out(
+            f"\n  VERSION : {fw['version']}\n  PATCH   : {fw['patch']}\n  PRODUCT : {fw['product']}\n\n"
+            "  Active Mainboard Running Area Information:\n"
+            + area
+            + "  Standby Mainboard Running Area Information:\n"
+            + area
+            + "  Uptime is 20 day(s), 23 hour(s), 19 minute(s), 16 second(s)\n\n"
+        )
 
     def do_enable(self, m, line):
         self.mode = "enable"
@@ -526,9 +642,13 @@ class HuaweiSession(CliSession):
         ]
         if new:
             lines.append("   ONT NNI type        : 2.5G/1.25G")
+        # MA5800 prints the serial's vendor form and the password's text in
+        # brackets; the older block (a V800R016-era capture) prints neither.
+        password = a.get("password", "")
         lines += [
-            f"   Ont SN              : {a['serial_hex']} ({a['vendor_id']}-{a['serial'][4:]})",
-            f"   Password            : 0x{a.get('password', '').encode().hex():0<20}",
+            f"   Ont SN              : {a['serial_hex']}" + (f" ({a['vendor_id']}-{a['serial'][4:]})" if new else ""),
+            f"   Password            : 0x{password.encode().hex().upper():0<20}"
+            + (f"({password})" if new and password else ""),
             f"   Loid                : {a.get('loid', '')}",
             "   Checkcode           :",
             f"   {'VendorID' if new else 'VenderID'}            : {a['vendor_id']}",
@@ -608,7 +728,7 @@ class HuaweiSession(CliSession):
     def _profile_id(self, kind, pid, name):
         table = self.device.profiles[kind]
         if pid is not None:
-            return int(pid) if int(pid) in table else None
+            return int(pid) if str(pid).isdigit() and int(pid) in table else None
         name = unquote(name)
         for key, profile in table.items():
             if profile["name"] == name:
@@ -655,11 +775,13 @@ class HuaweiSession(CliSession):
         if m["key"] == "desc":
             field_name, new = "description", value
         else:
-            kind = "line" if m["key"] == "ont-lineprofile-id" else "service"
-            if not value.isdigit() or int(value) not in self.device.profiles[kind]:
+            kind = "line" if m["key"].startswith("ont-lineprofile") else "service"
+            by_id = m["key"].endswith("-id")
+            new = self._profile_id(kind, value if by_id else None, None if by_id else value)
+            if new is None:
                 self.write(f"  Failure: The ont-{'lineprofile' if kind == 'line' else 'srvprofile'} does not exist\n\n")
                 return True
-            field_name, new = ("line_profile" if kind == "line" else "service_profile"), int(value)
+            field_name = "line_profile" if kind == "line" else "service_profile"
         if onu[field_name] == new:
             self.write(F_REPEAT + "\n")
             return True
@@ -754,7 +876,7 @@ class HuaweiSession(CliSession):
         self.device.changed()
 
     def _wan_flag(self, m, line, key, value, undo=False):
-        if not self.device.fw["internet_config"]:
+        if not self.device.fw["internet_config" if key == "internet_config" else "wan_config"]:
             self.write(self._error(line, UNKNOWN, 2 if undo else 1))
             return True
         onu = self.onu_or_fail(m["p"], m["n"])
@@ -774,6 +896,9 @@ class HuaweiSession(CliSession):
         return self._wan_flag(m, line, "internet_config", True)
 
     def do_wan_config(self, m, line):
+        if self.device.fw["wan_config"] and int(m["pid"]) not in self.device.wan_profiles:
+            self.write("  Failure: The WAN profile does not exist\n\n")
+            return True
         return self._wan_flag(m, line, "wan_profile", int(m["pid"]))
 
     def do_undo_internet_config(self, m, line):
@@ -796,21 +921,88 @@ class HuaweiSession(CliSession):
         onu = self.onu_or_fail(m["p"], m["n"])
         if onu is None:
             return True
-        if not onu["wan"]:
-            self.write("  Failure: The WAN port information does not exist\n\n")
+        return self._wan_info(onu)
+
+    def do_wan_info_fs(self, m, line):
+        onu = self.device.find_onu(f"{m['fs']}/{m['p']}", int(m["n"]))
+        if onu is None:
+            self.write(F_NO_ONT + "\n")
             return True
-        lines = [f"  F/S/P                   : {onu['pon']}", f"  ONT-ID                  : {onu['id']}"]
+        return self._wan_info(onu)
+
+    def _routed(self, wan):
+        """What the ONT reports: routed once a routed WAN profile is bound, or,
+        where the firmware has no 'ont wan-config', once the WAN serves internet."""
+        fw = self.device.fw
+        if fw["wan_config"]:
+            return self.device.wan_profiles.get(wan.get("wan_profile")) == "route"
+        return bool(wan.get("internet_config"))
+
+    def _wan_info(self, onu):
+        """The ONT's own report (the layout of the ntc-templates captures); an
+        offline ONT cannot report."""
+        if onu["run_state"] != "online":
+            self.write("  Failure: The ONT is not online\n\n")
+            return True
+        rule = "  ---------------------------------------------------------------------"
+        lines = [
+            rule,
+            f"  F/S/P                      : {onu['pon']}",
+            f"  ONT ID                     : {onu['id']}",
+            rule,
+        ]
+        access = {"pppoe": "PPPoE", "dhcp": "DHCP", "static": "Static"}
         for wan in onu["wan"]:
+            routed = self._routed(wan)
             lines += [
-                "  --------------------------------------------------------------",
-                f"  Index                   : {wan['ip_index']}",
-                f"  Service type            : {'INTERNET' if wan.get('internet_config') else 'OTHER'}",
-                f"  IPv4 Connection status  : {'Connected' if onu['run_state'] == 'online' else 'Disconnected'}",
-                f"  IPv4 access type        : {wan['mode'].upper() if wan['mode'] != 'dhcp' else 'DHCP'}",
-                f"  Manage VLAN             : {wan.get('vlan', '-')}",
-                f"  PPPoE user name         : {wan.get('username', '-')}",
+                f"  Index                      : {wan['ip_index']}",
+                f"  Name                       : {wan['ip_index']}_INTERNET_{'RB'[not routed]}_VID_{wan.get('vlan')}",
+                f"  Service type               : {'Internet' if wan.get('internet_config') else 'Other'}",
+                f"  Connection type            : {'IP routed' if routed else 'IP bridged'}",
+                "  IPv4 Connection status     : Connected",
+                f"  IPv4 access type           : {access[wan['mode']]}",
+                f"  IPv4 address               : {wan.get('ip_address') or '-'}",
+                f"  Subnet mask                : {wan.get('mask') or '-'}",
+                f"  Default gateway            : {wan.get('gateway') or '-'}",
+                f"  Primary DNS                : {wan.get('pri_dns') or '-'}",
+                f"  Secondary DNS              : {wan.get('slave_dns') or '-'}",
+                f"  Manage VLAN                : {wan.get('vlan', '-')}",
+                f"  Manage priority            : {wan.get('priority', 0)}",
+                "  Multicast VLAN             : -",
+                f"  NAT switch                 : {'Enable' if routed else 'Disable'}",
+                "  Switch                     : Enable",
+                rule,
             ]
-        self.emit("\n".join(lines) + "\n  --------------------------------------------------------------\n")
+        self.emit("\n".join(lines) + "\n")
+
+    def do_wlan_info(self, m, line):
+        onu = self.device.find_onu(m["fsp"], int(m["n"]))
+        if onu is None:
+            self.write(F_NO_ONT + "\n")
+            return True
+        if onu["run_state"] != "online":
+            self.write("  Failure: The ONT is not online\n\n")
+            return True
+        rule = "  ------------------------------------------------------------------------------"
+        lines = [
+            rule,
+            f"  F/S/P                    : {onu['pon']}",
+            f"  ONT ID                   : {onu['id']}",
+            f"  The total number of SSID : {len(onu['wifi'])}",
+            rule,
+        ]
+        for index in sorted(onu["wifi"], key=int):
+            lines += [
+                f"  SSID Index               : {index}",
+                f"  SSID                     : {onu['wifi'][index]['ssid']}",
+                "  Wireless Standard        : IEEE 802.11b/g/n",
+                "  Administrative state     : enable",
+                "  Operational state        : up",
+                "  Maximum associate number : 32",
+                "  Current associate number : 0",
+                rule,
+            ]
+        self.emit("\n".join(lines) + "\n")
 
     # -- WiFi --------------------------------------------------------------------
     WIFI_KEYS: ClassVar[set] = {"ssid", "auth-mode", "encrypt-mode", "key", "hidden"}
@@ -919,36 +1111,83 @@ class HuaweiSession(CliSession):
         self.device.changed()
         self.write("\n")
 
+    SP_HEADER = "   INDEX VLAN VLAN     PORT F/ S/ P VPI  VCI   FLOW  FLOW       RX   TX   STATE"
+    SP_NOTE = (
+        "   Note : F--Frame, S--Slot, P--Port,\n"
+        "          VPI indicates ONT ID for PON, VCI indicates GEM index for GPON,\n"
+        "          v/e--vlan/encap, pritag--priority-tagged,\n"
+        "          ppp--pppoe, ip--ipoe, ip4--ipv4oe, ip6--ipv6oe, vxl--vxlan.\n"
+    )
+
+    def _sp_row(self, sp):
+        """One row placed under the header's columns, as the captures show them."""
+        frame, slot, port = sp["pon"].split("/")
+        starts = [match.start() for match in re.finditer(r"\S+", self.SP_HEADER)]
+        # INDEX is right-aligned to its header; the others start under theirs.
+        cells = [
+            (starts[1] + len("VLAN") - 1 - len(str(sp["index"])) - 1, str(sp["index"])),
+            (starts[1], str(sp["vlan"])),
+            (starts[2], "common"),
+            (starts[3], "gpon"),
+            (starts[4], f"{frame}/{slot} /{port}"),
+            (starts[7], str(sp["onu_id"])),
+            (starts[8], str(sp["gemport"])),
+            (starts[9], "vlan"),
+            (starts[10], str(sp["user_vlan"])),
+            (starts[11], str(sp["inbound_traffic_table"])),
+            (starts[12], str(sp["outbound_traffic_table"])),
+            (starts[13], "up"),
+        ]
+        row = ""
+        for start, text in cells:
+            row = row.ljust(start) if len(row) < start else row + " "
+            row += text
+        return row
+
     def do_display_sp(self, m, line):
         what = m["what"]
         sps = sorted(self.device.service_ports.values(), key=lambda s: s["index"])
+        choices = "{ <cr>|sort-by<K>||<K> }:"
         if what.isdigit():
             sps = [s for s in sps if s["index"] == int(what)]
         elif what.startswith("port"):
             parts = what.split()
             sps = [s for s in sps if s["pon"] == parts[1] and (len(parts) < 4 or s["onu_id"] == int(parts[3]))]
-        if not self.completion("{ <cr>|sort-by<K>||<K> }:", line):
+            if len(parts) == 4:
+                choices = "{ <cr>|gemport<K>|sort-by<K> }:"
+        if not self.completion(choices, line):
             return True
         if not sps:
             self.write("  Failure: No service virtual port can be operated\n\n")
             return True
-        rows = []
-        for s in sps:
-            frame, slot, port = s["pon"].split("/")
-            rows.append(
-                f"  {s['index']:<6}{s['vlan']:<5}common   gpon {frame}/{slot:>2} /{port:<2} "
-                f"{s['onu_id']:<4}{s['gemport']:<5}vlan  {s['user_vlan']:<8}{s['inbound_traffic_table']:<4}"
-                f"{s['outbound_traffic_table']:<4}up"
-            )
+        rows = [self._sp_row(sp) for sp in sps]
+        note = self.SP_NOTE if self.device.fw["product"].startswith("MA5800") else ""
         self.emit(
+            "  Switch-Oriented Flow List\n"
             "  -----------------------------------------------------------------------------\n"
-            "  INDEX VLAN VLAN     PORT F/ S/ P VPI  VCI   FLOW  FLOW       RX   TX   STATE\n"
-            "        ID   ATTR     TYPE                    TYPE  PARA\n"
+            f"{self.SP_HEADER}\n"
+            "         ID   ATTR     TYPE                    TYPE  PARA\n"
             "  -----------------------------------------------------------------------------\n" + "\n".join(rows) + "\n"
             "  -----------------------------------------------------------------------------\n"
-            f"   Total : {len(sps)}  (Up/Down :    {len(sps)}/0)\n"
-            "  -----------------------------------------------------------------------------\n"
+            f"   Total : {len(sps)}  (Up/Down :    {len(sps)}/0)\n" + note
         )
+
+    def do_service_port_traffic(self, m, line):
+        """``service-port N inbound traffic-table index X outbound traffic-table index Y``: in place."""
+        sp = self.device.service_ports.get(int(m["index"]))
+        if sp is None:
+            self.write(F_SP_NONE + "\n")
+            return True
+        for key in ("tin", "tout"):
+            if int(m[key]) not in self.device.traffic_tables:
+                self.write("  Failure: The traffic table does not exist\n\n")
+                return True
+        wanted = {"inbound_traffic_table": int(m["tin"]), "outbound_traffic_table": int(m["tout"])}
+        if all(sp[key] == value for key, value in wanted.items()):
+            self.write(F_REPEAT + "\n")
+            return True
+        sp.update(wanted)
+        self.device.changed()
 
     # -- ONT display ----------------------------------------------------------------
     def do_display_info_fspn(self, m, line):
@@ -968,7 +1207,7 @@ class HuaweiSession(CliSession):
             return True
         onu = self.device.find_onu(pon, onu_id)
         if onu is None:
-            self.write(F_NO_ONT + "\n")
+            self.write(F_NO_SUCH_ONT + "\n")
             return True
         online = onu["run_state"] == "online"
         profiles = self.device.profiles
@@ -1015,43 +1254,88 @@ class HuaweiSession(CliSession):
     def do_display_info_all(self, m, line):
         if not self.port_ok(m["p"]):
             return self.no_port()
-        pon = self.pon(m["p"])
-        onus = [self.device.onus[pon][i] for i in sorted(self.device.onus[pon])]
-        if not onus:
+        return self._info_all([self.pon(m["p"])])
+
+    def do_display_info_fsp_all(self, m, line):
+        pon = f"{m['f']}/{m['s']}/{m['p']}"
+        if pon not in self.device.onus:
+            return self.no_port()
+        return self._info_all([pon])
+
+    def do_display_info_slot_all(self, m, line):
+        pons = [pon for pon in self.device.pons if pon.startswith(f"{m['f']}/{m['s']}/")]
+        if not pons:
+            return self.no_port()
+        return self._info_all(pons)
+
+    def _info_all(self, pons):
+        """One block per port holding ONTs (the ntc-templates/ClaudeMegaISP layout)."""
+        blocks = [block for block in map(self._info_all_block, pons) if block]
+        if not blocks:
             self.write("  Failure: There is no ONT available\n\n")
             return True
+        self.emit("\n".join(blocks))
+
+    def _info_all_block(self, pon):
+        onus = [self.device.onus[pon][i] for i in sorted(self.device.onus[pon])]
+        if not onus:
+            return ""
         f, s, p = pon.split("/")
         fsp = f"{f}/{s:>2}/{p}"
-        rows = [
+        rule = "  -----------------------------------------------------------------------------\n"
+        rows = "".join(
             f"  {fsp:<8}{o['id']:>3}  {o['serial_hex']}  {o['admin_state']:<11} {o['run_state']:<8} "
             f"{'normal' if o['run_state'] == 'online' else 'initial':<8} "
-            f"{'match' if o['run_state'] == 'online' else 'initial':<8} no"
+            f"{'match' if o['run_state'] == 'online' else 'initial':<8} no \n"
             for o in onus
-        ]
-        descs = [f"  {fsp:<8}{o['id']:>3}   {o['description']}" for o in onus]
+        )
+        descs = "".join(f"  {fsp:<8}{o['id']:>6}   {o['description']}\n" for o in onus)
         online = sum(o["run_state"] == "online" for o in onus)
-        self.emit(
-            "  -----------------------------------------------------------------------------\n"
-            "  F/S/P   ONT         SN         Control     Run      Config   Match    Protect\n"
-            "          ID                     flag        state    state    state    side\n"
-            "  -----------------------------------------------------------------------------\n" + "\n".join(rows) + "\n"
-            "  -----------------------------------------------------------------------------\n"
-            "  F/S/P   ONT-ID   Description\n"
-            "  -----------------------------------------------------------------------------\n"
-            + "\n".join(descs)
-            + "\n"
-            "  -----------------------------------------------------------------------------\n"
-            f"  In port {fsp} , the total of ONTs are: {len(onus)}, online: {online}\n"
-            "  -----------------------------------------------------------------------------\n"
+        return (
+            rule + "  F/S/P   ONT         SN         Control     Run      Config   Match    Protect\n"
+            "          ID                     flag        state    state    state    side \n"
+            + rule
+            + rows
+            + rule
+            + "  F/S/P   ONT-ID   Description\n"
+            + rule
+            + descs
+            + rule
+            + f"  In port {fsp} , the total of ONTs are: {len(onus)}, online: {online}\n"
+            + rule
         )
 
     def do_display_summary(self, m, line):
-        pon = m["fsp"]
-        if pon not in self.device.onus:
+        if m["fsp"] not in self.device.onus:
             self.write("  Failure: The port does not exist\n\n")
             return True
+        return self._summary([m["fsp"]])
+
+    def do_display_summary_port(self, m, line):
+        if not self.port_ok(m["p"]):
+            return self.no_port()
+        return self._summary([self.pon(m["p"])])
+
+    def do_display_summary_slot(self, m, line):
+        pons = [pon for pon in self.device.pons if pon.startswith(m["fs"] + "/")]
+        if not pons:
+            return self.no_port()
+        return self._summary(pons)
+
+    def _summary(self, pons):
+        """The ntc-templates/olt-client-parser layout: a state table and a power table per port."""
+        blocks = [block for block in map(self._summary_block, pons) if block]
+        if not blocks:
+            self.write("  Failure: There is no ONT available\n\n")
+            return True
+        self.emit("\n".join(blocks))
+
+    def _summary_block(self, pon):
         onus = [self.device.onus[pon][i] for i in sorted(self.device.onus[pon])]
+        if not onus:
+            return ""
         online = sum(o["run_state"] == "online" for o in onus)
+        rule = "  ------------------------------------------------------------------------------\n"
         state_rows = "".join(
             f"  {o['id']:<5}{o['run_state']:<8}{'2026-11-29 08:00:00' if o['run_state'] == 'online' else '-':<20}"
             f"{'-':<20}{'-'}\n"
@@ -1064,31 +1348,56 @@ class HuaweiSession(CliSession):
             f"{o['description']}\n"
             for o in onus
         )
-        self.emit(
-            "  ----------------------------------------------------------------------------\n"
-            f"  In port {pon}, the total of ONTs are: {len(onus)}, online: {online}\n"
-            "  ----------------------------------------------------------------------------\n"
-            "  ONT  Run     Last                Last                Last\n"
+        return (
+            rule
+            + f"  In port {pon}, the total of ONTs are: {len(onus)}, online: {online}\n"
+            + rule
+            + "  ONT  Run     Last                Last                Last\n"
             "  ID   State   UpTime              DownTime            DownCause\n"
-            "  ----------------------------------------------------------------------------\n"
+            + rule
             + state_rows
-            + "  ----------------------------------------------------------------------------\n"
-            "  ONT        SN        Type          Distance Rx/Tx power  Description\n"
-            "  ID                                    (m)      (dBm)\n"
-            "  ----------------------------------------------------------------------------\n"
-            + power_rows
-            + "  ----------------------------------------------------------------------------\n"
+            + rule
+            + "  ONT        SN        Type          Distance Rx/Tx power  Description\n"
+            "  ID                                    (m)      (dBm)\n" + rule + power_rows + rule
         )
 
     def do_display_by_sn(self, m, line):
         sn = m["sn"].upper()
         onu = None
-        if re.fullmatch(SN16, sn):
+        if re.fullmatch(SN_ANY, sn):
             onu = self.device.find_serial(serial_from_sn(sn)[1])
         if onu is None:
-            self.write(F_NO_ONT + "\n")
+            self.write(F_NO_SUCH_ONT + "\n")
             return True
         return self._display_info(onu["pon"], onu["id"], line)
+
+    def do_optical_all(self, m, line):
+        if not self.port_ok(m["p"]):
+            return self.no_port()
+        if not self.completion("{ <cr>||<K> }:", line):
+            return True
+        onus = [o for _, o in sorted(self.device.onus[self.pon(m["p"])].items())]
+        onus = [o for o in onus if o["run_state"] == "online" and o["rx_power"] is not None]
+        if not onus:
+            self.write("  Failure: The ONT is not online\n\n")
+            return True
+        rule = "  -----------------------------------------------------------------------------"
+        rows = [
+            f"  {o['id']:>3}  {o['rx_power']:<9.2f} {2.31:<9.2f} {o['rx_power'] - 1.6:<11.2f} {47:<12} "
+            f"{3.28:<8.3f} {9:<8} {2000 + o['id'] * 7:<8}"
+            for o in onus
+        ]
+        self.emit(
+            rule + "\n"
+            "  ONT  Rx power  Tx power  OLT Rx ONT  Temperature  Voltage  Current  Distance\n"
+            "  ID   (dBm)     (dBm)     power(dBm)  (C)          (V)      (mA)     (m)\n"
+            + rule
+            + "\n"
+            + "\n".join(rows)
+            + "\n"
+            + rule
+            + "\n"
+        )
 
     def do_optical(self, m, line):
         if not self.port_ok(m["p"]):
@@ -1139,8 +1448,9 @@ class HuaweiDevice(Device):
 
     def setup(self, options):
         firmware = options.get("firmware", "ma5800")
+        firmware = FIRMWARE_ALIASES.get(firmware, firmware)
         if firmware not in FIRMWARES:
-            raise ValueError(f"huawei firmware must be one of {', '.join(FIRMWARES)}")
+            raise ValueError(f"huawei firmware must be one of {', '.join([*FIRMWARES, *FIRMWARE_ALIASES])}")
         self.fw = dict(FIRMWARES[firmware], firmware=firmware)
         self.fw.update({k: v for k, v in options.items() if k not in ("pons", "firmware")})
         self.alarm_seq = 0
@@ -1151,6 +1461,8 @@ class HuaweiDevice(Device):
             "service": {int(k): {"name": v, "lines": []} for k, v in srv.items()},
         }
         self.traffic_tables = set(options.get("traffic_tables") or [0, 1, 2, 3, 4, 5, 6, 10, 20])
+        #: WAN profiles ('ont wan-profile' on the OLT): id -> connection type
+        self.wan_profiles = {int(k): v for k, v in (options.get("wan_profiles") or {0: "route"}).items()}
         vlans = options.get("vlans")
         self.vlans = set(vlans) if vlans is not None else None
 

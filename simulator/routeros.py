@@ -638,11 +638,13 @@ class RouterOsSimulator:
         self._clients = set()
         self._running = False
         self._stopped = threading.Event()
-        if state_file and os.path.exists(state_file):
+        if state_file and os.path.exists(state_file) and os.path.getsize(state_file):
             self._load_state(state_file)
-        for path, rows in options.get("rows", {}).items():
-            for row in rows:
-                self.add(path, **row)
+        else:
+            # Seeded rows are the router's first configuration: a saved state already holds them.
+            for path, rows in options.get("rows", {}).items():
+                for row in rows:
+                    self.add(path, **row)
 
     # -- lifetime ----------------------------------------------------------------
     def start(self):

@@ -1,16 +1,39 @@
-"""V-SOL V1600G / V1600D / V1600GS dialect (Zebra-style CLI).
+"""V-SOL V1600G dialect (Zebra-style CLI), grounded in public captures.
 
 Device options (``options=`` of ``simulator.start``):
 
-- ``model``: ``"V1600G"`` (default), ``"V1600D"``, ``"V1600GS"`` (saves with
+- ``firmware``: the family whose layouts the device prints (README, V-SOL row):
+
+  - ``"v1.4.8r"`` (default; V1600G0-B V1.4.8R, layouts learned from a lab
+    capture published without a licence, so only its structure is used):
+    ``show version`` as ``Olt Device Model:`` / ``Software Version:`` lines;
+    ``show onu info`` and ``show onu state`` place every cell with
+    ``\r ESC[<n>C`` (back to column 0, then n right), ``show onu info``
+    leaves a blank line after each row and its header ends in spaces,
+    ``show onu state`` prints ``Serial Number`` and a
+    ``pon: 1 total: N working: M`` footer; ``show onu N optical_info`` prints
+    ``Rx optical level(ONU)      : -18.15``; ``show onu N optical`` is
+    ``% Unknown command.``; gemport lines carry ``portid N``.
+  - ``"v2.1.6r"`` (V1600G1; layouts of nanoncore/nano-southbound's fixtures
+    and a V1600G session log): plain spaces; ``show onu state`` as
+    ``1/1/1:1  enable  enable  working  1(GPON)`` under a ``Channel`` header
+    (auto-find rows are ``1/1/1:N`` too; ``show onu info all`` and ``show onu
+    state all`` are accepted on both families, as public tools send them);
+    ``show onu N optical_info`` and ``show onu N optical`` print
+    ``Rx optical level:             -19.580(dBm)``; an empty auto-find is its
+    header, separator and ``Error: No related information to show. 62310``.
+
+- ``onu_running_config`` (True): ``show running-config onu N`` exists (False:
+  ``% Unknown command.``, as on builds public tools fall back from).
+- ``model``: overrides the firmware's model (``"V1600GS"`` saves with
   ``write memory``; the others with ``write``).
 - ``hostname`` (``gpon-olt``), ``pons`` (default ``0/1`` .. ``0/4``).
 - ``autofind_format``: shape of ``show onu auto-find``: ``"simple"`` (default:
   ``OnuIndex / Sn / State`` rows like ``GPON0/1:1  GPON002E64F8  unknow``),
   ``"equipment"`` (``Index / Sn / Equipment ID``) or ``"detail"`` (the
   ``show onu auto-find detail-info`` table: ``OltIndex SN PW LOID Model Ver LOIDPW``).
-- ``cursor_columns`` (False): tables position columns with ``ESC[<n>C`` instead
-  of spaces (as some firmware does).
+- ``cursor_columns`` (False): auto-find tables position columns with
+  ``ESC[<n>C`` instead of spaces (as some firmware does).
 - ``terminal_length``: initial pager length (24; ``terminal length 0`` disables;
   the pager is ``--More--``: space next page, Enter one line, q stops).
 - ``onu_profiles`` (``["default"]``), ``dba_profiles`` (``["default1", "default2"]``).
@@ -31,8 +54,11 @@ any mode: ``terminal length N`` (``terminal width N`` answers ``% Unknown comman
 as `` onu N ...`` lines in the syntax below, then ``exit`` and ``!``).
 config: ``interface gpon 0/N``.
 pon: ``show onu auto-find``, ``show onu auto-find detail-info``, ``show onu info``,
-``show onu info N``, ``show onu optical-info N`` (the simulator's choice: no public
-capture of the V-SOL optical command was found),
+``show onu info N``, ``show onu state``, ``show onu state N``, ``show onu N optical_info``,
+``show onu N optical`` (v2.1.6r), ``show running-config onu N`` (a
+``----------onu N running-config----------`` banner, then the ONU's lines; PPPoE
+password and WiFi key shown as ``******``; a WAN shows an ``onu N pri wan_adv add
+route`` line; ``pri wan_adv commit`` is not shown),
 ``onu add N profile P sn SN``, ``no onu N``, ``onu N desc TEXT``,
 ``onu N tcont T name NAME dba DBA``, ``no onu N tcont T``,
 ``onu N gemport G tcont T gemport_name NAME``, ``no onu N gemport G``,
@@ -49,7 +75,8 @@ list of existing profile names; default ``None`` = any name accepted),
 ``onu N pri wan_adv index I route ipv4 static ip A mask M gw G dns master D slave D nat enable``
 (the form public V1600 automation sends),
 ``onu N pri wan_adv index I vlan tag wan_vlan V P``, ``onu N pri wan_adv index I bind lan1 ... ssid1``,
-``onu N pri wan_adv commit``, ``onu N pri wan_adv delete index I``,
+``onu N pri wan_adv commit`` (the WAN lines reach the ONU: ``committed``),
+``onu N pri wan_adv delete index I``,
 ``onu N pri wifi_ssid I name NAME hide enable|disable auth_mode open|wpapsk|wpa2psk|wpapsk/wpa2psk
 encrypt_type none|tkip|aes|tkipaes shared_key KEY rekey_interval S``.
 ``pri`` commands answer ``Unsupport private protocol`` unless the ONU is online and active.
@@ -69,8 +96,9 @@ The texts for duplicated serials/ids and unknown ids were not found in any captu
 they are the simulator's choice: ``Onu N already exists.`` (same id),
 ``SN already exists.`` (serial registered elsewhere), ``Onu N is not exist.``,
 ``Profile P is not exist.``, ``Tcont T already exists.``, ``Gemport G already exists.``,
-``Service NAME already exists.``, ``Service-port S already exists.``. Re-issuing a
-state-setting command (desc, portvlan, activate, deactivate) succeeds silently.
+``Service NAME already exists.``, ``Service-port S already exists.``; so are the
+optical answer of an offline ONU (``N/A`` values) and the ``add route`` answer. Re-issuing
+a state-setting command (desc, portvlan, activate, deactivate) succeeds silently.
 """
 
 from __future__ import annotations
@@ -102,8 +130,10 @@ def build_commands():
     add(r"interface gpon (?P<pon>\d+/\d+)", "do_interface", ("config", "pon"))
     add(r"show onu auto-find", "do_autofind", PON)
     add(r"show onu auto-find detail-info", "do_autofind_detail", PON)
-    add(r"show onu info(?: (?P<n>\d+))?", "do_onu_info", PON)
-    add(r"show onu optical-info (?P<n>\d+)", "do_optical", PON)
+    add(r"show onu info(?: (?P<n>\d+|all))?", "do_onu_info", PON)
+    add(r"show onu state(?: (?P<n>\d+|all))?", "do_onu_state", PON)
+    add(r"show onu (?P<n>\d+) (?P<form>optical_info|optical)", "do_optical", PON)
+    add(r"show running-config onu (?P<n>\d+)", "do_running_onu", PON)
     add(r"onu add (?P<n>\d+) profile (?P<profile>\S+) sn (?P<sn>[A-Za-z0-9]{12})", "do_onu_add", PON)
     add(r"no onu (?P<n>\d+)", "do_no_onu", PON)
     add(r"onu (?P<n>\d+) desc (?P<desc>.+)", "do_desc", PON)
@@ -166,6 +196,48 @@ def build_commands():
 
 
 COMMANDS = build_commands()
+
+#: what each firmware family prints (module docstring)
+FIRMWARE = {
+    "v1.4.8r": {
+        "model": "V1600G0-B",
+        "version": "V1.4.8R",
+        "hardware": "V3.1.4",
+        "created": "Thu, 10 Apr 2025 11:09:48",
+        "cells": True,
+        "state_column": "Serial Number",
+        "state_footer": True,
+        "offline_phase": "offline",
+        "optical_forms": ("optical_info",),
+        "optical_layout": "onu",
+        "autofind_empty": "No related information to show\n",
+        "portid": True,
+        "info_dashes": 93,
+        "slot_index": False,
+    },
+    "v2.1.6r": {
+        "model": "V1600G1",
+        "version": "V2.1.6R",
+        "hardware": "V1.0",
+        "created": "Mon, 14 Mar 2022 10:12:31",
+        "cells": False,
+        "state_column": "Channel",
+        "state_footer": False,
+        "offline_phase": "OffLine",
+        "optical_forms": ("optical_info", "optical"),
+        "optical_layout": "dbm",
+        "autofind_empty": (
+            "OnuIndex                 Sn                       State\n" + "-" * 57 + "\n\n"
+            "Error: No related information to show. 62310\n"
+        ),
+        "portid": False,
+        "info_dashes": 76,
+        "slot_index": True,
+    },
+}
+#: where each column of the ONU tables starts (the headers' own positions)
+INFO_COLUMNS = (0, 11, 32, 55, 63)
+STATE_COLUMNS = (0, 12, 27, 41, 56)
 
 
 class VsolSession(CliSession):
@@ -273,7 +345,15 @@ class VsolSession(CliSession):
         self.mode = "config"
 
     def do_version(self, m, line):
-        self.out(f"V-SOL {self.device.model} GPON OLT\nSoftware version: V2.1.6R\nHardware version: V1.0\n")
+        firmware = self.device.firmware
+        self.out(
+            "  Olt Serial Number:           V2504240405\n"
+            f"  Olt Device Model:            {self.device.model}\n"
+            f"  Hardware Version:            {firmware['hardware']}\n"
+            f"  Software Version:            {firmware['version']}\n"
+            f"  Software Created Time:       {firmware['created']}\n"
+            "  Copyright 2020-2025\n"
+        )
 
     def _save(self):
         self.device.saved += 1
@@ -281,13 +361,13 @@ class VsolSession(CliSession):
         self.write("Building configuration...\n[OK]\n")
 
     def do_write(self, m, line):
-        if self.device.model == "V1600GS":
+        if self.device.model.startswith("V1600GS"):
             self.write("% Command incomplete.\n")
             return True
         self._save()
 
     def do_write_memory(self, m, line):
-        if self.device.model != "V1600GS":
+        if not self.device.model.startswith("V1600GS"):
             self.write("% Too many parameters.\n")
             return True
         self._save()
@@ -309,6 +389,12 @@ class VsolSession(CliSession):
         self.mode = "pon"
 
     # -- discovery / status ----------------------------------------------------------
+    def _index(self, onu_id):
+        """An ONU index as the firmware writes it in auto-find and state tables."""
+        if self.device.firmware["slot_index"]:
+            return f"1/1/{int(self.iface.split('/')[1])}:{onu_id}"
+        return f"GPON{self.iface}:{onu_id}"
+
     def _autofind_rows(self):
         return [a for a in self.device.autofind if a["pon"] == self.iface]
 
@@ -318,35 +404,35 @@ class VsolSession(CliSession):
             return self.do_autofind_detail(m, line)
         rows = self._autofind_rows()
         if not rows:
-            self.write("No related information to show\n")
+            self.write(self.device.firmware["autofind_empty"])
             return True
         if shape == "equipment":
             text = (
                 "Index        Sn              Equipment ID\n"
                 + "-" * 48
                 + "\n"
-                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
+                + "".join(f"{self._index(i):<12} {a['serial']:<15} {a['model']}\n" for i, a in enumerate(rows, 1))
             )
         else:
             text = (
                 "OnuIndex     Sn              State\n"
                 + "-" * 40
                 + "\n"
-                + "".join(f"GPON{self.iface}:{i:<6} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
+                + "".join(f"{self._index(i):<12} {a['serial']:<15} unknow\n" for i, a in enumerate(rows, 1))
             )
         self.table(text)
 
     def do_autofind_detail(self, m, line):
         rows = self._autofind_rows()
         if not rows:
-            self.write("No related information to show\n")
+            self.write(self.device.firmware["autofind_empty"])
             return True
         text = (
             "OltIndex     SN             PW          LOID        Model          Ver        LOIDPW\n"
             + "-" * 90
             + "\n"
             + "".join(
-                f"GPON{self.iface}:{i:<6} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
+                f"{self._index(i):<12} {a['serial']:<14} {a.get('password') or 'N/A':<11} "
                 f"{a.get('loid') or 'N/A':<11} {a['model']:<14} {a['version']:<10} N/A\n"
                 for i, a in enumerate(rows, 1)
             )
@@ -354,47 +440,114 @@ class VsolSession(CliSession):
         self.table(text)
 
     def _phase(self, onu):
+        offline = self.device.firmware["offline_phase"]
         if onu["admin_state"] != "active":
-            return "disable", "disable", "offline"
+            return "disable", "disable", offline
         if onu["run_state"] == "online":
             return "enable", "enable", "working"
-        return "enable", "disable", "offline"
+        return "enable", "disable", offline
+
+    def _row(self, cells, starts):
+        """One table row: spaces up to each column, or ``\\r ESC[<n>C`` where the firmware does."""
+        if self.device.firmware["cells"]:
+            return cells[0] + "".join(
+                f"\r\x1b[{start}C{cell}" for cell, start in zip(cells[1:], starts[1:], strict=True)
+            )
+        line = ""
+        for cell, start in zip(cells, starts, strict=True):
+            line = line.ljust(start) if len(line) < start else line + " "
+            line += cell
+        return line
+
+    def _selected(self, m):
+        onus = self.onus()
+        ids = sorted(onus) if m["n"] in (None, "all") else [int(m["n"])]
+        return [onus[i] for i in ids if i in onus]
 
     def do_onu_info(self, m, line):
-        onus = self.onus()
-        ids = sorted(onus) if m["n"] is None else [int(m["n"])]
-        rows = [onus[i] for i in ids if i in onus]
-        if not rows:
+        rows = self._selected(m)
+        if m["n"] not in (None, "all") and not rows:
             self.write("No related information to show\n")
             return True
-        body = ""
+        firmware = self.device.firmware
+        header = "Onuindex   Model                Profile                Mode    AuthInfo"
+        text = (header + " " * 22 if firmware["cells"] else header) + "\n" + "-" * firmware["info_dashes"] + "\n"
+        for onu in rows:
+            cells = (f"GPON{self.iface}:{onu['id']}", onu.get("model") or "unknown", onu.get("profile", "default"))
+            text += self._row(cells + ("sn", onu["serial"]), INFO_COLUMNS) + "\n"
+            if firmware["cells"]:
+                text += "\n"
+        self.out(text)
+
+    def do_onu_state(self, m, line):
+        rows = self._selected(m)
+        if m["n"] not in (None, "all") and not rows:
+            self.write("No related information to show\n")
+            return True
+        firmware = self.device.firmware
+        text = f"OnuIndex    Admin State    OMCC State    Phase State    {firmware['state_column']}\n" + "-" * 63 + "\n"
+        port = int(self.iface.split("/")[1])
         for onu in rows:
             admin, omcc, phase = self._phase(onu)
-            body += f"GPON{self.iface}:{onu['id']:<6} {admin:<14} {omcc:<13} {phase:<13} {onu['serial']}\n"
-        working = sum(self._phase(o)[2] == "working" for o in onus.values())
-        self.table(
-            "OnuIndex     Admin State    OMCC State    Phase State   Serial Number\n"
-            + "-" * 63
-            + "\n"
-            + body
-            + f"pon: {self.iface.split('/')[1]} total: {len(onus)} working: {working}\n"
-        )
+            if firmware["state_column"] == "Channel":
+                cells = (self._index(onu["id"]), admin, omcc, phase, "1(GPON)")
+            else:
+                cells = (f"GPON{self.iface}:{onu['id']}", admin, omcc, phase, onu["serial"])
+            text += self._row(cells, STATE_COLUMNS) + "\n"
+        if firmware["state_footer"]:
+            working = sum(self._phase(o)[2] == "working" for o in self.onus().values())
+            text += f"pon: {port} total: {len(self.onus())} working: {working}\n"
+        self.out(text)
 
     def do_optical(self, m, line):
+        firmware = self.device.firmware
+        if m["form"] not in firmware["optical_forms"]:
+            self.write("% Unknown command.\n")
+            return True
         onu = self.onu_or_fail(m["n"])
         if onu is None:
             return True
-        if not self.working(onu) or onu["rx_power"] is None:
-            self.write("The onu is offline.\n")
-            return True
+        lit = self.working(onu) and onu["rx_power"] is not None
+        rx = f"{onu['rx_power']:.2f}" if lit else "N/A"
+        if firmware["optical_layout"] == "onu":
+            self.out(
+                "Alarm                      : enable\n"
+                "Piggyback DBA rpt mode     : mode 0 only\n"
+                f"Rx optical level(ONU)      : {rx}\n"
+                "Lower rx optical threshold : ont internal policy\n"
+                "Upper rx optical threshold : ont internal policy\n"
+                f"Tx optical level           : {'2.31' if lit else 'N/A'}\n"
+                "Lower tx optical threshold : ont internal policy\n"
+                "Upper tx optical threshold : ont internal policy\n"
+                f"ONU response time          : {'22320' if lit else 'N/A'}\n"
+                f"Power feed voltage         : {'3.26(V)' if lit else 'N/A'}\n"
+                f"Laser bias current         : {'11.290(mA)' if lit else 'N/A'}\n"
+                f"Temperature                : {'45.000(C)' if lit else 'N/A'}\n"
+            )
+            return
+        dbm = f"{onu['rx_power']:.3f}(dBm)" if lit else "N/A"
         self.out(
-            f"Onu Index:            GPON{self.iface}:{onu['id']}\n"
-            f"Rx optical level:     {onu['rx_power']:.2f}(dBm)\n"
-            "Tx optical level:     2.31(dBm)\n"
-            "Temperature:          45.00(C)\n"
-            "Voltage:              3.30(V)\n"
-            "Bias current:         10.00(mA)\n"
+            f"ONU ID: {onu['id']}\n"
+            f"ONU PON Interface:            pon_{self.iface}\n"
+            "Alarm:                        enable\n"
+            f"Rx optical level:             {dbm}\n"
+            "Lower rx optical threshold:   ont internal policy\n"
+            "Upper rx optical threshold:   ont internal policy\n"
+            f"Tx optical level:             {'2.310(dBm)' if lit else 'N/A'}\n"
+            f"Power feed voltage:           {'3.30(V)' if lit else 'N/A'}\n"
+            f"Laser bias current:           {'12.200(mA)' if lit else 'N/A'}\n"
+            f"Temperature:                  {'44.309(C)' if lit else 'N/A'}\n"
         )
+
+    def do_running_onu(self, m, line):
+        if not self.device.options.get("onu_running_config", True):
+            self.write("% Unknown command.\n")
+            return True
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        lines = self.device.onu_config(self.iface, onu)
+        self.out(f"----------onu {onu['id']} running-config----------\n" + "\n".join(lines) + "\n")
 
     # -- registration ------------------------------------------------------------------
     def do_onu_add(self, m, line):
@@ -703,7 +856,11 @@ class VsolDevice(Device):
     vendor_mix = ("GPON", "GPON", "HWTC", "ZTEG")
 
     def setup(self, options):
-        self.model = options.get("model", "V1600G")
+        name = str(options.get("firmware", "v1.4.8r")).lower()
+        if name not in FIRMWARE:
+            raise ValueError(f"unknown V-SOL firmware {name!r}: one of {', '.join(FIRMWARE)}")
+        self.firmware = FIRMWARE[name]
+        self.model = options.get("model", self.firmware["model"])
         self.hostname = options.get("hostname", "gpon-olt")
         self.onu_profiles = list(options.get("onu_profiles") or ["default"])
         self.dba_profiles = list(options.get("dba_profiles") or ["default1", "default2"])
@@ -712,7 +869,10 @@ class VsolDevice(Device):
         self.traffic_profiles = list(profiles) if profiles is not None else None
 
     def onu_config(self, pon, onu):
-        """The ONU's lines of ``show running-config``, in the syntax they were entered with."""
+        """The ONU's lines of ``show running-config``, in the syntax they were entered with.
+
+        Secrets are masked as the device masks them (``pwd ******``,
+        ``shared_key ******``)."""
         n = onu["id"]
         lines = [f"onu add {n} profile {onu.get('profile', 'default')} sn {onu['serial']}"]
         if onu["description"]:
@@ -720,7 +880,8 @@ class VsolDevice(Device):
         for t, tcont in sorted(onu.get("tconts", {}).items()):
             lines.append(f"onu {n} tcont {t} name {tcont['name']} dba {tcont['dba']}")
         for g, gem in sorted(onu.get("gemports", {}).items()):
-            lines.append(f"onu {n} gemport {g} tcont {gem['tcont']} gemport_name {gem['name']}")
+            portid = f" portid {128 + n}" if self.firmware["portid"] else ""
+            lines.append(f"onu {n} gemport {g} tcont {gem['tcont']} gemport_name {gem['name']}{portid}")
             for direction, profile in sorted(gem.get("traffic_limit", {}).items()):
                 lines.append(f"onu {n} gemport {g} traffic-limit {direction} {profile}")
         for name, service in sorted(onu.get("services", {}).items()):
@@ -735,14 +896,13 @@ class VsolDevice(Device):
             mode = "transparent" if value["mode"] == "transparent" else f"tag vlan {value['vlan']}"
             lines.append(f"onu {n} portvlan {port} mode {mode}")
         for wan in onu["wan"]:
+            lines.append(f"onu {n} pri wan_adv add route")
             head = f"onu {n} pri wan_adv index {wan['index']} route"
             if "mtu" in wan:
-                lines.append(f"{head} mode internet mtu {wan['mtu']}")
+                lines.append(f"{head} mode {wan.get('service', 'internet')} mtu {wan['mtu']}")
             nat = "nat enable" if wan.get("nat", True) else "nat disable"
             if wan.get("ipv4") == "pppoe":
-                lines.append(
-                    f"{head} ipv4 pppoe proxy disable user {wan['username']} pwd {wan['password']} mode auto {nat}"
-                )
+                lines.append(f"{head} ipv4 pppoe proxy disable user {wan['username']} pwd ****** mode auto {nat}")
             elif wan.get("ipv4") == "dhcp":
                 lines.append(f"{head} ipv4 dhcp {nat}")
             elif wan.get("ipv4") == "static":
@@ -757,7 +917,7 @@ class VsolDevice(Device):
             if "bind" in wan:
                 lines.append(f"onu {n} pri wan_adv index {wan['index']} bind {' '.join(wan['bind'])}")
         for index, wifi in sorted(onu["wifi"].items()):
-            key = f" shared_key {wifi['key']}" if wifi["key"] else ""
+            key = " shared_key ******" if wifi["key"] else ""
             lines.append(
                 f"onu {n} pri wifi_ssid {index} name {wifi['ssid']} hide "
                 f"{'enable' if wifi['hidden'] else 'disable'} auth_mode {wifi['auth_mode']} "

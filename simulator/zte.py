@@ -43,10 +43,13 @@ Every mode:
 
   Nothing to list: ``%Code 32310-GPONSRV : No related information to show.``
   (option ``empty_code`` gives the ``62310`` variant).
-  ``show gpon onu state [OLT [ID]]``  rows ``1/1/1:1  enable  enable  working  1(GPON)``,
-                                     footer ``ONU Number: working/total``. Admin state
-                                     ``enable``/``disable``; phase ``working``, ``LOS``
-                                     (no light) or ``OffLine`` (disabled).
+  ``show gpon onu state [OLT [ID]]``  per firmware: ``OnuIndex Admin State OMCC State
+                                     O7 State Phase State`` (V2.1, ``gpon-onu_1/1/1:1``
+                                     rows), ``... Phase State Channel`` (V1.2, bare
+                                     ``1/1/1:1``), ``... Phase state Speed mode`` (C600);
+                                     footer ``ONU Number: working/total`` (C300). Admin
+                                     state ``enable``/``disable``; phase ``working``,
+                                     ``LOS`` (no light) or ``OffLine`` (disabled).
   ``show gpon onu detail-info ONU``  ``Name:``, ``Type:``, ``Admin state:``,
                                      ``Phase state:``, ``Serial number:``, ``Description:``...
   ``show gpon onu baseinfo [OLT]``   type, auth mode, ``SN:serial``, state per ONU.
@@ -57,7 +60,13 @@ Every mode:
   ``show pon power onu-rx OLT|ONU``  ``gpon-onu_1/1/1:1    -21.368(dbm)`` (``N/A`` offline).
   ``show running-config interface OLT|ONU|VPORT``, ``show onu running config ONU``:
                                      the stored configuration in the device's own syntax
-                                     (secrets included, as on the device).
+                                     (secrets included, as on the device); a line longer
+                                     than 80 columns is cut at column 80 and goes on on the
+                                     next line, indented again (as a public C320 report
+                                     shows). C600 also: ``show running-config-interface
+                                     IFACE`` (the section closed by ``$``).
+  ``show system-group``, ``show software``  the firmware (no capture is public: the lines
+                                     the NOC Project's ZXA10 version script reads).
   ``write``                          ``Building configuration...`` / ``..[OK]``; counted
                                      in ``state()["saved"]``.
   ``terminal length N``              0 disables paging. ``terminal width N``: accepted on
@@ -89,7 +98,8 @@ gpon-onu:
   ``gemport G traffic-limit [upstream P] downstream P``,
   ``switchport mode {trunk|hybrid} vport V``, ``switchport vlan VLANS tag vport V``
   (C300), ``service-port S vport V user-vlan U vlan V [svlan SV]`` (C300),
-  ``no service-port S``, ``no tcont T``, ``no gemport G``. A gemport needs its tcont,
+  ``no service-port S``, ``no tcont T``, ``no gemport G``, ``no description``,
+  ``no switchport mode vport V`` (C300). A gemport needs its tcont,
   a service needs its gemport, a tcont in use cannot go (``%Code 6233x-GPONSRV : ...``,
   wording not seen on a real device),
   ``shutdown`` / ``no shutdown``    suspend form 2,
@@ -99,6 +109,7 @@ onu-mng:
   ``service NAME gemport G [cos C] vlan VLANS``, ``no service NAME``,
   ``vlan port UNI mode tag vlan V [priority P]``, ``vlan port UNI mode transparent``,
   ``vlan port UNI mode hybrid def-vlan V``, ``vlan port UNI vlan VLANS``,
+  ``no vlan port UNI mode``,
   ``wan-ip {N|ipv4} mode pppoe username U password P [vlan-profile VP] host H``,
   ``wan-ip {N|ipv4} mode dhcp [vlan-profile VP] host H``,
   ``wan-ip {N|ipv4} mode static ip-profile IPP ip-address A mask M [vlan-profile VP] host H``,
@@ -128,9 +139,15 @@ Errors (the caret line is aligned under the echoed command)::
 ``commit`` is rejected (C300 V2.1 has none).
 
 Options (``simulator.start(options=...)``): ``model`` (``C300``/``C320`` or
-``C600``/``C650``), ``hostname``, ``pons``, ``gpon_uncfg``, ``pon_uncfg``,
-``empty_code``, ``suspend_forms`` (subset of ``["state", "shutdown", "admin"]``),
-``wifi``, ``onu_types``.
+``C600``/``C650``), ``firmware`` (a family of ``FIRMWARE``: ``zte`` ``v2.1``
+(default), ``v2.1_onutype``, ``v1.2``; ``zte_c600`` ``v1.2`` (default),
+``v1.2_mac``: the layouts of ``show gpon onu state``, ``show pon onu uncfg``
+and ``show gpon onu detail-info`` that family prints, whether ``show pon onu
+uncfg`` exists, and the pon-onu-mng prompt), ``hostname``, ``pons``,
+``gpon_uncfg``, ``pon_uncfg`` (override the family), ``empty_code``,
+``suspend_forms`` (subset of ``["state", "shutdown", "admin"]``), ``wifi``,
+``onu_types``.  The layouts follow the real captures of
+tests/drivers/captures/zte*/ (tests/simulator/test_zte_sim.py checks it).
 
 State: each ONU dict carries, besides the common keys, ``type``, ``name``,
 ``admin_state`` (``active``/``deactivated``), ``tconts``, ``gemports``,
@@ -370,6 +387,9 @@ COMMANDS = [
     Command("show pon power attenuation <onu:onu>", "show_attenuation", ALL),
     Command("show pon power onu-rx <iface:iface>", "show_onu_rx", ALL),
     Command("show running-config interface <iface:iface>", "show_running_interface", ALL),
+    Command("show running-config-interface <iface:iface>", "show_running_interface_c600", ALL, models=("C600", "C650")),
+    Command("show system-group", "show_system_group", ALL),
+    Command("show software", "show_software", ALL),
     Command("show onu running config <onu:onu>", "show_onu_running", ALL),
     Command("terminal length <lines:int:0-512>", "terminal_length", ALL),
     Command("terminal width <columns:int:0-512>", "terminal_width", ALL),
@@ -427,6 +447,8 @@ COMMANDS = [
     ),
     Command("no service-port <index:int:1-128>", "no_service_port", ("onu", "vport")),
     Command("no tcont <tcont:int:1-8>", "no_tcont", ("onu",)),
+    Command("no description", "no_description", ("onu",)),
+    Command("no switchport mode vport <vport:int:1-32>", "no_switchport", ("onu",), models=("C300", "C320")),
     Command("no gemport <gemport:int:1-32>", "no_gemport", ("onu",)),
     Command("shutdown", "shutdown", ("onu",)),
     Command("no shutdown", "no_shutdown", ("onu",)),
@@ -454,6 +476,7 @@ COMMANDS = [
     Command("vlan port <uni:uni> mode transparent", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> mode hybrid def-vlan <vlan:int:1-4094>", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> vlan <vlans:vlans>", "vlan_port", ("mng",)),
+    Command("no vlan port <uni:uni> mode", "no_vlan_port", ("mng",)),
     Command(
         "wan-ip <index:wanidx> mode pppoe username <username:word> password <password:word> host <host:int:1-8>",
         "wan_pppoe",
@@ -518,6 +541,64 @@ TYPE_BY_MODEL = {
 }
 
 
+#: firmware families (option ``firmware``): where their layouts differ.
+#: ``state``: the columns of ``show gpon onu state``; ``pon_uncfg``: the layout
+#: of ``show pon onu uncfg`` (None: the command does not exist); ``detail``:
+#: the detail-info layout; ``mng_prompt``: whether the pon-onu-mng prompt names
+#: the ONU (``ZXAN(gpon-onu-mng 1/1/1:5)#`` on C320 V2.1).
+FIRMWARE = {
+    "zte": {
+        # C300/C320 V2.1.x: both discovery commands (go-api-c320, nms-ztec320)
+        "v2.1": {
+            "version": "V2.1.0",
+            "state": "o7",
+            "gpon_uncfg": True,
+            "pon_uncfg": "model_sn_pw",
+            "detail": "c300",
+            "mng_prompt": True,
+        },
+        # C320 V2.1 answering ``show pon onu uncfg`` as OnuIndex/OnuType/OnuSn/State
+        "v2.1_onutype": {
+            "version": "V2.1.0",
+            "state": "o7",
+            "gpon_uncfg": False,
+            "pon_uncfg": "onutype",
+            "detail": "c300",
+            "mng_prompt": True,
+        },
+        # older ZXAN (V1.2.x): only the gpon command, bare indexes with a Channel column
+        "v1.2": {
+            "version": "V1.2.5",
+            "state": "channel",
+            "gpon_uncfg": True,
+            "pon_uncfg": None,
+            "detail": "c300",
+            "mng_prompt": False,
+        },
+    },
+    "zte_c600": {
+        # C600/C650 V1.2.x (TITAN): the captured C650 detail-info and uncfg layouts
+        "v1.2": {
+            "version": "V1.2.1",
+            "state": "speed",
+            "gpon_uncfg": False,
+            "pon_uncfg": "model_sn_pw",
+            "detail": "c600",
+            "mng_prompt": False,
+        },
+        # C600 printing the ONU's MAC in the uncfg table (OltIndex/Model/MAC/SN)
+        "v1.2_mac": {
+            "version": "V1.2.1",
+            "state": "speed",
+            "gpon_uncfg": False,
+            "pon_uncfg": "model_mac_sn",
+            "detail": "c600",
+            "mng_prompt": False,
+        },
+    },
+}
+
+
 # ---------------------------------------------------------------------------
 # Devices
 # ---------------------------------------------------------------------------
@@ -532,13 +613,21 @@ class ZteDevice(Device):
     max_onu_id = 128
     vendor_mix = ("ZTEG", "HWTC")
     default_model = "C300"
+    default_firmware = "v2.1"
     c600 = False
 
     def setup(self, options):
         self.model = str(options.get("model") or self.default_model).upper()
+        self.firmware = str(options.get("firmware") or self.default_firmware).lower()
+        if self.firmware not in FIRMWARE[self.platform]:
+            raise ValueError(
+                f"{self.platform} firmware {self.firmware!r} is not one of {sorted(FIRMWARE[self.platform])}"
+            )
+        profile = FIRMWARE[self.platform][self.firmware]
+        self.profile = profile
         self.hostname = options.get("hostname") or "ZXAN"
-        self.gpon_uncfg = bool(options.get("gpon_uncfg", not self.c600))
-        self.pon_uncfg = bool(options.get("pon_uncfg", self.c600))
+        self.gpon_uncfg = bool(options.get("gpon_uncfg", profile["gpon_uncfg"]))
+        self.pon_uncfg = bool(options.get("pon_uncfg", profile["pon_uncfg"] is not None))
         self.empty_code = str(options.get("empty_code") or "32310")
         default_forms = ["state", "shutdown"] + (["admin"] if self.c600 else [])
         self.suspend_forms = list(options.get("suspend_forms") or default_forms)
@@ -546,7 +635,7 @@ class ZteDevice(Device):
         self.onu_types = options.get("onu_types")
 
     def platform_state(self):
-        return {"model": self.model}
+        return {"model": self.model, "firmware": self.firmware}
 
     def new_registered_onu(self, pon, onu_id, facts):
         onu = self.add_onu(pon, onu_id, facts)
@@ -602,6 +691,7 @@ class ZteC600Device(ZteDevice):
 
     platform = "zte_c600"
     default_model = "C600"
+    default_firmware = "v1.2"
     c600 = True
 
 
@@ -684,6 +774,8 @@ class ZteSession(CliSession):
         if self.mode == "config":
             return f"{host}(config)#"
         if self.mode == "mng":
+            if self.device.profile["mng_prompt"]:
+                return f"{host}(gpon-onu-mng {self.pon}:{self.onu_id})#"
             return f"{host}(gpon-onu-mng)#"
         if not self.c600:
             return f"{host}(config-if)#"
@@ -816,7 +908,21 @@ class ZteSession(CliSession):
         rows = list(self._uncfg_groups(self.pons_of(olt)))
         if not rows:
             return self.empty()
-        lines = ["OltIndex            Model                SN                 PW", "-" * 77]
+        layout = self.device.profile["pon_uncfg"]
+        if layout == "onutype":
+            # C320 V2.1 variant (the issue's report; no capture of it in the corpus)
+            lines = ["OnuIndex                 OnuType              OnuSn               State", "-" * 77]
+            for pon, number, entry in rows:
+                model = entry.get("model") or "N/A"
+                lines.append(f"{self.onu_name(pon, number):<25}{model:<21}{entry['serial']:<20}unknown")
+            return "\n".join(lines) + "\n"
+        if layout == "model_mac_sn":
+            lines = ["OltIndex            Model              MAC               SN", "-" * 73]
+            for pon, _number, entry in rows:
+                model = entry.get("model") or "N/A"
+                lines.append(f"{self.olt_name(pon):<20}{model:<19}{'N/A':<18}{entry['serial']}")
+            return "\n".join(lines) + "\n"
+        lines = ["OltIndex            Model                SN                 PW", "-" * (73 if self.c600 else 71)]
         for pon, _number, entry in rows:
             password = entry.get("password") or "N/A"
             model = entry.get("model") or "N/A"
@@ -829,14 +935,27 @@ class ZteSession(CliSession):
             onus = [o for o in onus if o["id"] == onu_id]
         if not onus:
             return self.empty()
-        lines = ["OnuIndex   Admin State OMCC State Phase State Channel", "-" * 62]
+        layout = self.device.profile["state"]
+        if layout == "o7":
+            lines = ["OnuIndex               Admin State  OMCC State   O7 State     Phase State", "-" * 76]
+        elif layout == "speed":
+            lines = ["OnuIndex     Admin state  OMCC state  Phase state  Speed mode ", "-" * 63]
+        else:
+            lines = ["OnuIndex   Admin State OMCC State Phase State Channel", "-" * 62]
         for onu in onus:
             phase = self.phase(onu)
             admin = "enable" if onu["admin_state"] == "active" else "disable"
             omcc = "enable" if phase == "working" else "disable"
-            lines.append(f"{onu['pon']}:{onu['id']:<6}{admin:<12}{omcc:<11}{phase:<12}1(GPON)")
-        working = sum(1 for o in onus if self.phase(o) == "working")
-        lines.append(f"ONU Number: {working}/{len(onus)}")
+            if layout == "o7":
+                o7 = "operation" if phase == "working" else "unknown"
+                lines.append(f"{self.onu_name(onu['pon'], onu['id']):<23}{admin:<13}{omcc:<13}{o7:<13}{phase}")
+            elif layout == "speed":
+                lines.append(f"{onu['pon'] + ':' + str(onu['id']):<14}{admin:<13}{omcc:<12}{phase:<13}GPON")
+            else:
+                lines.append(f"{onu['pon']}:{onu['id']:<6}{admin:<12}{omcc:<11}{phase:<12}1(GPON)")
+        if layout != "speed":
+            working = sum(1 for o in onus if self.phase(o) == "working")
+            lines.append(f"ONU Number: {working}/{len(onus)}")
         return "\n".join(lines) + "\n"
 
     def do_show_detail(self, onu):
@@ -844,12 +963,16 @@ class ZteSession(CliSession):
         phase = self.phase(record)
         online = phase == "working"
         admin = "enable" if record["admin_state"] == "active" else "disable"
+        c600 = self.device.profile["detail"] == "c600"
+        channel = [("Configured speed mode", "auto"), ("Current speed mode", "GPON" if online else "N/A")]
+        if not c600:
+            channel = [("Configured channel", "auto"), ("Current channel", "1(GPON)" if online else "N/A")]
         fields = [
             ("Name", record.get("name", "")),
+            *([("Splitter", "")] if c600 else []),
             ("Type", record.get("type", "")),
-            ("State", "ready" if online else "offline"),
-            ("Configured channel", "1(GPON)"),
-            ("Current channel", "1(GPON)" if online else "N/A"),
+            *([] if c600 else [("State", "ready" if online else "offline")]),
+            *channel,
             ("Admin state", admin),
             ("Phase state", phase),
             ("Config state", "success" if online else "N/A"),
@@ -862,23 +985,32 @@ class ZteSession(CliSession):
             ("DBA Mode", "Hybrid"),
             ("ONU Status", admin),
             ("OMCI BW Profile", ""),
+            *([("OMCC Encrypt", "disable")] if c600 else []),
             ("Line Profile", "N/A"),
             ("Service Profile", "N/A"),
             ("ONU Distance", f"{1000 + 37 * record['id']}m" if online else "N/A"),
-            ("Online Duration", f"{record['id']}h 12m 3s" if online else "N/A"),
-            ("FEC", "none"),
-            ("FEC actual mode", "none"),
+            ("Online Duration", f"{record['id']}h 12m 3s" if online else "0h 0m 0s"),
+            ("FEC", "disable" if c600 else "none"),
+            ("FEC actual mode", "disable" if c600 else "N/A"),
             ("1PPS+ToD", "disable"),
             ("Auto replace", "disable"),
             ("Multicast encryption", "disable"),
+            ("Multicast encryption current state", "N/A"),
         ]
-        lines = [f"{'ONU interface:':<24}{self.onu_name(record['pon'], record['id'])}"]
-        lines += [f"  {name + ':':<22}{value}".rstrip() for name, value in fields]
-        lines += [
-            "-" * 70,
-            "       Authpass Time          OfflineTime             Cause",
-            "   1   2026-11-29 08:30:00    0000-00-00 00:00:00",
+        width = 22 if c600 else 21
+        lines = [f"{'ONU interface:':<{width + 2}}{self.onu_name(record['pon'], record['id'])}"]
+        lines += [f"  {name + ':':<{width}}{value}" for name, value in fields]
+        lines += ["-" * 42, "       Authpass Time          OfflineTime             Cause"]
+        history = [
+            ("2026-11-28 08:30:00", "2026-11-29 08:25:00", "DyingGasp"),
+            ("2026-11-29 08:30:00", "0000-00-00 00:00:00", ""),
         ]
+        if not online:
+            history = [("2026-11-28 08:30:00", "2026-11-29 08:30:00", "LOSi" if c600 else "LOS")]
+        history += [("0000-00-00 00:00:00", "0000-00-00 00:00:00", "")] * (10 - len(history))
+        for number, (up, down, cause) in enumerate(history, 1):
+            # The Cause column is padded with spaces, even when it is empty.
+            lines.append(f"{number:>4}   {up}    {down}     {cause:<10}")
         return "\n".join(lines) + "\n"
 
     def do_show_baseinfo(self, olt=None):
@@ -937,7 +1069,19 @@ class ZteSession(CliSession):
     def do_show_running_interface(self, iface):
         kind, pon, onu_id, vport = iface
         self.need_pon(pon)
-        lines = ["Building configuration..."]
+        lines = ["Building configuration...", "!"]
+        lines += self._interface_section(iface)
+        lines += ["!", "end"]
+        return "\n".join(self.wrapped(lines)) + "\n"
+
+    def do_show_running_interface_c600(self, iface):
+        """C600 ``show running-config-interface``: the section, closed by ``$`` as the C600 writes them."""
+        self.need_pon(iface[1])
+        return "\n".join(self.wrapped(self._interface_section(iface) + ["$"])) + "\n"
+
+    def _interface_section(self, iface):
+        kind, pon, onu_id, vport = iface
+        lines = []
         if kind == "olt":
             lines.append(f"interface {self.olt_name(pon)}")
             for onu in self.onus_of([pon]):
@@ -952,8 +1096,21 @@ class ZteSession(CliSession):
             for entry in self.device.onu_service_ports(pon, onu_id):
                 if entry.get("vport") == vport:
                     lines.append(self.service_port_line(entry))
-        lines += ["!", "end"]
-        return "\n".join(lines) + "\n"
+        return lines
+
+    def do_show_system_group(self):
+        # No capture of this answer is public: the line is the one the NOC
+        # Project's ZTE.ZXA10 version script reads.
+        version = self.device.profile["version"]
+        return (
+            f"System Description: {self.device.model} Version {version} Software, "
+            "Copyright (c) 2024 by ZTE Corporation\n"
+            f"System ObjectId: .1.3.6.1.4.1.3902.1082\nSystem Name: {self.device.hostname}\n"
+        )
+
+    def do_show_software(self):
+        version = self.device.profile["version"]
+        return f"ZXA10 {self.device.model}\nZTE ZXA10 Software, Version: {version}, Release software\n"
 
     def service_port_line(self, entry):
         svlan = f" svlan {entry['svlan']}" if entry.get("svlan") else ""
@@ -1011,7 +1168,21 @@ class ZteSession(CliSession):
                 lines.append(f"  ssid disable {uni}")
         lines += ["  " + extra for extra in record["mng_extra"]]
         lines.append("!")
-        return "\n".join(lines) + "\n"
+        return "\n".join(self.wrapped(lines)) + "\n"
+
+    def wrapped(self, lines, width=80):
+        """A running configuration as the OLT prints it: a line longer than 80
+        columns is cut at column 80, in the middle of a word, and goes on on the
+        next line indented as deep as the line it continues (public reports
+        show it for a C320's pon-onu-mng lines and a C600's top-level lines)."""
+        out = []
+        for line in lines:
+            indent = line[: len(line) - len(line.lstrip())]
+            while len(line) > width:
+                out.append(line[:width])
+                line = indent + line[width:]
+            out.append(line)
+        return out
 
     def do_terminal_length(self, lines):
         self.scroll = lines
@@ -1199,6 +1370,19 @@ class ZteSession(CliSession):
         self.changed()
         return ""
 
+    def do_no_description(self):
+        self.current_onu()["description"] = ""
+        self.changed()
+        return ""
+
+    def do_no_switchport(self, vport):
+        onu = self.current_onu()
+        if not onu.get("switchport"):
+            raise CliError(self.empty())
+        onu["switchport"] = {}
+        self.changed()
+        return ""
+
     def do_shutdown(self):
         self._suspend_form("shutdown")
         return self._set_admin(self.current_onu(), False)
@@ -1239,6 +1423,12 @@ class ZteSession(CliSession):
             port["priority"] = priority
         if "mode" in words:
             port["mode"] = words[words.index("mode") + 1].lower()
+        self.changed()
+        return ""
+
+    def do_no_vlan_port(self, uni):
+        if self.current_onu()["vlan_ports"].pop(uni, None) is None:
+            raise CliError(self.empty())
         self.changed()
         return ""
 

@@ -8,6 +8,13 @@ if __name__.startswith("odoo.addons."):
         test_discovery,
         test_failures,
         test_i18n_es,
+        test_labels,
+        test_operations,
+        test_ownership,
+        test_pinning,
+        test_recovery_ownership,
         test_review_fixes,
+        test_roles,
+        test_server_log,
         test_sync_security,
     )

@@ -53,6 +53,8 @@ class LoggedMessagesCleanup:
     def _delete_logged_messages_at_class_end(cls):
         cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM mail_message")
         cls._first_message_id = cls.env.cr.fetchone()[0]
+        cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM silver_provisioning_operation")
+        cls._first_operation_id = cls.env.cr.fetchone()[0]
         cls.addClassCleanup(cls._delete_logged_messages)
 
     @classmethod
@@ -66,6 +68,8 @@ class LoggedMessagesCleanup:
                 (cls._first_message_id, subtype),
             )
             cr.execute("DELETE FROM mail_message WHERE id > %s AND subtype_id = %s", (cls._first_message_id, subtype))
+            # Operations are committed apart too (before any device is touched).
+            cr.execute("DELETE FROM silver_provisioning_operation WHERE id > %s", (cls._first_operation_id,))
 
 
 class SilverProvisioningCommon(LoggedMessagesCleanup, TransactionCase):
@@ -162,15 +166,17 @@ class SilverProvisioningCommon(LoggedMessagesCleanup, TransactionCase):
         self.require_driver(platform)
         options = dict(kwargs.pop("options", {}) or {})
         if platform == "mikrotik":
+            protocol = kwargs.pop("protocol", "api")
             server = simulator.start(
                 platform="mikrotik",
-                protocol="api",
+                protocol=protocol,
                 username="admin",
                 password=ROUTER_PASSWORD,
+                host_key=f"{self._key_dir.name}/mikrotik.pem" if protocol == "api-ssl" else None,
                 options=options,
                 **kwargs,
             )
-            self.router.sudo().port = server.port
+            self.router.sudo().write({"port": server.port, "api_tls": protocol == "api-ssl"})
         else:
             protocol = kwargs.pop("protocol", "ssh")
             server = simulator.start(
@@ -248,6 +254,16 @@ class SilverProvisioningCommon(LoggedMessagesCleanup, TransactionCase):
             )
             return [body for (body,) in cr.fetchall()]
 
+    def operations(self, record):
+        """(kind, state, left_description) of ``record``'s operations, as committed apart, oldest first."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT kind, state, left_description FROM silver_provisioning_operation "
+                "WHERE res_model = %s AND res_id = %s ORDER BY id",
+                (record._name, record.id),
+            )
+            return cr.fetchall()
+
     def logged_attachments(self, record):
         with self.registry.cursor() as cr:
             cr.execute(
@@ -276,10 +292,27 @@ class SilverProvisioningCommittedCommon(SilverProvisioningCommon):
         with self.registry.cursor() as cr:
             return function(api.Environment(cr, SUPERUSER_ID, {}))
 
-    def _setup_committed(self, sim, pon, serials, prefix="CT-COMMITTED"):
-        """A V-SOL OLT on ``sim`` with one contract per serial on ``pon``, committed."""
+    def _setup_committed(self, sim, pon, serials, prefix="CT-COMMITTED", router=None):
+        """A V-SOL OLT on ``sim`` with one contract per serial on ``pon``, committed.
+
+        With ``router`` (a MikroTik simulator) the contracts are authenticated by a
+        committed router record pointing at it.
+        """
+        router_ids = []
 
         def create(env):
+            core = env["silver.core"]
+            if router is not None:
+                core = core.create(
+                    {
+                        "name": f"Router {prefix}",
+                        "ip": router.host,
+                        "port": router.port,
+                        "username": "admin",
+                        "password": ROUTER_PASSWORD,
+                    }
+                )
+                router_ids.append(core.id)
             olt = env["silver.olt"].create(
                 {
                     "name": f"OLT {prefix}",
@@ -309,6 +342,7 @@ class SilverProvisioningCommittedCommon(SilverProvisioningCommon):
                         "vlan_id": vlan.id,
                         "pppoe_user": f"{prefix.lower()}{number}",
                         "pppoe_password": PPPOE_PASSWORD,
+                        "core_id": core.id,
                     }
                     for number, serial in enumerate(serials)
                 ]
@@ -316,12 +350,13 @@ class SilverProvisioningCommittedCommon(SilverProvisioningCommon):
             return olt.id, partner.id, contracts.ids
 
         ids = self._committed(create)
-        self.addCleanup(self._cleanup_committed, *ids)
+        self.addCleanup(self._cleanup_committed, *ids, router_ids=router_ids)
         return ids
 
-    def _cleanup_committed(self, olt_id, partner_id, contract_ids):
+    def _cleanup_committed(self, olt_id, partner_id, contract_ids, router_ids=()):
         def delete(env):
             env["silver.contract"].browse(contract_ids).unlink()
+            env["silver.core"].browse(list(router_ids)).unlink()
             env["silver.olt.discovered.onu"].search([("olt_id", "=", olt_id)]).unlink()
             env["silver.olt"].browse(olt_id).unlink()
             env["res.partner"].browse(partner_id).unlink()

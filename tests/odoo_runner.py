@@ -3,6 +3,7 @@
 
     python tests/odoo_runner.py            # install without and with demo data, run the tests
     python tests/odoo_runner.py --quick    # one database (without demo data) only
+    python tests/odoo_runner.py --test-tags /silver_provisioning:TestFailures   # Odoo's --test-tags
 
 Odoo is found the way a user's machine has it: an importable ``odoo``
 package, or ``ODOO_PATH`` pointing at an Odoo 17 source tree.  When neither
@@ -34,6 +35,8 @@ from pathlib import Path
 
 MODULE = "silver_provisioning"
 REPO = Path(__file__).resolve().parent.parent
+#: Odoo's command line as a file (see its docstring): it stops when this runner dies
+LAUNCHER = REPO / "tools" / "odoo_launch.py"
 STAND_INS = REPO / "tests" / "stand_ins"
 SKIP_LINE = "ODOO TESTS SKIPPED: odoo is not importable (set ODOO_PATH=/path/to/odoo-17 or install Odoo 17): see README"
 
@@ -161,7 +164,7 @@ def analyse(log_text):
     return total, failed, problems
 
 
-def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="", timeout=1800):
+def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="", timeout=1800, test_tags=""):
     db_name = f"silver_test_{label}_{uuid.uuid4().hex[:8]}"
     log_file = Path(log_dir) / f"{label}.log"
     log_file.unlink(missing_ok=True)  # Odoo appends to its log file
@@ -171,7 +174,7 @@ def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="
         *db_args(),
         f"--database={db_name}",
         f"--init={MODULE}",
-        f"--test-tags=/{MODULE}" + (f":{only}" if only else ""),
+        "--test-tags=" + (test_tags or f"/{MODULE}" + (f":{only}" if only else "")),
         "--stop-after-init",
         # Odoo starts its HTTP server whenever tests run, --no-http or not: give it a
         # port of its own so parallel runs (and a demo on 8069) never meet.
@@ -223,6 +226,18 @@ def main(argv=None):
         metavar="CLASS[.METHOD]",
         help="run only these tests, e.g. TestFailures or TestFailures.test_unreachable_device",
     )
+    parser.add_argument(
+        "--test-tags",
+        default="",
+        metavar="SPEC",
+        help=f"Odoo's --test-tags instead of /{MODULE}, e.g. /{MODULE}:TestFailures or /{MODULE}:TestFailures.test_x",
+    )
+    parser.add_argument(
+        "--runs",
+        choices=("both", "nodemo", "demo"),
+        default="both",
+        help="which databases: without demo data, with, or both (default; --quick = nodemo)",
+    )
     args = parser.parse_args(argv)
 
     extra, odoo_root = find_odoo()
@@ -232,7 +247,8 @@ def main(argv=None):
         return 0
     python_dirs, env = addon_dirs(extra)
     # Odoo runs from this interpreter, so odoo-bin's own location does not matter.
-    odoo_cmd = [sys.executable, "-c", "import sys, odoo; sys.argv[0] = 'odoo'; odoo.cli.main()"]
+    odoo_cmd = [sys.executable, str(LAUNCHER)]
+    env["SILVER_PARENT_PID"] = str(os.getpid())
 
     work = Path(tempfile.mkdtemp(prefix="silver_odoo_"))
     link_dir = work / "addons"
@@ -243,15 +259,32 @@ def main(argv=None):
     log_dir.mkdir(parents=True, exist_ok=True)
     addons_path = build_addons_path(odoo_root, python_dirs, link_dir)
 
-    runs = [("nodemo", False)] if args.quick else [("nodemo", False), ("demo", True)]
+    runs = [("nodemo", False), ("demo", True)]
+    kind = "nodemo" if args.quick else args.runs
+    if kind != "both":
+        runs = [run for run in runs if run[0] == kind]
     passed = failed = 0
+    chosen = args.test_tags or args.tests
     try:
         for label, with_demo in runs:
             total, bad = run_once(
-                label, odoo_cmd, env, addons_path, with_demo, log_dir, args.keep_db, args.tests, args.timeout
+                label,
+                odoo_cmd,
+                env,
+                addons_path,
+                with_demo,
+                log_dir,
+                args.keep_db,
+                args.tests,
+                args.timeout,
+                args.test_tags,
             )
             passed += max(total - bad, 0)
             failed += bad
+        if chosen and not passed and not failed:
+            # A chosen test that runs nowhere is a typo, not a pass.
+            print(f"odoo: no test matched {chosen}")
+            failed = 1
     finally:
         shutil.rmtree(link_dir, ignore_errors=True)
         # Logs of a failed run stay for reading (the path was printed above).

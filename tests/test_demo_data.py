@@ -9,7 +9,6 @@ Skipped when the database has no demo data.
 """
 
 import importlib.util
-import json
 import tempfile
 import unittest
 from importlib.machinery import SourceFileLoader
@@ -38,10 +37,6 @@ def load_demo_tool():
     return module
 
 
-def demo_devices():
-    return json.loads((REPO / "tools" / "demo-simulators.json").read_text())["devices"]
-
-
 @tagged("post_install", "-at_install")
 class TestDemoData(LoggedMessagesCleanup, TransactionCase):
     @classmethod
@@ -54,30 +49,30 @@ class TestDemoData(LoggedMessagesCleanup, TransactionCase):
         cls._keys = tempfile.TemporaryDirectory(prefix="silver_demo_keys_")
         cls.addClassCleanup(cls._keys.cleanup)
         # The router rows tools/demo seeds: read by the tool itself, so the test covers its code.
-        cls.router_rows = load_demo_tool().demo_router_rows()
+        cls.tool = load_demo_tool()
+        cls.router_rows = cls.tool.demo_router_rows()
 
     def setUp(self):
         super().setUp()
         self.sims = {}
-        for spec in demo_devices():
+        ports = {}
+        for record, _offset, spec in self.tool.demo_devices():
             spec = dict(spec, port=0)
             if spec["platform"] == "mikrotik":
                 spec["options"] = dict(spec.get("options") or {}, rows={"/ppp/secret": self.router_rows})
-                sim = simulator.start(**spec)
-                self.router.port = sim.port
             else:
                 spec["host_key"] = f"{self._keys.name}/{spec['platform']}.key"
-                sim = simulator.start(**spec)
-                olt = self.env.ref(f"silver_provisioning.{OLTS[spec['platform']]}")
-                port_field = "port_ssh" if olt.type_connection == "ssh" else "port_telnet"
-                self.assertEqual(
-                    olt[port_field],
-                    str(spec_port(spec["name"])),
-                    f"{olt.name}: demo port differs from tools/demo-simulators.json",
-                )
-                olt[port_field] = str(sim.port)
+            sim = simulator.start(**spec)
             self.addCleanup(sim.stop)
             self.sims[spec["platform"]] = sim
+            ports[record] = sim.port
+        # As tools/demo does it, so the test covers its code: the records follow the devices.
+        self.tool.point_demo_records(self.env, ports)
+        for platform, xmlid in OLTS.items():
+            olt = self.env.ref(f"silver_provisioning.{xmlid}")
+            port = olt.port_ssh if olt.type_connection == "ssh" else olt.port_telnet
+            self.assertEqual(port, str(self.sims[platform].port), f"{olt.name}: not pointed at its device")
+        self.assertEqual(self.router.port, self.sims["mikrotik"].port)
 
     def contracts(self, olt, states):
         return self.env["silver.contract"].search([("olt_id", "=", olt.id), ("state_service", "in", states)])
@@ -148,7 +143,3 @@ class TestDemoData(LoggedMessagesCleanup, TransactionCase):
                 (activated.id, subtype),
             )
             self.assertGreater(cr.fetchone()[0], 0, "activation left no message in the chatter")
-
-
-def spec_port(name):
-    return next(device["port"] for device in demo_devices() if device["name"] == name)

@@ -24,9 +24,11 @@ class SilverOltSyncWizard(models.TransientModel):
     def _compute_active_onu_count(self):
         Contract = self.env["silver.contract"]
         for wizard in self:
-            wizard.active_onu_count = Contract.search_count(
-                [("olt_id", "=", wizard.olt_id.id), ("state_service", "=", "active")]
-            ) if wizard.olt_id else 0
+            wizard.active_onu_count = (
+                Contract.search_count([("olt_id", "=", wizard.olt_id.id), ("state_service", "=", "active")])
+                if wizard.olt_id
+                else 0
+            )
 
     def _params(self):
         if self.kind == "dns":

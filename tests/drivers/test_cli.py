@@ -42,7 +42,10 @@ PLATFORMS = {
     "huawei": {
         "sim_options": {"firmware": "ma5800"},
         # WiFi from the OLT exists only on an MA5800 from V100R019 on.
+        # 'ont wifi' is sent only with olt_wifi (no public source confirms it).
         "args": [
+            "--option",
+            "olt_wifi=true",
             "--option",
             "model=MA5800",
             "--option",
@@ -692,3 +695,13 @@ def record_autofind(sim):
         return terminal.shown[start:].decode("utf-8", errors="replace")
     finally:
         terminal.sock.close()
+
+
+def test_parse_command_takes_the_file_before_or_after_the_option():
+    """A field engineer types the file where it comes to mind: both orders read the same capture."""
+    meta_path = sorted((HERE / "captures" / "huawei").glob("*/*.json"))[0]
+    command = json.loads(meta_path.read_text())["command"]
+    capture = meta_path.with_suffix(".txt")
+    after = ok(run_cli("parse", "huawei", "--command", command, capture))
+    before = ok(run_cli("parse", "huawei", capture, f"--command={command}"))
+    assert after == before == json.loads(meta_path.read_text())["expected"]

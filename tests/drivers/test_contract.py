@@ -33,7 +33,7 @@ WIFI_KEY = "W1fi-K3y-Secret"
 CASES = {
     "huawei": {
         "sim_options": {"firmware": "ma5800"},
-        "target_options": {"model": "MA5800", "firmware": "V100R019"},
+        "target_options": {"model": "MA5800", "firmware": "V100R019", "olt_wifi": True},
         "service": {"line_profile": "10", "service_profile": "10", "traffic_profile": "10"},
     },
     "vsol": {

@@ -299,3 +299,74 @@ def test_only_a_whole_prompt_line_is_a_prompt():
     assert not prompt.search("ssid ctrl wifi 1 name Casa-ZXAN#")
     assert not prompt.search("Name: Casa ZXAN#")
     assert not prompt.search("ZXAN#\nmore output")
+
+
+# -- what the review of the converged drivers found -----------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["huawei", "zte", "vsol"])
+def test_pager_words_inside_a_value_are_output_not_a_pager(sims, platform):
+    """A description holding ``--More--`` is accepted by validation: reading it
+    back must not be taken for the device waiting at its pager."""
+    options = {"firmware": "ma5800"} if platform == "huawei" else {}
+    sim = sims(platform, "telnet", onus=1, options=options)
+    waiting = sim.state()["autofind"][0]
+    extra = {
+        "huawei": {"line_profile": "10", "service_profile": "10", "traffic_profile": "10"},
+        "vsol": {"line_profile": "default", "dba_profile": "default1"},
+        "zte": {"onu_type": "ZTE-F660", "dba_profile": "100M"},
+    }[platform]
+    service = OnuService(serial=waiting["serial"], pon=waiting["pon"], vlan=100, description="CT--More--1", **extra)
+    driver = _driver(sim, platform, command_timeout=3.0)
+    with driver:
+        done = driver.provision(service).data
+        status = driver.status(OnuRef(done.pon, done.onu_id)).data
+    assert status.serial == waiting["serial"]
+
+
+def test_a_wrapped_secret_is_masked_in_both_halves():
+    from drivers.transcript import MASK, Masker
+
+    secret = "PppSecretTailXYZ123456"
+    masked = Masker([secret])(f"wan-ip 1 mode pppoe username {'u' * 30} password PppSecretT\n  ailXYZ123456 host 1\n")
+    assert "PppSecretT" not in masked and "ailXYZ123456" not in masked and masked.count(MASK) == 2
+
+
+def test_library_debug_lines_are_masked(caplog):
+    import logging
+
+    from drivers.transcript import Masker
+
+    masker = Masker(["Rv-Ppp0e-S3cret"])
+    with caplog.at_level(logging.DEBUG, logger="netmiko"):
+        logging.getLogger("netmiko").debug("write_channel: %r", b"wan-ip 1 password Rv-Ppp0e-S3cret vlan 100")
+    assert "Rv-Ppp0e-S3cret" not in caplog.text and "wan-ip" in caplog.text
+    del masker
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_bulk_stops_at_the_first_refused_login(sims, protocol):
+    """After a lost session the device refuses the login: no further ONU may
+    try again (each try counts towards a lockout)."""
+    sim = sims("zte", protocol, registered=6)
+    refs = [OnuRef(onu["pon"], onu["id"]) for onu in _registered(sim)]
+    third = f"{refs[2].pon}:{refs[2].onu_id}"
+    sim.faults.inject("drop", rf"^interface gpon-onu_{third}$")
+    driver = _driver(sim, "zte", options={"reconnect_attempts": 2, "reconnect_delay": 0.01})
+    with driver:
+        driver.open()
+        sim.faults.reject_login = True
+        before = sim.logins["attempted"]
+        result = driver.bulk_apply(refs, BulkChange("vlan", {"vlan": 300}))
+    assert [item.ok for item in result.data] == [True, True, False, False, False, False]
+    assert sim.logins["attempted"] - before == 1, "one refused login, never a second"
+    assert all(item.error.startswith("not attempted") for item in result.data[3:])
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_a_lost_answer_to_save_is_saved_again(sims, protocol):
+    sim = sims("zte", protocol, registered=1)
+    sim.faults.inject("drop_after", r"^write$")
+    driver = _driver(sim, "zte")
+    driver.save()
+    assert sim.state()["saved"] >= 1

@@ -212,3 +212,14 @@ def test_rate_limit_numbers_are_sent_canonical(router):
     )
     _router(router).ensure_subscriber(subscriber)
     assert router.rows("/queue/simple", name="u1")[0]["priority"] == "5/5"
+
+
+def test_a_device_username_with_a_newline_is_refused_before_connecting():
+    from drivers import get_driver
+    from drivers.errors import InvalidInput
+    from drivers.models import Target
+
+    target = Target(platform="zte", host="127.0.0.1", port=1, protocol="ssh", username="admin\nenable")
+    with pytest.raises(InvalidInput) as raised:
+        get_driver("zte")(target).discover()
+    assert raised.value.field == "username"

@@ -1,8 +1,12 @@
 """V-SOL V1600 dialect: login, enable secret, provisioning state, WAN/WiFi, errors, pager."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+
+from drivers.cli import clean_output
 
 
 def pon_mode(sh, pon="0/1", secret="en"):
@@ -141,16 +145,30 @@ def test_provision_wan_wifi_suspend_remove(vsol, shell):
     ]
 
     running = sh.cmd("show running-config")
+    # The device masks the PPPoE password and the WiFi key in its configuration.
     assert (
-        " onu 3 pri wan_adv index 1 route ipv4 pppoe proxy disable user u1 pwd s3cret mode auto nat enable\n" in running
+        " onu 3 pri wan_adv index 1 route ipv4 pppoe proxy disable user u1 pwd ****** mode auto nat enable\n" in running
     )
+    assert "s3cret" not in running and "k3y12345" not in running
     assert " onu 3 service-port 1 gemport 1 uservlan 111 vlan 111 new_cos 0\n" in running
-    assert re.search(r"GPON0/1:3\s+enable\s+enable\s+working\s+" + serial, sh.cmd("show onu info"))
-    assert re.search(r"Rx optical level:\s+-\d+\.\d\d\(dBm\)", sh.cmd("show onu optical-info 3"))
+    own = sh.cmd("show running-config onu 3")
+    assert "----------onu 3 running-config----------\n" in own
+    assert "onu 3 pri wan_adv add route\n" in own and "commit" not in own
+    assert "onu 3 gemport 1 tcont 1 gemport_name INTERNET portid 131\n" in own
+    # V1.4.8R places the cells with "\r ESC[<n>C" under the header's columns.
+    info = sh.cmd("show onu info")
+    assert re.search(r"Onuindex   Model {16}Profile {16}Mode {4}AuthInfo {22}\n-{93}\n", info)
+    assert "GPON0/1:3\r\x1b[11C" in info and f"\r\x1b[63C{serial}\n\n" in info
+    state_table = sh.cmd("show onu state")
+    assert "OnuIndex    Admin State    OMCC State    Phase State    Serial Number\n" in state_table
+    assert f"GPON0/1:3\r\x1b[12Cenable\r\x1b[27Cenable\r\x1b[41Cworking\r\x1b[56C{serial}\n" in state_table
+    assert "pon: 1 total: 1 working: 1\n" in state_table
+    assert re.search(r"Rx optical level\(ONU\)      : -\d+\.\d\d\n", sh.cmd("show onu 3 optical_info"))
+    assert "% Unknown command." in sh.cmd("show onu 3 optical")
     sh.cmd("onu 3 deactivate")
-    assert re.search(r"GPON0/1:3\s+disable\s+disable\s+offline", sh.cmd("show onu info 3"))
+    assert "\r\x1b[12Cdisable\r\x1b[27Cdisable\r\x1b[41Coffline" in sh.cmd("show onu state 3")
     assert "Unsupport private protocol" in sh.cmd("onu 3 pri wan_adv add route")
-    assert "The onu is offline." in sh.cmd("show onu optical-info 3")
+    assert "Rx optical level(ONU)      : N/A" in sh.cmd("show onu 3 optical_info")
     sh.cmd("onu 3 activate")
     assert vsol.state()["onus"]["0/1"][0]["admin_state"] == "active"
     sh.cmd("no onu 3")
@@ -216,3 +234,77 @@ def test_pager_syslog_and_faults(start_sim, shell):
     sh.send("onu 1 deactivate\n")
     assert sh.closed()
     assert sim.state()["onus"]["0/1"][0]["admin_state"] == "active"
+
+
+# ---------------------------------------------------------------------------
+# Conformance: the simulator prints what the public captures show
+# ---------------------------------------------------------------------------
+
+CAPTURES = sorted((Path(__file__).resolve().parents[1] / "drivers" / "captures" / "vsol").glob("*/*.json"))
+INDEX_FORMS = (("gpon", r"GPON\d+/\d+:\d+"), ("slot/frame/port", r"\d+/\d+/\d+:\d+"), ("bare", r"\d+/\d+:\d+"))
+
+
+def _index_form(cell):
+    return next((name for name, pattern in INDEX_FORMS if re.fullmatch(pattern, cell)), None)
+
+
+def _table_structure(text):
+    """Header columns, whether a separator follows, the index form of the rows, the other words."""
+    lines = [line.rstrip() for line in text.split("\n") if line.strip()]
+    header = re.split(r"\s{2,}", lines[0].strip())
+    separator = len(lines) > 1 and bool(re.fullmatch(r"-+", lines[1].strip()))
+    body = lines[2:] if separator else lines[1:]
+    forms = {_index_form(line.split()[0]) for line in body} - {None}
+    words = [line.strip() for line in body if _index_form(line.split()[0]) is None]
+    return header, separator, forms, words
+
+
+def _skeleton(line):
+    return re.sub(r"\d+(?:\.\d+)?", "N", " ".join(line.split()))
+
+
+def _key_shapes(text):
+    shapes = {}
+    for line in text.split("\n"):
+        name, colon, value = line.partition(":")
+        if colon:
+            shapes[" ".join(name.split())] = _skeleton(value)
+    return shapes
+
+
+def _answer(sh, command):
+    lines = sh.cmd(command).split("\n")
+    return clean_output("\n".join(lines[1:-1]))
+
+
+@pytest.mark.parametrize("meta_path", CAPTURES, ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_simulator_prints_the_structure_of_each_capture(meta_path, start_sim, shell):
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("simulator_profile") is None:
+        pytest.skip(meta["simulator_note"])
+    capture = meta_path.with_suffix(".txt").read_text(encoding="utf-8")
+    command, expected = meta["command"], meta["expected"]
+    sim = start_sim(
+        platform="vsol",
+        protocol="telnet",
+        secret="en",
+        registered=1,
+        options={"firmware": meta["simulator_profile"], "pons": ["0/1", "0/2"]},
+    )
+    sim.add_autofind(pon="0/1")
+    sh = shell(sim)
+    # An empty capture is compared with a port that holds nothing.
+    pon_mode(sh, pon="0/1" if expected else "0/2")
+    answer = _answer(sh, command)
+    if command.startswith("show running-config onu"):
+        assert {_skeleton(line) for line in capture.split("\n") if line} <= {
+            _skeleton(line) for line in answer.split("\n")
+        }
+    elif "optical" in command:
+        captured, printed = _key_shapes(capture), _key_shapes(answer)
+        assert {name: printed.get(name) for name in captured} == captured
+    else:
+        header, separator, forms, words = _table_structure(capture)
+        assert _table_structure(answer)[:2] == (header, separator)
+        assert _table_structure(answer)[2] == forms
+        assert _table_structure(answer)[3] == words

@@ -1,9 +1,11 @@
 """The ZTE C300/C320 and C600/C650 simulator dialects, driven by the real Netmiko
 zte_zxros / zte_zxros_telnet classes over real sockets (no driver code involved)."""
 
+import json
 import re
 import socket
 import time
+from pathlib import Path
 
 import paramiko
 import pytest
@@ -133,7 +135,7 @@ def test_c300_provisioning_block_changes_state(c300):
     conn = connect(c300)
     try:
         state_before = conn.send_command("show gpon onu state gpon-olt_1/1/1")
-        assert re.search(r"^1/1/1:1\s+enable\s+enable\s+working\s+1\(GPON\)$", state_before, re.MULTILINE)
+        assert re.search(r"^gpon-onu_1/1/1:1\s+enable\s+enable\s+operation\s+working$", state_before, re.MULTILINE)
         assert "ONU Number: 1/1" in state_before
         output = conn.send_config_set(
             [
@@ -156,7 +158,8 @@ def test_c300_provisioning_block_changes_state(c300):
         )
         assert "Successful" in output
         assert "Error" not in output
-        assert "(gpon-onu-mng)#" in output and "(config-if)#" in output
+        # C320 V2.1 names the ONU in the pon-onu-mng prompt
+        assert "(gpon-onu-mng 1/1/1:2)#" in output and "(config-if)#" in output
         conn.save_config()
         uncfg = conn.send_command("show gpon onu uncfg")
         running = conn.send_command("show onu running config gpon-onu_1/1/1:2")
@@ -274,7 +277,9 @@ def test_suspend_and_resume_both_forms(platform):
             run("onu 1 state disable")
             assert admin_state() == "deactivated"
             table = run(f"show gpon onu state {n['olt']}")
-            assert re.search(r"^1/1/1:1\s+disable\s+disable\s+OffLine", table, re.MULTILINE)
+            assert re.search(
+                r"^(?:gpon-onu_)?1/1/1:1\s+disable\s+disable\s+(?:unknown\s+)?OffLine", table, re.MULTILINE
+            )
             detail = run(f"show gpon onu detail-info {n['onu'].format(1)}")
             assert re.search(r"^\s*Admin state:\s+disable$", detail, re.MULTILINE)
             assert re.search(r"^\s*Phase state:\s+OffLine$", detail, re.MULTILINE)
@@ -340,7 +345,7 @@ def test_rx_power_follows_run_state(c300):
     assert down and float(down.group(2)) == pytest.approx(onu["rx_power"], abs=0.001)
     assert re.search(rf"^gpon-onu_1/1/1:1\s+{onu['rx_power']:.3f}\(dbm\)$", bulk, re.MULTILINE)
     assert "no signal" in offline
-    assert re.search(r"^1/1/1:1\s+enable\s+disable\s+LOS", table, re.MULTILINE)
+    assert re.search(r"^(?:gpon-onu_)?1/1/1:1\s+enable\s+disable\s+(?:unknown\s+)?LOS", table, re.MULTILINE)
     assert "ONU Number: 0/1" in table
 
 
@@ -547,7 +552,7 @@ def test_state_file_survives_restart(tmp_path):
         conn = connect(sim)
         try:
             assert re.search(
-                r"^1/1/1:1\s+enable\s+enable\s+working",
+                r"^(?:gpon-onu_)?1/1/1:1\s+enable\s+enable\s+(?:operation\s+)?working",
                 conn.send_command("show gpon onu state gpon-olt_1/1/1"),
                 re.MULTILINE,
             )
@@ -582,3 +587,201 @@ def read_until(stream, *markers, limit=10.0):
             raise AssertionError(f"connection closed before {markers!r}: {data!r}")
         data += chunk
     return data
+
+
+# ---------------------------------------------------------------------------
+# Conformance: every real capture of tests/drivers/captures/zte*/ against the
+# simulator started as the firmware family that printed it.  Checked is the
+# structure (headers, column and value positions, separators, keys), not the
+# values.  The simulator is free of driver code: the capture is cut from its
+# echo and prompts here.
+# ---------------------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent.parent / "drivers" / "captures"
+#: the capture's firmware label -> (simulator firmware profile, model)
+PROFILES = {
+    "ZXA10 C320 V2.1.0": ("v2.1", "C320"),
+    "ZXA10 C320 V2.1": ("v2.1", "C320"),
+    "ZXA10 C300 V2.1.0": ("v2.1", "C300"),
+    "ZXA10 C650 V1.2.1": ("v1.2", "C650"),
+}
+_PROMPT = re.compile(r"^[\w.\-]+(?:\([^)]*\))?[#>]")
+_INTERFACE = re.compile(r"(?:gpon-onu_|gpon_onu-)(\d+/\d+/\d+):(\d+)")
+#: ``Key: value`` (keys are words, digits, '+' and parentheses; an ONU index such as
+#: ``gpon-onu_1/1/1:1`` is no key)
+_KEY_VALUE = re.compile(r"^(\s*)([A-Za-z0-9][A-Za-z0-9 +()]*?):(\s*)(\S?)")
+
+
+def _corpus():
+    return sorted(CORPUS.glob("zte*/*/*.json"))
+
+
+def _profile(firmware):
+    for label, profile in PROFILES.items():
+        if firmware.startswith(label):
+            return profile
+    if "C650" in firmware:
+        return PROFILES["ZXA10 C650 V1.2.1"]
+    raise AssertionError(f"no simulator profile for {firmware!r}")
+
+
+def _output_of(capture, command):
+    """The output alone: lines after the echo, up to the next prompt."""
+    lines = capture.replace("\r\n", "\n").split("\n")
+    words = command.split()
+    start = next((i + 1 for i, line in enumerate(lines) if _PROMPT.sub("", line).split() == words), 0)
+    out = []
+    for line in lines[start:]:
+        if _PROMPT.match(line.strip()) and not _KEY_VALUE.match(line):
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def skeleton(text):
+    """What a layout is made of: header lines verbatim, separator lengths,
+    ``Key:`` lines with where their value starts (None when empty), and for
+    each run of rows the start columns of its fullest row."""
+    shape, header_next = [], True
+    for line in text.split("\n"):
+        line = line.rstrip()
+        if not line.strip():
+            continue
+        if re.fullmatch(r"\s*-{5,}", line):
+            header_next = bool(shape) and shape[-1][0] == "field"
+            shape.append(("separator", len(line.strip())))
+            continue
+        field = _KEY_VALUE.match(line)
+        if field and not re.match(r"^\s*\d", line):
+            start = field.end(3) if field.group(4) else None
+            shape.append(("field", field.group(2), len(field.group(1)), start))
+            continue
+        if header_next:
+            shape.append(("header", line))
+            header_next = False
+            continue
+        starts = tuple(m.start() for m in re.finditer(r"\S+", line))
+        # a run of rows: the fullest one (a blank last column prints nothing)
+        if shape and shape[-1][0] == "row":
+            if len(starts) > len(shape[-1][1]):
+                shape[-1] = ("row", starts)
+        else:
+            shape.append(("row", starts))
+    return shape
+
+
+def config_skeleton(text):
+    """A running configuration's layout: section lines by their keyword, the
+    indentation of their lines, the ``!``/``$`` closing them and the final ``end``
+    (``Building configuration...`` and the ``!`` after it, which some captures
+    omit, are left out)."""
+    shape = []
+    for line in text.split("\n"):
+        if not line.strip() or line.strip().startswith("Building configuration"):
+            continue
+        if line.strip() in ("!", "$", "end"):
+            if shape:  # a '!' after 'Building configuration...' opens nothing
+                shape.append(line.strip())
+        elif line[:1].isspace():
+            entry = ("indent", len(line) - len(line.lstrip()))
+            if not shape or shape[-1] != entry:
+                shape.append(entry)
+        else:
+            shape.append(("section", line.split()[0]))
+    return shape
+
+
+def same_layout(answer, capture):
+    """Skeletons equal, a value column compared where both sides print a value."""
+    if len(answer) != len(capture):
+        return False
+    for mine, theirs in zip(answer, capture, strict=True):
+        if mine[0] == theirs[0] == "field" and None in (mine[3], theirs[3]):
+            mine, theirs = mine[:3], theirs[:3]
+        if mine != theirs:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("meta_path", _corpus(), ids=lambda p: str(p.relative_to(CORPUS).with_suffix("")))
+def test_simulator_prints_each_capture_s_layout(meta_path):
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    platform = meta_path.parent.parent.name
+    firmware, model = _profile(meta["firmware"])
+    capture = meta_path.with_suffix(".txt").read_text(encoding="utf-8")
+    command = meta["command"]
+    where = _INTERFACE.search(command)
+    pon = where.group(1) if where else "1/1/1"
+    registered = 1 if where else 0
+    with simulator.start(
+        platform=platform,
+        protocol="ssh",
+        password=PASSWORD,
+        onus=0 if where else 1,
+        registered=registered,
+        options={"pons": [pon], "firmware": firmware, "model": model},
+    ) as sim:
+        if where:  # the simulator's own name for the captured ONU
+            onu = f"gpon_onu-{pon}:1" if platform == "zte_c600" else f"gpon-onu_{pon}:1"
+            command = _INTERFACE.sub(onu, command)
+        conn = connect(sim)
+        try:
+            answer = conn.send_command(command)
+        finally:
+            conn.disconnect()
+    if "running-config" in command:
+        expected = config_skeleton(_output_of(capture, meta["command"]))
+        assert expected and config_skeleton(answer) == expected, (config_skeleton(answer), expected)
+        return
+    expected = skeleton(_output_of(capture, meta["command"]))
+    assert expected, "the capture holds no output"
+    assert same_layout(skeleton(answer), expected), (skeleton(answer), expected)
+
+
+def test_empty_results_in_the_device_s_words():
+    for code in ("32310", "62310"):
+        with simulator.start(platform="zte", protocol="ssh", password=PASSWORD, options={"empty_code": code}) as sim:
+            conn = connect(sim)
+            try:
+                for command in ("show gpon onu uncfg", "show pon onu uncfg", "show gpon onu state gpon-olt_1/1/1"):
+                    assert (
+                        conn.send_command(command).strip() == f"%Code {code}-GPONSRV : No related information to show."
+                    )
+            finally:
+                conn.disconnect()
+
+
+@pytest.mark.parametrize(
+    "platform, firmware, header",
+    [
+        ("zte", "v1.2", "OnuIndex   Admin State OMCC State Phase State Channel"),
+        ("zte", "v2.1", "OnuIndex               Admin State  OMCC State   O7 State     Phase State"),
+        ("zte_c600", "v1.2", "OnuIndex     Admin state  OMCC state  Phase state  Speed mode"),
+    ],
+)
+def test_state_table_layout_per_firmware(platform, firmware, header):
+    with simulator.start(
+        platform=platform, protocol="ssh", password=PASSWORD, registered=1, options={"firmware": firmware}
+    ) as sim:
+        conn = connect(sim)
+        try:
+            olt = "gpon_olt-1/1/1" if platform == "zte_c600" else "gpon-olt_1/1/1"
+            answer = conn.send_command(f"show gpon onu state {olt}")
+            uncfg = conn.send_command("show pon onu uncfg")
+        finally:
+            conn.disconnect()
+    assert answer.split("\n")[0].rstrip() == header
+    if (platform, firmware) == ("zte", "v1.2"):
+        assert "%Error" in uncfg  # older ZXAN has only 'show gpon onu uncfg'
+
+
+def test_c600_uncfg_with_a_mac_column():
+    with simulator.start(
+        platform="zte_c600", protocol="ssh", password=PASSWORD, onus=1, options={"firmware": "v1.2_mac"}
+    ) as sim:
+        conn = connect(sim)
+        try:
+            answer = conn.send_command("show pon onu uncfg")
+        finally:
+            conn.disconnect()
+    assert answer.split("\n")[0].split() == ["OltIndex", "Model", "MAC", "SN"]
