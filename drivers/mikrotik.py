@@ -14,9 +14,17 @@ Suspension (``target.options['suspend_method']``, overridable per call):
 
 What suspend changed is written into the secret's comment as a marker,
 ``CT-0042 [suspended=profile:plan-20M]``, in the same API sentence as the
-change itself, so resume restores exactly that (the original profile, the one
-address-list entry it added) and nothing else, even from another process or
-after a reboot.
+change itself (before the address-list entry it records is added), so resume
+restores exactly that (the original profile, the one address-list entry it
+added) and nothing else, even from another process or after a reboot; resume
+clears it last.
+
+Every operation is one ``engine.converge``: it reads the secret, its queue or
+profile, the cut-off list entries and the sessions into one view, and one
+diff sends what differs.  A sentence answered late (``!done`` after the
+command timeout) or a connection lost is an unknown outcome: the session is
+closed, the driver logs in again and reads the router back, then finishes or
+takes back; a re-run after any interruption ends as an uninterrupted run.
 
 ``.id`` values change after a reboot: every command that needs one finds it
 by name just before it is sent (:class:`ApiCommand` ``find``).
@@ -36,6 +44,9 @@ tls_ca_file            (none)               verify the api-ssl certificate chain
                                             without it the certificate is pinned by
                                             ``target.host_key`` ('SHA256:...')
 tls_check_hostname     ``False``            with ``tls_ca_file``: also check the name
+encoding               ``ascii``            how comments are written: ``cp1252`` (what
+                                            WinBox shows on a Spanish Windows),
+                                            ``latin-1``, ``utf-8``; the API has no charset
 =====================  ===================  ==========================================
 """
 
@@ -661,12 +672,12 @@ class MikrotikDriver(RouterDriver):
         return {"name": name, "created": "secret" not in done.before, "changed": _changed(done.before, done.after)}
 
     def _ensure_view(self, before, subscriber, by_queue, profile):
-        target = {key: item for key, item in before.items()}
+        target = dict(before)
         if profile:
             key = f"profile:{profile}"
-            target[key] = _wanted_item(before.get(key), PROFILE, {"name": profile}, {
-                "rate-limit": profile_rate_limit(subscriber.rate_limit)
-            })
+            target[key] = _wanted_item(
+                before.get(key), PROFILE, {"name": profile}, {"rate-limit": profile_rate_limit(subscriber.rate_limit)}
+            )
         fields = {"password": subscriber.password}
         if "secret" not in before:
             fields["service"] = "pppoe"
