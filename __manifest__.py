@@ -27,6 +27,10 @@
         "views/silver_provisioning_operation_views.xml",
         "views/res_config_settings_views.xml",
         "views/silver_provisioning_menus.xml",
+        "data/silver_inventory_data.xml",
+        "wizards/silver_olt_onboarding_wizard_views.xml",
+        "wizards/silver_provisioning_drift_accept_wizard_views.xml",
+        "views/silver_inventory_views.xml",
     ],
     "demo": [
         "data/demo/silver_provisioning_demo.xml",

@@ -552,6 +552,24 @@ class OltDriver(BaseDriver):
                 return getattr(cls, method)(text, command=typed, **match.groupdict())
         raise UnsupportedOperation(f"{cls.platform} does not read '{typed}'")
 
+    # -- reading the network back ---------------------------------------------
+    def inventory(self, pons=None):
+        """Every ONU registered on the OLT, as OnuStatus (serial, PON address, id,
+        description, admin and run state, optical levels, distance and last down
+        cause where printed), read with port-wide commands in one session.
+
+        ``pons``: the PON ports to read, as the platform writes them; None: the
+        ports the platform finds itself (where it can).
+        """
+        self.check_target()
+        if pons is not None:
+            pons = [self.check_pon(pon, f"pons[{number}]") for number, pon in enumerate(pons)]
+        with self._operation("inventory"):
+            return self._result("inventory", self._inventory(pons))
+
+    def _inventory(self, pons):
+        raise NotImplementedError
+
 
 class RouterDriver(BaseDriver):
     """A router that authenticates and shapes PPPoE subscribers (MikroTik)."""
@@ -573,4 +591,16 @@ class RouterDriver(BaseDriver):
         raise NotImplementedError
 
     def subscriber_status(self, name):
+        raise NotImplementedError
+
+    # -- reading the network back ---------------------------------------------
+    def inventory(self):
+        """Every PPPoE secret as SubscriberStatus (enabled, suspended by this
+        driver's marker, online with the address of its active session): one
+        call for the secrets, one for the active sessions."""
+        self.check_target()
+        with self._operation("inventory"):
+            return self._result("inventory", self._inventory())
+
+    def _inventory(self):
         raise NotImplementedError

@@ -41,6 +41,7 @@ unconfirmed ``ont wifi`` syntax), plus the session options of drivers/base.py.
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 from netmiko.exceptions import NetmikoAuthenticationException
@@ -1287,6 +1288,48 @@ class HuaweiDriver(CliOltDriver):
                 status.tx_power_dbm = power.tx_power_dbm
                 status.olt_rx_power_dbm = power.olt_rx_power_dbm
         return status
+
+    # -- reading the whole ONU table back -------------------------------------------------
+    def _inventory(self, pons):
+        """Two port-wide reads per PON port: the ONT table (control flag, run state,
+        serial, description) and its summary (last down cause, model, distance,
+        RX/TX power); both run in config mode, no interface is entered.
+
+        Each port's tables are parsed while the next port's are read: the reads
+        wait on the device, the parsing on the CPU.
+        """
+        pons = pons or self._inventory_ports()
+        with ThreadPoolExecutor(max_workers=1) as parser:
+            parsed = [parser.submit(self._port_inventory, pon, *self._read_port(pon)) for pon in pons]
+            return [status for future in parsed for status in future.result()]
+
+    def _inventory_ports(self):
+        ports = self.target.options.get("pon_ports")
+        if not ports:
+            raise InvalidInput("pons", "Huawei reads its ONU table port by port: list the PON ports to read")
+        ports = ports.split(",") if isinstance(ports, str) else ports
+        return [self.check_pon(str(port).strip(), "options.pon_ports") for port in ports]
+
+    def _read_port(self, pon):
+        """(the ONT table's text, the summary's text); no summary asked of a port without ONTs."""
+        table = self._display(f"display ont info {' '.join(pon.split('/'))} all", self._read_mode(), _NO_ONT_ON_PORT)
+        if not table:
+            return "", ""
+        return table, self._display(f"display ont info summary {pon}", self._read_mode(), _NO_ONT_ON_PORT)
+
+    def _port_inventory(self, pon, table, summary):
+        command = f"display ont info {' '.join(pon.split('/'))} all"
+        onus = {row.onu_id: row for row in self.parse_port_onts(table, command, self.firmware)} if table else {}
+        command = f"display ont info summary {pon}"
+        for row in self.parse_summary(summary, command, self.firmware) if summary and onus else ():
+            status = onus.get(row.onu_id)
+            if status is None or row.pon != pon:
+                continue
+            status.last_down_cause = row.last_down_cause
+            status.model, status.distance_m = row.model, row.distance_m
+            status.rx_power_dbm, status.tx_power_dbm = row.rx_power_dbm, row.tx_power_dbm
+            status.description = status.description or row.description
+        return list(onus.values())
 
     def _save(self):
         reply = self.session.execute("save", ())

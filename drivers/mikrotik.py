@@ -839,6 +839,28 @@ class MikrotikDriver(RouterDriver):
             status.uptime = active[0].get("uptime", "")
         return status
 
+    def _inventory(self):
+        """Every PPPoE secret and every active session: two API calls, whatever their
+        number (the secrets' passwords are not asked for)."""
+        secrets = self.session.query(SECRET, None, ("name", "disabled", "comment"))
+        active = {row.get("name"): row for row in self.session.query(ACTIVE, None, ("name", "address", "uptime"))}
+        found = []
+        for secret in secrets:
+            name = secret.get("name", "")
+            session = active.get(name)
+            found.append(
+                SubscriberStatus(
+                    name=name,
+                    exists=True,
+                    enabled=secret.get("disabled") not in ("true", "yes"),
+                    suspended=bool(split_marker(secret.get("comment", ""))[1]),
+                    online=session is not None,
+                    address=(session or {}).get("address", ""),
+                    uptime=(session or {}).get("uptime", ""),
+                )
+            )
+        return found
+
 
 # -- views and the one diff ---------------------------------------------------------------
 #

@@ -314,6 +314,13 @@ def _name_regex(name):
     return r"(?<!\S)(?:" + "|".join(spellings) + r")(?!\S)"
 
 
+@functools.lru_cache(maxsize=None)
+def _name_pattern(name):
+    # Every line of a table is tried as a header: a port's table of 128 ONUs
+    # would build the same patterns hundreds of times.
+    return re.compile(_name_regex(name))
+
+
 def _header_layout(spec, line):
     """The columns in ``line`` (a header of ``spec``) in printed order, or None.
 
@@ -323,7 +330,7 @@ def _header_layout(spec, line):
     """
     found, position = [], 0
     for column in spec.columns:
-        match = re.compile(_name_regex(column.name)).search(line, position)
+        match = _name_pattern(column.name).search(line, position)
         if match is None:
             if column.required:
                 return None

@@ -53,7 +53,7 @@ from .errors import (
     RollbackFailed,
     UnsupportedOperation,
 )
-from .models import DiscoveredOnu, OnuStatus, ProvisionResult, ServicePort
+from .models import DiscoveredOnu, OnuRef, OnuStatus, ProvisionResult, ServicePort
 
 # ---------------------------------------------------------------------------
 # Netmiko connection classes
@@ -1262,6 +1262,49 @@ class VsolDriver(CliOltDriver):
                 row.tx_power_dbm = optical.tx_power_dbm
                 row.olt_rx_power_dbm = optical.olt_rx_power_dbm
         return row
+
+    # -- reading the whole ONU table back -------------------------------------------------
+    def _inventory(self, pons):
+        """Per PON port the ONU table (serial, model) and the state table (admin and
+        run state); one running configuration for the descriptions; then the optical
+        levels of each online ONU, one ``optical_info`` each: no public source shows
+        a port-wide optical table on these OLTs (``options.inventory_optical`` false
+        leaves them out)."""
+        pons = pons or self._pon_ports_option() or self._walk_ports()
+        config = parse_running_config(self._read("show running-config"))
+        optical = self.target.options.get("inventory_optical", True) not in (False, "false", "0", 0)
+        found = []
+        for pon in pons:
+            # Each port's reads one after the other: the session enters its interface once.
+            table = self._onu_table(pon)
+            for onu_id, state in self._state_table(pon).items():
+                row = table.setdefault(onu_id, state)
+                row.admin_state, row.run_state = state.admin_state, state.run_state
+                row.serial = row.serial or state.serial
+            for onu_id in sorted(table):
+                row = table[onu_id]
+                row.description = onu_view(config.get(pon, {}).get(onu_id, []), onu_id).get("desc", "")
+                if optical and row.run_state == "online":
+                    levels = self._optical(OnuRef(pon, onu_id))
+                    if levels is not None:
+                        row.rx_power_dbm, row.tx_power_dbm = levels.rx_power_dbm, levels.tx_power_dbm
+                        row.olt_rx_power_dbm = levels.olt_rx_power_dbm
+                found.append(row)
+        return found
+
+    def _walk_ports(self):
+        """0/1, 0/2, ... until the OLT refuses the interface (as discovery does)."""
+        ports = []
+        for number in range(1, self.max_pon_ports + 1):
+            pon = f"0/{number}"
+            try:
+                self._read("show onu state", port_mode(pon))
+            except CommandRejected as error:
+                if number == 1 or error.command != f"interface gpon {pon}":
+                    raise
+                break
+            ports.append(pon)
+        return ports
 
     def _optical(self, ref):
         configured = self.target.options.get("optical_command")

@@ -278,9 +278,21 @@ def read_state(text, command, firmware=""):
     for row in rows:
         pon, onu_id = _onu_index(row["index"])
         result.append(
-            OnuStatus(pon=pon, onu_id=onu_id, admin_state=_enabled(row["admin"]), run_state=_run_state(row["phase"]))
+            OnuStatus(
+                pon=pon,
+                onu_id=onu_id,
+                admin_state=_enabled(row["admin"]),
+                run_state=_run_state(row["phase"]),
+                last_down_cause=_phase_cause(row["phase"]),
+            )
         )
     return result
+
+
+def _phase_cause(phase):
+    """Why an ONU is down where its phase state says so ('LOS', 'DyingGasp'), lower case."""
+    phase = phase.strip().lower()
+    return "" if phase in ("working", "offline") else phase
 
 
 def read_by_sn(text, command, firmware=""):
@@ -429,6 +441,21 @@ def read_version(text):
 
 
 # -- running configuration ----------------------------------------------------------
+
+
+#: ``onu N type T sn S`` in an OLT interface's configuration (the line the driver
+#: itself sends to register an ONU); the type may be empty
+_REGISTRATION = re.compile(r"^onu (?P<id>\d+) type(?: (?P<type>\S+))? sn (?P<serial>\S+)(?: .*)?$")
+
+
+def read_registrations(lines):
+    """The configuration lines of an OLT interface -> {onu_id: (type, serial)}."""
+    found = {}
+    for line in lines:
+        match = _REGISTRATION.match(" ".join(line.split()))
+        if match:
+            found[int(match.group("id"))] = (match.group("type") or "", match.group("serial").upper())
+    return found
 
 
 def config_lines(text, section):
@@ -1277,6 +1304,41 @@ class ZteDriver(CliOltDriver):
         return {"pon": ref.pon, "onu_id": ref.onu_id, "removed": "onu" in done.before}
 
     # -- status / save --------------------------------------------------------------------------
+    # -- reading the whole ONU table back -------------------------------------------------
+    def _inventory(self, pons):
+        """Three port-wide reads per PON port: the state table (admin and phase
+        state), the port's configuration (serial and type of each ONU) and the
+        ONUs' RX power.  Without ``pons``, one state read of the whole OLT says
+        which ports hold ONUs."""
+        if pons is None:
+            states = self._parse(read_state, "show gpon onu state")
+            tables = {}
+            for row in states:
+                tables.setdefault(row.pon, {})[row.onu_id] = row
+        else:
+            tables = {pon: self._onu_table(pon) for pon in pons}
+        found = []
+        for pon, table in tables.items():
+            if table:
+                found.extend(self._port_inventory(pon, table))
+        return found
+
+    def _port_inventory(self, pon, table):
+        olt = self.olt_interface(pon)
+        registered = read_registrations(config_lines(self._config(olt), f"interface {olt}"))
+        for onu_id, (onu_type, serial) in registered.items():
+            if onu_id in table:
+                table[onu_id].model, table[onu_id].serial = onu_type, serial
+        try:
+            powers = self._parse(read_onu_rx, f"show pon power onu-rx {olt}")
+        except CommandRejected as error:
+            self.session.note(f"RX power of {olt} not read: {error.device_message}")
+            powers = []
+        for row_pon, onu_id, power in powers:
+            if row_pon == pon and onu_id in table and table[onu_id].run_state == "online":
+                table[onu_id].rx_power_dbm = power
+        return [table[onu_id] for onu_id in sorted(table)]
+
     def _status(self, ref, check_serial=True):
         detail = self._detail(ref.pon, ref.onu_id)
         if detail is None:

@@ -19,6 +19,9 @@ In-process API (stable; tests and other helpers code against it)
         sim.faults.reject_pattern = r"^ont add"   # mutable at runtime, see core.Faults
         sim.add_autofind(pon="0/1/0", serial="HWTC12345678")  # another ONU appears
         sim.set_run_state("HWTC12345678", "offline")          # an ONU loses light
+        sim.set_onu_down("HWTC12345678", "dying_gasp")        # ... or its power
+        sim.take_pon_down("0/1/0"); sim.bring_pon_up("0/1/0") # a feeder fibre cut and mended
+        sim.drift_optics(0.3)                                 # optical levels wander (seeded)
     # leaving the block = sim.stop()
 
 ``start`` keyword arguments: ``platform`` (``huawei``, ``vsol``, ``zte``,
@@ -146,6 +149,24 @@ class Simulator:
                 raise KeyError(serial)
             onu["run_state"] = run_state
             self.device.changed()
+
+    def set_onu_down(self, serial, cause="los"):
+        """A registered ONU goes down: 'los', 'dying_gasp' (its power failed) or 'power_off'."""
+        with self.device.lock:
+            onu = self.device.find_serial(serial)
+            if onu is None:
+                raise KeyError(serial)
+            self.device.set_onu_down(onu, cause)
+            self.device.changed()
+
+    def take_pon_down(self, pon, cause="los"):
+        self.device.take_pon_down(pon, cause)
+
+    def bring_pon_up(self, pon):
+        self.device.bring_pon_up(pon)
+
+    def drift_optics(self, step=0.3):
+        self.device.drift_optics(step)
 
     def stop(self):
         self.server.stop()

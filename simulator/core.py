@@ -458,6 +458,39 @@ class Device:
             self.autofind.append(facts)
         return onu
 
+    # -- the network changing under the OLT ------------------------------------
+    # What polls see change between two reads: a feeder fibre cut takes a whole
+    # PON port down, ONUs lose power, optical levels wander.  ``down_cause`` is
+    # why an offline ONU is down ('los', 'dying_gasp', 'power_off'); each dialect
+    # prints it in its own words.
+    def set_onu_down(self, onu, cause="los"):
+        onu["run_state"], onu["down_cause"] = "offline", cause
+
+    def set_onu_up(self, onu):
+        onu["run_state"] = "online"
+
+    def take_pon_down(self, pon, cause="los"):
+        """Every ONU of ``pon`` goes down at once (a cut feeder fibre: LOS)."""
+        with self.lock:
+            for onu in self.onus.get(pon, {}).values():
+                self.set_onu_down(onu, cause)
+            self.changed()
+
+    def bring_pon_up(self, pon):
+        with self.lock:
+            for onu in self.onus.get(pon, {}).values():
+                self.set_onu_up(onu)
+            self.changed()
+
+    def drift_optics(self, step=0.3, low=-30.0, high=-8.0):
+        """Every ONU's received level moves by up to ``step`` dB (seeded), within [low, high]."""
+        with self.lock:
+            for table in self.onus.values():
+                for onu in table.values():
+                    level = float(onu.get("rx_power") or -20.0) + self.rng.uniform(-step, step)
+                    onu["rx_power"] = round(min(high, max(low, level)), 2)
+            self.changed()
+
     # -- records --------------------------------------------------------------
     def record_command(self, line):
         with self.lock:

@@ -1338,7 +1338,7 @@ class HuaweiSession(CliSession):
         rule = "  ------------------------------------------------------------------------------\n"
         state_rows = "".join(
             f"  {o['id']:<5}{o['run_state']:<8}{'2026-11-29 08:00:00' if o['run_state'] == 'online' else '-':<20}"
-            f"{'-':<20}{'-'}\n"
+            f"{'-' if o['run_state'] == 'online' else '2026-11-29 09:00:00':<20}{_down_cause(o)}\n"
             for o in onus
         )
         power_rows = "".join(
@@ -1500,3 +1500,14 @@ class HuaweiDevice(Device):
                 self.profiles[kind] = {int(k): v for k, v in data[key].items()}
         if data.get("vlans") is not None:
             self.vlans = set(data["vlans"])
+
+
+#: why an ONT went down, as 'display ont info summary' words it (the captured
+#: words: 'dying-gasp', 'LOSi'); the summary prints '-' when nothing is known
+_DOWN_CAUSES = {"los": "LOSi", "dying_gasp": "dying-gasp"}
+
+
+def _down_cause(onu):
+    if onu["run_state"] == "online" or onu["admin_state"] != "active":
+        return "-"
+    return _DOWN_CAUSES.get(onu.get("down_cause"), "-")

@@ -886,7 +886,9 @@ class ZteSession(CliSession):
     def phase(onu):
         if onu["admin_state"] != "active":
             return "OffLine"
-        return "working" if onu["run_state"] == "online" else "LOS"
+        if onu["run_state"] == "online":
+            return "working"
+        return {"dying_gasp": "DyingGasp", "power_off": "OffLine"}.get(onu.get("down_cause"), "LOS")
 
     # -- every mode -----------------------------------------------------------
     def _uncfg_groups(self, pons):

@@ -1,1 +1,6 @@
-from . import silver_olt_sync_wizard, silver_onu_assign_wizard
+from . import (
+    silver_olt_onboarding_wizard,
+    silver_olt_sync_wizard,
+    silver_onu_assign_wizard,
+    silver_provisioning_drift_accept_wizard,
+)
