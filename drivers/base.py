@@ -587,7 +587,8 @@ class RouterDriver(BaseDriver):
     def suspend_subscriber(self, name, method=None):
         raise NotImplementedError
 
-    def resume_subscriber(self, name, method=None):
+    def resume_subscriber(self, name, method=None, enable=False):
+        """Undo a suspension; ``enable``: also enable a secret disabled by other hands."""
         raise NotImplementedError
 
     def subscriber_status(self, name):

@@ -438,7 +438,20 @@ class _Echo:
         self.typed = _ECHO_NOISE.sub("", command)
 
     def search(self, raw):
-        """(start, end) of the echo in ``raw``, or None."""
+        """(start, end) of the echo in ``raw``, or None.
+
+        The echo is nearly always at the start of what arrives, often in one
+        chunk with a long answer: the start is looked at first, so a table of
+        thousands of lines is not walked character by character per command.
+        """
+        window = 4 * len(self.typed) + 512
+        if len(raw) > window:
+            found = self._search(raw[:window])
+            if found is not None:
+                return found
+        return self._search(raw)
+
+    def _search(self, raw):
         kept, where, position = [], [], 0
         for noise in _ECHO_NOISE.finditer(raw):
             kept.append(raw[position : noise.start()])

@@ -594,13 +594,13 @@ class MikrotikDriver(RouterDriver):
         with self._operation("suspend_subscriber"):
             return self._result("suspend_subscriber", self._suspend_subscriber(name, method))
 
-    def resume_subscriber(self, name, method=None):
+    def resume_subscriber(self, name, method=None, enable=False):
         self.check_target()
         self.check_name(name)
         if method is not None:
             self.check_method(method)
         with self._operation("resume_subscriber"):
-            return self._result("resume_subscriber", self._resume_subscriber(name, method))
+            return self._result("resume_subscriber", self._resume_subscriber(name, method, enable=enable))
 
     def subscriber_status(self, name):
         self.check_target()
@@ -791,7 +791,10 @@ class MikrotikDriver(RouterDriver):
     def _session_addresses(view):
         return [address for address in view.get("active", {}).get("addresses", []) if address]
 
-    def _resume_subscriber(self, name, method):
+    def _resume_subscriber(self, name, method, enable=False):
+        """Restore what the suspension marker records; with ``enable`` (an active
+        contract converged) a secret disabled by hand, with no marker, is enabled too."""
+
         def observe():
             return self._observe(name, active=True, addresses=self._marked_addresses)
 
@@ -802,7 +805,11 @@ class MikrotikDriver(RouterDriver):
                 raise CommandRejected(f"{SECRET}/print ?name={name}", "no such item")
             base, marked, arg = split_marker(before["marker"])
             marked_by["method"] = marked
+            by_hand = enable and _flag(before["secret"]["values"].get("disabled")) and marked != "disable_secret"
             if not marked:
+                if by_hand:
+                    self.session.note(f"{name} was disabled with no suspension marker: enabled (converged as active)")
+                    return {**before, "secret": _with(before["secret"], disabled="no")}
                 self.session.note(f"{name} carries no suspension marker: nothing to restore")
                 return before
             if method is not None and method != marked:
@@ -819,6 +826,8 @@ class MikrotikDriver(RouterDriver):
                 target.pop("active", None)
             else:
                 raise DriverError(f"{name} carries an unknown suspension marker {marked!r}: left as it is")
+            if by_hand:
+                target["secret"] = _with(target["secret"], disabled="no")
             return target
 
         done = self._converge(name, observe, wanted)

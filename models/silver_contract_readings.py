@@ -172,7 +172,7 @@ class SilverContractReadings(models.Model):
                 }
             )
             if self.pppoe_secret_state in ("disabled", "suspended"):
-                steps.run(lambda: router._resume_subscriber(self, driver))
+                steps.run(lambda: router._resume_subscriber_named(self, driver, subscriber.name, enable=True))
                 steps.journal({"do": "resume_subscriber", "router": router.id, "name": subscriber.name})
 
     def _inventory_replay_suspension(self):

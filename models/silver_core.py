@@ -266,7 +266,11 @@ class SilverCore(models.Model):
             _("Suspend PPPoE subscriber"), driver, self, lambda d: d.suspend_subscriber(name)
         )
 
-    def _resume_subscriber_named(self, record, driver, name):
+    def _resume_subscriber_named(self, record, driver, name, enable=False):
+        # ``enable``: the drift ledger converging an active contract; a secret
+        # disabled by hand on the router is enabled too (a resume alone restores
+        # only what a suspension recorded).
+        options = {"enable": True} if enable else {}
         return record._execute_with_logging(
-            _("Resume PPPoE subscriber"), driver, self, lambda d: d.resume_subscriber(name)
+            _("Resume PPPoE subscriber"), driver, self, lambda d: d.resume_subscriber(name, **options)
         )

@@ -522,7 +522,12 @@ class SilverOltInventoryStore(models.Model):
         ]
         if match:
             domain.append(("summary", "ilike", match))
-        existing = Activity.search(domain, limit=1)
+        existing = Activity.search(domain)
+        if match:
+            # "…/P1" is also in "…/P10": only the name followed by no more of a name counts.
+            exact = re.compile(re.escape(match) + r"(?![\w/])")
+            existing = existing.filtered(lambda activity: exact.search(activity.summary or ""))
+        existing = existing[:1]
         if existing:
             existing.write({"summary": summary[:250], "note": note})
             return existing

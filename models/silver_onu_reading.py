@@ -88,12 +88,13 @@ class SilverOnuReadingAggregate(models.Model):
         day = hour.replace(hour=0)
         # Hours and days already folded are folded again (ON CONFLICT): a
         # cron that missed a run or ran twice leaves the same aggregates.
-        since_hour = olt.reading_compacted_until or datetime.datetime.min
-        self._fold_hours(olt, since_hour.replace(minute=0, second=0, microsecond=0), hour)
-        since_day = (olt.reading_compacted_until or datetime.datetime.min).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-        self._fold_days(olt, since_day, day)
+        # The last hour folded is folded once more: a poll is stamped when it
+        # starts, so one that read the OLT across the hour stores rows of an
+        # hour the previous run had already folded (a long V-SOL poll).
+        since = olt.reading_compacted_until
+        since = since - datetime.timedelta(hours=1) if since else datetime.datetime.min
+        self._fold_hours(olt, since.replace(minute=0, second=0, microsecond=0), hour)
+        self._fold_days(olt, since.replace(hour=0, minute=0, second=0, microsecond=0), day)
         cr = self.env.cr
         cr.execute(
             "DELETE FROM silver_onu_reading WHERE olt_id = %s AND read_at < %s AND read_at < %s",

@@ -450,9 +450,14 @@ class VsolSession(CliSession):
     def _row(self, cells, starts):
         """One table row: spaces up to each column, or ``\\r ESC[<n>C`` where the firmware does."""
         if self.device.firmware["cells"]:
-            return cells[0] + "".join(
-                f"\r\x1b[{start}C{cell}" for cell, start in zip(cells[1:], starts[1:], strict=True)
-            )
+            # A cell wider than its column pushes the next one right, one space
+            # after it (the captured wide-header layout): never drawn over it.
+            line, end = cells[0], len(cells[0])
+            for cell, start in zip(cells[1:], starts[1:], strict=True):
+                start = max(start, end + 1)
+                line += f"\r\x1b[{start}C{cell}"
+                end = start + len(cell)
+            return line
         line = ""
         for cell, start in zip(cells, starts, strict=True):
             line = line.ljust(start) if len(line) < start else line + " "

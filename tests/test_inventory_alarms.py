@@ -106,3 +106,21 @@ class TestInventoryAlarms(InventoryCommon):
         )
         self.assertFalse(self.activities(self.olt, OUTAGE))
         self.assertEqual(len(self.activities(self.env["silver.contract"].browse([c.id for c in contracts]), DOWN)), 4)
+
+    def test_outages_of_ports_whose_names_share_a_prefix_stay_apart(self):
+        """An open outage on .../P1 is not the outage of .../P10 (a name search would take it)."""
+        card = self.ports[PONS[0]].olt_card_id
+        self.env["silver.olt.card.port"].create(
+            {"olt_id": self.olt.id, "olt_card_id": card.id, "num_port": 10, "capacity_port_pon": "64"}
+        )
+        far = next(pon for pon, port in self.olt._ports_by_pon().items() if port.num_port == 10)
+        up = [self.status(PONS[0], n, 1 + n) for n in range(4)] + [self.status(far, n, 11 + n) for n in range(4)]
+        moment = self._poll(self.t0, up)
+        # P10 first: a search for "P1" in the summaries would find P10's open outage.
+        first = up[:4] + [self.status(far, n, 11 + n, run="offline", cause="LOS") for n in range(4)]
+        moment = self._poll(moment, first)
+        both = [self.status(PONS[0], n, 1 + n, run="offline", cause="LOS") for n in range(4)] + first[4:]
+        self._poll(moment, both)
+        outages = self.activities(self.olt, OUTAGE)
+        self.assertEqual(len(outages), 2, outages.mapped("summary"))
+        self.assertTrue(any("/P10" in summary for summary in outages.mapped("summary")))

@@ -110,3 +110,18 @@ class TestDriftConverge(InventoryCommon):
         self.assertTrue(any("Resume PPPoE subscriber" in body for body in self.logged(contract)))
         self.router._job_poll_inventory()
         self.assertEqual((drift.state, drift.resolution), ("resolved", "converged"))
+
+    def test_active_with_its_secret_disabled_by_hand_is_enabled(self):
+        contract = self.make_contract(PLATFORM, with_router=True)
+        contract.with_user(self.operator).action_activate_service()
+        sim = self.sim("mikrotik")
+        with sim.lock:  # someone disabled it in Winbox: no suspension marker
+            sim.router.set("/ppp/secret", [contract.pppoe_user], {"disabled": "true"})
+        self.router._job_poll_inventory()
+        drift = self.open_drift(contract)
+        self.assertEqual((drift.kind, contract.pppoe_secret_state), ("active_secret_disabled", "disabled"))
+        drift.with_user(self.operator).action_converge()
+        secret = next(row for row in sim.state()["/ppp/secret"] if row["name"] == contract.pppoe_user)
+        self.assertEqual(secret["disabled"], "false")
+        self.router._job_poll_inventory()
+        self.assertEqual((drift.state, drift.resolution), ("resolved", "converged"))

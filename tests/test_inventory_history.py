@@ -93,3 +93,23 @@ class TestInventoryHistory(InventoryCommon):
         for view in ("graph", "pivot"):
             self.env["silver.onu.reading.aggregate"].get_views([(False, view)])
             self.env["silver.onu.reading"].get_views([(False, view)])
+
+    def test_a_poll_stored_after_its_hour_was_folded_is_folded_too(self):
+        """A poll stamped 08:59 (when it started) and stored after the 09:00 run."""
+        contract = self.contract(1, pon=PONS[0], onu_id=1)
+        Aggregate = self.env["silver.onu.reading.aggregate"]
+        self.store([self.status(PONS[0], 1, 1, rx=-20.0)], now=self.t0 + datetime.timedelta(minutes=44))
+        Aggregate._compact_olt(self.olt, self.t0 + datetime.timedelta(hours=1, seconds=30))
+        self.store([self.status(PONS[0], 1, 1, rx=-22.0)], now=self.t0 + datetime.timedelta(minutes=59))
+        Aggregate._compact_olt(self.olt, self.t0 + datetime.timedelta(hours=2, seconds=30))
+        hour = self._aggregates("hour").filtered(lambda row: row.contract_id == contract)
+        self.assertEqual((hour.samples, hour.period_start), (2, self.t0))
+        self.assertAlmostEqual(hour.rx_avg, -21.0)
+        # The same across midnight: the day is folded again with its last hour.
+        day = self.t0.replace(hour=23)
+        self.store([self.status(PONS[0], 1, 1, rx=-20.0)], now=day + datetime.timedelta(minutes=30))
+        Aggregate._compact_olt(self.olt, day + datetime.timedelta(hours=1, seconds=30))
+        self.store([self.status(PONS[0], 1, 1, rx=-20.0)], now=day + datetime.timedelta(minutes=59))
+        Aggregate._compact_olt(self.olt, day + datetime.timedelta(hours=2, seconds=30))
+        daily = self._aggregates("day").filtered(lambda row: row.contract_id == contract)
+        self.assertEqual(daily.samples, 4)

@@ -1,3 +1,4 @@
+from odoo.addons.silver_provisioning.models.silver_olt import OLT_LOCK_NAMESPACE
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -25,17 +26,16 @@ class TestOnboarding(InventoryCommon):
         self.without_onu = self.contract(7, pon=PONS[2], onu_id=9, serial_number=serial(700))
         self.linked = self.contract(8, pon=PONS[3], onu_id=0)
         self.terminated = self.contract(9, **dict(blank, state_service="terminated"))
-        self.store(
-            [
-                self.status(PONS[0], 0, 1, description="Maria Lopez"),
-                self.status(PONS[0], 1, 222, description="CT-00002 Juan Perez"),
-                self.status(PONS[0], 2, 333, description="CT-00003 CT-00004"),
-                self.status(PONS[1], 0, 5, description="CT-00006_shop"),
-                self.status(PONS[1], 1, 555, description="no reference here"),
-                self.status(PONS[3], 0, 8, description="CT-00008"),
-                self.status(PONS[1], 2, 9),
-            ]
-        )
+        self.first_poll = [
+            self.status(PONS[0], 0, 1, description="Maria Lopez"),
+            self.status(PONS[0], 1, 222, description="CT-00002 Juan Perez"),
+            self.status(PONS[0], 2, 333, description="CT-00003 CT-00004"),
+            self.status(PONS[1], 0, 5, description="CT-00006_shop"),
+            self.status(PONS[1], 1, 555, description="no reference here"),
+            self.status(PONS[3], 0, 8, description="CT-00008"),
+            self.status(PONS[1], 2, 9),
+        ]
+        self.store(self.first_poll)
         self.sim(PLATFORM := "huawei")
         self.platform = PLATFORM
 
@@ -103,3 +103,19 @@ class TestOnboarding(InventoryCommon):
         self.assertEqual(self.by_serial.state_service, "inactive")
         with self.assertRaises(AccessError):
             self.wizard(user=self.operator)
+
+    def test_a_description_naming_a_contract_of_another_serial_is_ambiguous(self):
+        """The contract holds another ONU's serial: linking this one would replace it unseen."""
+        other = self.contract(10, olt_id=False, olt_port_id=False, olt_card_id=False, serial_number=serial(1000))
+        self.store([*self.first_poll, self.status(PONS[2], 0, 1010, description="CT-00010")], now=self.later(self.t0))
+        line = self.line(self.wizard(), 1010)
+        self.assertEqual((line.match, line.apply), ("ambiguous", False))
+        self.assertEqual(line.candidate_ids, other)
+
+    def test_reading_a_busy_olt_says_so(self):
+        """Another session holds the OLT (an activation): the technician is told, no job error."""
+        wizard = self.wizard()
+        with self.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, self.olt.id))
+            with self.assertRaisesRegex(UserError, "busy"):
+                wizard.action_read_olt()

@@ -11,6 +11,7 @@ one batch.  Nothing is sent to the device.
 import re
 
 from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..models.silver_inventory_bulk import bulk_update
@@ -92,7 +93,11 @@ class SilverOltOnboardingWizard(models.TransientModel):
         """Read the OLT's ONU table now (a poll: nothing is changed on the device)."""
         self.ensure_one()
         self.olt_id._check_technician()
-        result = self.olt_id.sudo()._job_poll_inventory()
+        try:
+            result = self.olt_id.sudo()._job_poll_inventory()
+        except RetryableJobError as error:
+            # A job would wait for the OLT; the technician is told at once.
+            raise UserError(str(error)) from error
         if isinstance(result, dict) and result.get("failed"):
             raise UserError(
                 _("%(olt)s could not be read: %(error)s", olt=self.olt_id.display_name, error=result["failed"])
@@ -107,6 +112,7 @@ class SilverOltOnboardingWizard(models.TransientModel):
         olt = self.olt_id
         onus = self.env["silver.olt.onu"].search([("olt_id", "=", olt.id), ("is_present", "=", True)])
         contracts = self._candidate_contracts(onus)
+        contracts_by_id = {contract.id: contract for contract in contracts}
         by_serial, by_reference = {}, {}
         for contract in contracts:
             serial = vendor_serial(contract.serial_number)
@@ -120,7 +126,12 @@ class SilverOltOnboardingWizard(models.TransientModel):
             description_hits = set().union(
                 *(by_reference.get(token, set()) for token in description_tokens(onu.description))
             )
-            lines.append(self._onu_line(onu, serial_hits, description_hits))
+            line = self._onu_line(onu, serial_hits, description_hits)
+            held = vendor_serial(contracts_by_id[line["contract_id"]].serial_number) if line["contract_id"] else ""
+            if line["match"] == "description" and held and held != onu.serial_number:
+                # The contract holds another serial: linking would replace it unseen.
+                line.update(match="ambiguous", contract_id=False, apply=False)
+            lines.append(line)
         self._mark_shared_contracts(lines)
         proposed = {cid for line in lines for cid in line["candidate_ids"][0][2]}
         for contract in contracts:
@@ -132,7 +143,6 @@ class SilverOltOnboardingWizard(models.TransientModel):
                 lines.append(
                     {"match": "no_onu", "contract_id": contract.id, "apply": False, "candidate_ids": [(6, 0, [])]}
                 )
-        contracts_by_id = {contract.id: contract for contract in contracts}
         for line in lines:
             line["wizard_id"] = self.id
             if line["match"] in ("serial", "description"):

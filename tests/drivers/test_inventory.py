@@ -213,3 +213,43 @@ def test_router_reads_every_secret_and_session_in_two_calls():
             "/ppp/active/print .proplist=name,address,uptime",
         ]
         assert "Ppp0e-Pw-1" not in str(result.to_dict())
+
+
+@pytest.mark.parametrize("firmware", ["v1.4.8r", "v2.1.6r"])
+def test_vsol_long_onu_indexes_keep_their_columns(firmware):
+    """``GPON0/1:100`` and ``GPON0/10:100`` are as wide as the index column or wider:
+    the next cell still starts after a space, as on the wide-header capture."""
+    pons = ["0/1", "0/10"]
+    with simulator.start(
+        platform="vsol",
+        protocol="ssh",
+        username="admin",
+        password=PASSWORD,
+        secret=ENABLE,
+        registered=204,
+        options={"pons": pons, "firmware": firmware},
+    ) as sim:
+        read = _driver("vsol", sim, inventory_optical=False).inventory(pons).data
+        device = _device(sim)
+        assert max(onu_id for _pon, onu_id in device) >= 100
+        assert set(_by_position(read)) == set(device)
+        for status in read:
+            assert status.serial == device[(status.pon, status.onu_id)]["serial"]
+
+
+def test_router_enables_a_secret_disabled_by_hand_only_when_asked():
+    """A plain resume restores only what a suspension changed; converging an active
+    contract (``enable=True``) also enables a secret someone disabled on the router."""
+    with simulator.start(platform="mikrotik", protocol="api", username="admin", password=PASSWORD) as sim:
+        sim.add("/ppp/secret", name="erin", password="Ppp0e-Pw-2", service="pppoe", disabled="true")
+        target = Target("mikrotik", sim.host, sim.port, "api", "admin", PASSWORD)
+        driver = get_driver("mikrotik")(target)
+        with driver:
+            assert driver.resume_subscriber("erin").data["changed"] is False
+            assert sim.rows("/ppp/secret", name="erin")[0]["disabled"] == "true"
+            assert driver.resume_subscriber("erin", enable=True).data["changed"] is True
+            assert sim.rows("/ppp/secret", name="erin")[0]["disabled"] == "false"
+            assert driver.resume_subscriber("erin", enable=True).data["changed"] is False
+        read = {status.name: status for status in get_driver("mikrotik")(target).inventory().data}
+        assert (read["erin"].enabled, read["erin"].suspended) == (True, False)
+        assert "Ppp0e-Pw-2" not in str(read)
