@@ -1,3 +1,5 @@
+from unittest import mock
+
 from odoo.addons.silver_provisioning.models.silver_olt import OLT_LOCK_NAMESPACE
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -84,6 +86,7 @@ class TestOnboarding(InventoryCommon):
         self.assertFalse(self.twins[0].olt_id)
         self.assertEqual(self.sim(self.platform).logins["attempted"], 0, "nothing is sent to the OLT")
         self.assertIn("onboarding", contract.message_ids[0].body)
+        self.assertIn(serial(1), contract.message_ids[0].body, "the note says which ONU, as tracking would")
         described = self.onus().filtered(lambda o: o.serial_number == serial(222))
         self.assertEqual(
             self.drifts(onu_id=described.id).resolution, "onboarded", "its 'ONU with no contract' entry is closed"
@@ -119,3 +122,24 @@ class TestOnboarding(InventoryCommon):
             other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, self.olt.id))
             with self.assertRaisesRegex(UserError, "busy"):
                 wizard.action_read_olt()
+
+    def test_confirm_waits_for_a_poll_storing_the_same_olt(self):
+        """A poll holds the OLT's lock while it stores: a link written beside it would be
+        overwritten by the poll's older claims."""
+        wizard = self.wizard()
+        with self.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, self.olt.id))
+            with mock.patch("odoo.addons.silver_provisioning.models.silver_olt.LOCK_WAIT_SECONDS", 0):
+                with self.assertRaisesRegex(UserError, "busy"):
+                    wizard.action_confirm()
+        self.assertFalse(self.by_serial.olt_id)
+
+    def test_only_a_candidate_can_be_linked(self):
+        """The preview offers the contracts an ONU matched; another one written in is refused."""
+        wizard = self.wizard()
+        lonely = self.line(wizard, 555)
+        self.assertEqual(lonely.match, "no_contract")
+        lonely.write({"contract_id": self.without_onu.id, "apply": True})
+        with self.assertRaisesRegex(UserError, "choose one of"):
+            wizard.action_confirm()
+        self.assertEqual(self.without_onu.onu_pon_id, 9)

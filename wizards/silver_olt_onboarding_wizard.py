@@ -209,6 +209,9 @@ class SilverOltOnboardingWizard(models.TransientModel):
         lines = self.line_ids.filtered(lambda line: line.apply and line.contract_id and line.onu_id)
         if not lines:
             raise UserError(_("Nothing to link: tick the lines to apply."))
+        # The OLT's poll holds this lock while it stores its claims: linking beside
+        # it would be overwritten by the older ones.
+        self.olt_id._lock_for_session()
         self._check_lines(lines)
         contracts = lines.contract_id.sudo()
         rows = [
@@ -243,16 +246,26 @@ class SilverOltOnboardingWizard(models.TransientModel):
                 ("onu_id", "in", lines.onu_id.ids),
             ]
         ).write({"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": "onboarded"})
-        for contract in contracts:
-            contract._message_log(
-                body=_("ONU linked by the onboarding of %s (nothing sent to the device).", self.olt_id.display_name)
+        # The position fields were written in one statement, past the ORM: their
+        # constraints are run here, and the note says what tracking would have.
+        contracts._validate_fields(names)
+        for line in lines:
+            line.contract_id.sudo()._message_log(
+                body=_(
+                    "ONU %(serial)s (%(pon)s, ONU ID %(onu)s) linked by the onboarding of %(olt)s "
+                    "(nothing sent to the device).",
+                    serial=line.onu_id.serial_number or "-",
+                    pon=line.onu_id.pon,
+                    onu=line.onu_id.onu_id,
+                    olt=self.olt_id.display_name,
+                )
             )
         return {"type": "ir.actions.act_window_close"}
 
     def _check_lines(self, lines):
         seen = {}
         for line in lines:
-            if line.match == "ambiguous" and line.contract_id not in line.candidate_ids:
+            if line.contract_id not in line.candidate_ids:
                 raise UserError(_("%(onu)s: choose one of the contracts it matched.", onu=line.onu_id.display_label))
             if not line.onu_id.port_id:
                 raise UserError(
