@@ -564,7 +564,7 @@ class OltDriver(BaseDriver):
         self.check_target()
         if pons is not None:
             pons = [self.check_pon(pon, f"pons[{number}]") for number, pon in enumerate(pons)]
-        with self._operation("inventory"):
+        with _read_only(), self._operation("inventory"):
             return self._result("inventory", self._inventory(pons))
 
     def _inventory(self, pons):
@@ -600,8 +600,19 @@ class RouterDriver(BaseDriver):
         driver's marker, online with the address of its active session): one
         call for the secrets, one for the active sessions."""
         self.check_target()
-        with self._operation("inventory"):
+        with _read_only(), self._operation("inventory"):
             return self._result("inventory", self._inventory())
 
     def _inventory(self):
         raise NotImplementedError
+
+
+@contextmanager
+def _read_only():
+    """A read that fails (session lost, late answer) sent nothing that changes the
+    device: its error says so, and never hands back part of what it read."""
+    try:
+        yield
+    except DriverError as error:
+        error.outcome = error.outcome or "unchanged"
+        raise

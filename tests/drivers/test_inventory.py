@@ -10,7 +10,7 @@ import pytest
 
 import simulator
 from drivers import get_driver
-from drivers.errors import InvalidInput
+from drivers.errors import DriverError, InvalidInput
 from drivers.models import OnuRef, Subscriber, Target
 
 PASSWORD = "Inv3ntory-Pw"
@@ -253,3 +253,23 @@ def test_router_enables_a_secret_disabled_by_hand_only_when_asked():
         read = {status.name: status for status in get_driver("mikrotik")(target).inventory().data}
         assert (read["erin"].enabled, read["erin"].suspended) == (True, False)
         assert "Ppp0e-Pw-2" not in str(read)
+
+
+@pytest.mark.parametrize("fault", ["drop_after_pattern", "late_pattern", "drop_pattern"])
+def test_a_session_lost_mid_inventory_never_returns_part_of_the_table(olt, fault):
+    """A dropped session or a late answer on the second port: either the whole table
+    (read again on a new session) or an error, never the first port alone as if it
+    were all (the store would take the rest for ONUs gone)."""
+    platform, sim = olt
+    second = {"huawei": r"^display ont info 0 1 1 all", "vsol": r"^interface gpon 0/2"}.get(platform, r"1/1/2")
+    setattr(sim.faults, fault, second)
+    if fault == "late_pattern":
+        sim.faults.late_delay = 3.0
+    target = Target(platform, sim.host, sim.port, "ssh", "admin", PASSWORD, secret=ENABLE, command_timeout=1.5)
+    driver = get_driver(platform)(target)
+    try:
+        result = driver.inventory(PONS[platform])
+    except DriverError as error:
+        assert error.outcome == "unchanged", error
+        return
+    assert set(_by_position(result.data)) == set(_device(sim))
