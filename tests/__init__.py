@@ -15,6 +15,7 @@ if __name__.startswith("odoo.addons."):
         test_inventory_onboarding,
         test_inventory_poll_devices,
         test_inventory_polling,
+        test_inventory_roles,
         test_inventory_store,
         test_labels,
         test_operations,
