@@ -33,6 +33,11 @@
         "views/silver_inventory_views.xml",
         "views/silver_provisioned_onu_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "silver_provisioning/static/src/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "data/demo/silver_provisioning_demo.xml",
     ],

@@ -26,4 +26,5 @@ if __name__.startswith("odoo.addons."):
         test_roles,
         test_server_log,
         test_sync_security,
+        test_tours,
     )
