@@ -130,10 +130,10 @@ class TestTours(SilverProvisioningCommon, HttpCase):
             contracts[name] = contract
         return contracts
 
-    def test_onu_list_filters_and_read_status(self):
+    def _onu_list_tour(self, tour):
         contracts = self._list_contracts()
         action = self.env.ref("silver_provisioning.silver_provisioned_onu_action")
-        self.start_tour(f"/web#action={action.id}", "silver_provisioning_onu_list", login=self.operator.login)
+        self.start_tour(f"/web#action={action.id}", tour, login=self.operator.login)
         jobs = self.env["queue.job"].search([("method_name", "=", "_job_read_contract_status")])
         self.assertEqual(len(jobs), 1, "one job for the one OLT")
         self.assertEqual(jobs.channel, f"root.silver_provisioning.olt_{self.olt.id}")
@@ -141,8 +141,15 @@ class TestTours(SilverProvisioningCommon, HttpCase):
         Job.load(self.env, jobs.uuid).perform()
         self.assertEqual(self.sim("huawei").logins["attempted"], 1)
         self.assertEqual(contracts["CT-LOW"].onu_run_state, "online")
-        self.assertIn("Status read", self.logged(contracts["CT-LOW"])[-1])
         self.assertFalse(self.logged(contracts["CT-GOOD"]))
+        return self.logged(contracts["CT-LOW"])[-1]
+
+    def test_onu_list_filters_and_read_status(self):
+        self.assertIn("Status read", self._onu_list_tour("silver_provisioning_onu_list"))
+
+    def test_onu_list_in_spanish(self):
+        self.spanish(self.operator)
+        self.assertIn("Estado leído", self._onu_list_tour("silver_provisioning_onu_list_es"))
 
     def test_olt_dashboard_opens_the_filtered_list(self):
         self._list_contracts()

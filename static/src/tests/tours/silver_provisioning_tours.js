@@ -90,22 +90,54 @@ tours.add("silver_provisioning_operator_flow", {
     ],
 });
 
-// The ONU list: a filter, then "Read status" on the rows it keeps.
-tours.add("silver_provisioning_onu_list", {
-    test: true,
-    steps: () => [
+// The ONU list: a filter, then "Read status" on the rows it keeps (labels in the user's language).
+function onuListSteps(labels) {
+    return [
         shown(".o_list_view .o_data_row:contains('CT-LOW')", "the ONU list shows the contracts' ONUs"),
-        shown(".o_data_row:contains('CT-NEVER') .o_data_cell[name=onu_rx_level]:contains('Never Read')", "no RX read: never read, no 0.00"),
+        shown(
+            `.o_data_row:contains('CT-NEVER') .o_data_cell[name=onu_rx_level]:contains('${labels.never}')`,
+            "no RX read: never read, no 0.00"
+        ),
         shown(".o_data_row:contains('CT-LOW') .o_data_cell[name=onu_rx_power].text-warning", "a low RX is coloured"),
         { content: "open the filters", trigger: ".o_searchview_dropdown_toggler", run: "click" },
-        { content: "keep the low signals", trigger: ".o_filter_menu .o_menu_item:contains('Low Signal')", run: "click" },
+        {
+            content: "keep the low signals",
+            trigger: `.o_filter_menu .o_menu_item:contains('${labels.lowSignal}')`,
+            run: "click",
+        },
         shown(".o_list_view:not(:has(.o_data_row:contains('CT-GOOD')))", "the good signal is filtered out"),
         shown(".o_list_view .o_data_row:contains('CT-LOW')", "the low signal stays"),
         { content: "select the rows", trigger: "thead .o_list_record_selector input", run: "click" },
         { content: "open the actions", trigger: ".o_cp_action_menus .dropdown-toggle", run: "click" },
-        { content: "read their status", trigger: ".o-dropdown--menu .dropdown-item:contains('Read status')", run: "click" },
-        shown(".o_notification:contains('Read status queued')", "the read is queued"),
-    ],
+        {
+            content: "read their status",
+            trigger: `.o-dropdown--menu .dropdown-item:contains('${labels.readStatus}')`,
+            run: "click",
+        },
+        shown(`.o_notification:contains('${labels.queued}')`, "the read is queued"),
+    ];
+}
+
+tours.add("silver_provisioning_onu_list", {
+    test: true,
+    steps: () =>
+        onuListSteps({
+            never: "Never Read",
+            lowSignal: "Low Signal",
+            readStatus: "Read status",
+            queued: "Read status queued",
+        }),
+});
+
+tours.add("silver_provisioning_onu_list_es", {
+    test: true,
+    steps: () =>
+        onuListSteps({
+            never: "Nunca leída",
+            lowSignal: "Señal baja",
+            readStatus: "Leer estado",
+            queued: "Lectura de estado en cola",
+        }),
 });
 
 // The OLT dashboard: a count opens the ONU list filtered.
