@@ -31,7 +31,13 @@
         "wizards/silver_olt_onboarding_wizard_views.xml",
         "wizards/silver_provisioning_drift_accept_wizard_views.xml",
         "views/silver_inventory_views.xml",
+        "views/silver_provisioned_onu_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "silver_provisioning/static/src/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "data/demo/silver_provisioning_demo.xml",
     ],

@@ -19,3 +19,6 @@ from . import silver_olt_polling
 from . import silver_olt_inventory_store
 from . import silver_contract_readings
 from . import silver_provisioning_drift
+
+# The operators' screens: the provisioned-ONU list and the OLT dashboard.
+from . import silver_olt_dashboard

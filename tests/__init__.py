@@ -21,9 +21,11 @@ if __name__.startswith("odoo.addons."):
         test_operations,
         test_ownership,
         test_pinning,
+        test_provisioned_onus,
         test_recovery_ownership,
         test_review_fixes,
         test_roles,
         test_server_log,
         test_sync_security,
+        test_tours,
     )
