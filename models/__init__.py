@@ -11,10 +11,12 @@ from . import silver_contract_wifi_line
 from . import silver_olt_discovered_onu
 from . import product_template
 from . import res_config_settings
+
 # Reading the network back (polling, readings, alarms, drift ledger).
 from . import silver_olt_onu
 from . import silver_onu_reading
 from . import silver_olt_polling
 from . import silver_olt_inventory_store
 from . import silver_contract_readings
+from . import silver_contract_status
 from . import silver_provisioning_drift

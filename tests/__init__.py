@@ -18,6 +18,7 @@ if __name__.startswith("odoo.addons."):
         test_inventory_store,
         test_labels,
         test_operations,
+        test_operator_feedback,
         test_ownership,
         test_pinning,
         test_recovery_ownership,
@@ -25,4 +26,5 @@ if __name__.startswith("odoo.addons."):
         test_roles,
         test_server_log,
         test_sync_security,
+        test_tours_ui,
     )
