@@ -9,7 +9,7 @@ class SilverOltSyncWizard(models.TransientModel):
 
     olt_id = fields.Many2one("silver.olt", string="OLT", required=True)
     kind = fields.Selection(
-        [("traffic_profile", "Speed profile"), ("vlan", "VLAN"), ("dns", "DNS servers")],
+        "_kind_selection",
         string="Change",
         required=True,
         default="traffic_profile",
@@ -19,6 +19,22 @@ class SilverOltSyncWizard(models.TransientModel):
     traffic_profile = fields.Char(string="Speed Profile", help="Traffic table index or profile name.")
     vlan = fields.Integer(string="VLAN")
     active_onu_count = fields.Integer(compute="_compute_active_onu_count", string="Active ONUs")
+
+    @api.model
+    def _kind_selection(self):
+        """Only the changes the OLT's platform can make (every platform refuses a bulk DNS change)."""
+        kinds = [("traffic_profile", _("Speed profile")), ("vlan", _("VLAN")), ("dns", _("DNS servers"))]
+        olt = self.env["silver.olt"].browse(self.env.context.get("default_olt_id")).exists()
+        if not olt:
+            return kinds
+        allowed = olt._sync_kinds()
+        return [(key, label) for key, label in kinds if key in allowed]
+
+    @api.constrains("kind", "vlan", "olt_id")
+    def _check_vlan_of_olt(self):
+        for wizard in self:
+            if wizard.kind == "vlan" and wizard.olt_id:
+                wizard.olt_id._check_sync_vlan(wizard.vlan)
 
     @api.depends("olt_id")
     def _compute_active_onu_count(self):
