@@ -1,10 +1,14 @@
 import html
+import json
 import re
 import unittest
 
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.silver_olt_sync_ui import SYNC_PROGRESS
 from ..models.silver_provisioning_log_mixin import DeviceOperationError
 from .common import SilverProvisioningCommon
 
@@ -162,3 +166,79 @@ class TestOperatorFeedback(SilverProvisioningCommon):
         wizard.action_pin()
         self.assertEqual(olt.host_key_fingerprint, sim.host_key_fingerprint)
         self.assertEqual(sim.logins["attempted"], 0, "reading the host key must not log in")
+
+
+@tagged("post_install", "-at_install")
+class TestSyncScreens(SilverProvisioningCommon):
+    """The manual sync as an administrator sees it: words, refusals before the device, live progress."""
+
+    def _active_contracts(self, platform, count):
+        contracts = self.env["silver.contract"]
+        sim = self.sim(platform, onus=count)
+        for onu in list(sim.state()["autofind"])[:count]:
+            contract = self.make_contract(platform, onu=onu, with_router=False)
+            contract.action_activate_service()
+            contracts |= contract
+        return contracts
+
+    def _bus_messages(self, since):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT message FROM bus_bus WHERE id > %s AND message::jsonb->>'type' = %s ORDER BY id",
+                (since, SYNC_PROGRESS),
+            )
+            rows = [json.loads(message)["payload"] for (message,) in cr.fetchall()]
+            cr.execute("DELETE FROM bus_bus WHERE id > %s", (since,))
+        return rows
+
+    def _last_bus_id(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT COALESCE(MAX(id), 0) FROM bus_bus")
+            return cr.fetchone()[0]
+
+    def test_wizard_offers_only_what_the_platform_can_do(self):
+        olt = self.olts["vsol"]
+        action = olt.with_user(self.admin).action_open_sync_wizard()
+        self.assertEqual(action["name"], f"Manual Sync of {olt.display_name}")
+        Wizard = self.env["silver.olt.sync.wizard"].with_user(self.admin).with_context(action["context"])
+        kinds = dict(Wizard.fields_get(["kind"])["kind"]["selection"])
+        self.assertEqual(set(kinds), {"traffic_profile", "vlan"}, "DNS is refused by every platform")
+
+    def test_vlan_the_olt_lacks_is_refused_before_the_device(self):
+        olt = self.olts["vsol"]
+        self.sim("vsol")
+        with self.assertRaisesRegex(UserError, r"^VLAN: .* has no VLAN 3999"):
+            olt.with_user(self.admin).action_sync_olt_manual("vlan", {"vlan": 3999})
+        self.assertEqual(self.sim("vsol").logins["attempted"], 0)
+
+    def test_description_in_words(self):
+        olt = self.olts["vsol"]
+        self.sim("vsol")
+        with trap_jobs():
+            olt.with_user(self.admin).action_sync_olt_manual("traffic_profile", {"profile": "P100"})
+        self.assertEqual(olt.sync_description, "speed profile P100")
+
+    def test_progress_goes_out_on_the_bus_and_vlan_change_is_logged_on_contracts(self):
+        contracts = self._active_contracts("vsol", 2)
+        olt = self.olts["vsol"]
+        self.env["silver.vlan"].create({"vlanid": 201, "name": "moved", "olt_id": olt.id})
+        since = self._last_bus_id()
+        olt._job_sync_olt_manual("vlan", {"vlan": 201})
+        payloads = [payload for payload in self._bus_messages(since) if payload["olt_id"] == olt.id]
+        self.assertTrue(payloads, "no progress reached the bus")
+        self.assertEqual(payloads[-1]["state"], "done")
+        self.assertIn("running", [payload["state"] for payload in payloads])
+        for contract in contracts:
+            self.assertEqual(contract.vlan_id.vlanid, 201)
+            self.assertTrue(any("moved to VLAN 201" in body for body in self.logged(contract)), contract.name)
+
+    def test_retry_is_shown(self):
+        olt = self.olts["vsol"]
+        self._active_contracts("vsol", 1)
+        self.sim("vsol").stop()
+        since = self._last_bus_id()
+        with self.assertRaises(RetryableJobError):
+            olt._job_sync_olt_manual("traffic_profile", {"profile": "P100"})
+        payloads = [payload for payload in self._bus_messages(since) if payload["olt_id"] == olt.id]
+        self.assertEqual(payloads[-1]["state"], "retrying")
+        self.assertTrue(payloads[-1]["message"])

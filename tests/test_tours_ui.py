@@ -5,8 +5,10 @@ line (``TOURS NOT RUN``) and is skipped, never passed.
 """
 
 import logging
+import os
 import shutil
 import unittest
+from unittest import mock
 
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -31,6 +33,8 @@ class TourCommon(SilverProvisioningCommon, HttpCase):
             groups="silver_provisioning.group_provisioning_operator",
             lang="es_ES",
         )
+        for user in (cls.operator, cls.admin, cls.operator_es):
+            user.password = user.login
 
     def setUp(self):
         super().setUp()
@@ -62,10 +66,45 @@ class TestDeviceFailureTour(TourCommon):
         url = f"/web#id={contract.id}&model=silver.contract&view_type=form"
         with mute_logger("odoo.http"):
             self.tour(url, name, login)
-        self.assertTrue(self.logged(contract), "the failure was not logged")
+        self.assertEqual(contract.state_service, "inactive")
 
     def test_device_failure_dialog_en(self):
         self._run("silver_provisioning_device_failure_en", self.operator.login)
 
     def test_device_failure_dialog_es(self):
         self._run("silver_provisioning_device_failure_es", self.operator_es.login)
+
+
+@tagged("post_install", "-at_install")
+class TestManualSyncTour(TourCommon):
+    """A manual sync queued from the wizard, its progress and result on the OLT form."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin_es = new_test_user(
+            cls.env,
+            login="sp_admin_es",
+            name="Nadia Administradora",
+            groups="silver_provisioning.group_network_admin",
+            lang="es_ES",
+        )
+        cls.admin_es.password = cls.admin_es.login
+
+    def _run(self, name, login):
+        platform = "vsol"
+        sim = self.sim(platform, onus=1)
+        contract = self.make_contract(platform, onu=sim.state()["autofind"][0], with_router=False)
+        contract.action_activate_service()
+        olt = self.olts[platform]
+        url = f"/web#id={olt.id}&model=silver.olt&view_type=form"
+        # The job runs inside the request that queues it: the browser sees its end state.
+        with mock.patch.dict(os.environ, {"QUEUE_JOB__NO_DELAY": "1"}), mute_logger("odoo.addons.queue_job.utils"):
+            self.tour(url, name, login)
+        self.assertEqual(olt.sync_state, "done")
+
+    def test_manual_sync_en(self):
+        self._run("silver_provisioning_manual_sync_en", self.admin.login)
+
+    def test_manual_sync_es(self):
+        self._run("silver_provisioning_manual_sync_es", self.admin_es.login)
