@@ -7,7 +7,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..drivers import BulkChange, get_driver
+from ..drivers import OLT_PLATFORMS, BulkChange, Target, get_driver
 from ..drivers.errors import InvalidInput, UnsupportedOperation
 
 _logger = logging.getLogger(__name__)
@@ -20,6 +20,20 @@ SAMPLE_CHANGES = {
     "vlan": {"vlan": 100},
     "dns": {"primary": "192.0.2.1", "secondary": "192.0.2.2"},
 }
+
+
+def platform_sync_kinds(driver):
+    """The kinds of bulk change ``driver``'s platform accepts (tried on sample values, nothing sent)."""
+    kinds = []
+    for kind, params in SAMPLE_CHANGES.items():
+        try:
+            driver.check_bulk_change(BulkChange(kind, dict(params)))
+        except UnsupportedOperation:
+            continue
+        except Exception:  # noqa: BLE001 - a sample value refused: the kind itself is supported
+            _logger.debug("sample %s change refused on %s", kind, driver.target.platform, exc_info=True)
+        kinds.append(kind)
+    return kinds
 
 
 class SilverOltSyncUi(models.Model):
@@ -36,16 +50,15 @@ class SilverOltSyncUi(models.Model):
         self.ensure_one()
         if not self.platform:
             return []
-        driver = get_driver(self.platform)(self._provisioning_target())
-        kinds = []
-        for kind, params in SAMPLE_CHANGES.items():
-            try:
-                driver.check_bulk_change(BulkChange(kind, dict(params)))
-            except UnsupportedOperation:
-                continue
-            except Exception:  # noqa: BLE001 - a sample value refused: the kind itself is supported
-                _logger.debug("sample %s change refused on %s", kind, self.platform, exc_info=True)
-            kinds.append(kind)
+        return platform_sync_kinds(get_driver(self.platform)(self._provisioning_target()))
+
+    @api.model
+    def _sync_kinds_of_any_platform(self):
+        """The kinds some OLT platform can make: what a form not yet bound to an OLT may offer."""
+        kinds = set()
+        for platform in OLT_PLATFORMS:
+            target = Target(platform=platform, host="192.0.2.1", port=22, protocol="ssh", username="-")
+            kinds.update(platform_sync_kinds(get_driver(platform)(target)))
         return kinds
 
     def action_open_sync_wizard(self):

@@ -6,7 +6,6 @@
  */
 import { onWillUnmount } from "@odoo/owl";
 import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
 import { ProgressBarField, progressBarField } from "@web/views/fields/progress_bar/progress_bar_field";
 
 export const SYNC_PROGRESS = "silver_provisioning/sync_progress";
@@ -14,7 +13,8 @@ export const SYNC_PROGRESS = "silver_provisioning/sync_progress";
 export class SyncProgressField extends ProgressBarField {
     setup() {
         super.setup();
-        const bus = useService("bus_service");
+        // Not useService: bus_service declares `async: true`, which useService of Odoo 17 cannot wrap.
+        const bus = this.env.services.bus_service;
         // The bus service of Odoo 17 cannot unsubscribe: the handler goes quiet instead.
         let mounted = true;
         onWillUnmount(() => (mounted = false));
