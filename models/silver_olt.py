@@ -640,13 +640,14 @@ class SilverOlt(models.Model):
             raise UserError(_("%(olt)s: %(error)s", olt=self.display_name, error=error.message)) from None
         self._ensure_sync_channel()
         description = self._sync_description(kind, params)
+        # Written before the job is queued: a job run at once (no delay) writes its end state after it.
+        self.write({"sync_state": "queued", "sync_progress": 0.0, "sync_description": description})
         self.with_delay(
             channel=self._sync_channel(),
             description=_("Manual sync of %(olt)s: %(change)s", olt=self.display_name, change=description),
             identity_key=identity_exact,
             max_retries=5,
         )._job_sync_olt_manual(kind, dict(params))
-        self.write({"sync_state": "queued", "sync_progress": 0.0, "sync_description": description})
         return True
 
     def _ensure_sync_channel(self):
