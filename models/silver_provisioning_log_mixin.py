@@ -9,8 +9,9 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import UserError
 
-from ..drivers.errors import CommandRejected, DriverError, RollbackFailed
+from ..drivers.errors import CommandRejected, DriverError, InvalidInput, RollbackFailed
 from ..drivers.transcript import Masker
+from .silver_provisioning_driver_reasons import DriverReasons
 from .silver_provisioning_transcript_render import TranscriptRenderer
 
 _logger = logging.getLogger(__name__)
@@ -256,9 +257,11 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             return "unchanged"
         return "unknown"
 
-    @staticmethod
-    def _device_error_words(error):
+    def _device_error_words(self, error):
         """The device's own error text first: it is what a technician searches for."""
+        if isinstance(error, InvalidInput):
+            # Ours, not the device's: in the user's language (the drivers write English).
+            return f"{error.field}: {DriverReasons(self.env).translate(error.reason)}"
         if isinstance(error, CommandRejected):
             return f"{error.device_message} (command: {error.command})"
         if isinstance(error, RollbackFailed):

@@ -88,3 +88,17 @@ class TestSpanishTranslation(TransactionCase):
         render = TranscriptRenderer(self.env_es)
         self.assertEqual(render.outcome_words("unchanged"), "No se cambió nada en el equipo.")
         self.assertEqual(render.result_in_words({"name": "pepe", "created": True}), "pepe creado")
+
+    def test_driver_reason_inside_an_operation_in_spanish(self):
+        from ..drivers.errors import InvalidInput
+
+        words = self.env_es["silver.contract"]._device_error_words(
+            InvalidInput("wan.vlan", "5000 is out of range 1..4094")
+        )
+        self.assertEqual(words, "wan.vlan: 5000 está fuera del rango 1..4094")
+        english = (
+            self.env["silver.contract"]
+            .with_context(lang="en_US")
+            ._device_error_words(InvalidInput("wan.vlan", "5000 is out of range 1..4094"))
+        )
+        self.assertEqual(english, "wan.vlan: 5000 is out of range 1..4094")
