@@ -20,6 +20,7 @@
         "data/ir_cron_data.xml",
         "wizards/silver_onu_assign_wizard_views.xml",
         "wizards/silver_olt_sync_wizard_views.xml",
+        "wizards/silver_olt_host_key_wizard_views.xml",
         "views/silver_olt_discovered_onu_views.xml",
         "views/silver_olt_views.xml",
         "views/silver_core_views.xml",
@@ -34,8 +35,12 @@
         "views/silver_provisioned_onu_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "silver_provisioning/static/src/js/**/*",
+            "silver_provisioning/static/src/scss/**/*",
+        ],
         "web.assets_tests": [
-            "silver_provisioning/static/src/tests/tours/*.js",
+            "silver_provisioning/static/src/tests/tours/**/*",
         ],
     },
     "demo": [

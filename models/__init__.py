@@ -18,6 +18,8 @@ from . import silver_onu_reading
 from . import silver_olt_polling
 from . import silver_olt_inventory_store
 from . import silver_contract_readings
+from . import silver_contract_status
+from . import silver_olt_sync_ui
 from . import silver_provisioning_drift
 
 # The operators' screens: the provisioned-ONU list and the OLT dashboard.

@@ -12,6 +12,7 @@ from ..drivers import OnuRef, OnuService, WanConfig, WifiConfig, validation
 from ..drivers.errors import DriverError, InvalidInput
 from .silver_olt import LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS
 from .silver_provisioning_labels import InputLabels
+from .silver_provisioning_log_mixin import DeviceOperationError
 from .silver_provisioning_operation import RECOVERY_MIN_AGE_SECONDS, settlement_message
 
 #: advisory-lock namespace of the per-serial activation lock (OLTs: 74_615_301)
@@ -585,26 +586,53 @@ class SilverContract(models.Model):
         self.olt_id._lock_for_session()
         self._lock_for_device_operation()
 
-    def _run_actions(self, method):
+    def _run_actions(self, method, operation):
+        """Run ``method`` on each contract; each contract's device steps are logged as one message."""
         self._check_operator()
         for contract in self:
-            with contract._secrets_out_of_server_log(contract.olt_id, contract.core_id):
+            with (
+                contract._secrets_out_of_server_log(contract.olt_id, contract.core_id),
+                contract._provisioning_log_group(operation),
+            ):
                 method(contract)
-        return True
+        return self._done_notification(operation)
+
+    def _done_notification(self, operation):
+        """What the action did, in words, then the form reloaded with its new state and log."""
+        states = dict(self._fields["state_service"]._description_selection(self.env))
+        lines = [
+            _(
+                "%(contract)s: %(operation)s done; service %(state)s.",
+                contract=contract.display_name,
+                operation=operation,
+                state=states.get(contract.state_service, contract.state_service),
+            )
+            for contract in self
+        ]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": operation,
+                "message": "\n".join(lines),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_activate_service(self):
-        return self._run_actions(type(self)._activate_service)
+        return self._run_actions(type(self)._activate_service, _("Activate service"))
 
     def action_suspend_service(self):
-        return self._run_actions(type(self)._suspend_service)
+        return self._run_actions(type(self)._suspend_service, _("Suspend service"))
 
     def action_reconnect_service(self):
-        return self._run_actions(type(self)._reconnect_service)
+        return self._run_actions(type(self)._reconnect_service, _("Reconnect service"))
 
     def action_terminate_service(self):
         if not self.env.su and not self.env.user.has_group("silver_provisioning.group_network_admin"):
             raise AccessError(_("Only network administrators may terminate a service."))
-        return self._run_actions(type(self)._terminate_service)
+        return self._run_actions(type(self)._terminate_service, _("Terminate service"))
 
     def action_open_assign_wizard(self):
         """Pick the ONU for this contract among those its OLT found."""
@@ -619,16 +647,24 @@ class SilverContract(models.Model):
         }
 
     def action_read_onu_status(self):
+        """Read each ONU's status; a failed read marks it stale (kept, not rolled back) and says why."""
         self._check_operator()
+        read, failed = [], []
         for contract in self:
             contract._check_state(IN_SERVICE, _("checked"))
             contract._check_required(["olt_id", "olt_port_id"])
             driver = contract.olt_id._provisioning_driver()
             contract.olt_id._lock_for_session()
-            with contract._secrets_out_of_server_log(contract.olt_id), driver:
-                status = contract.olt_id._read_onu_status(contract, driver).data
-                contract._store_onu_status(status)
-        return True
+            try:
+                with contract._secrets_out_of_server_log(contract.olt_id), driver:
+                    status = contract.olt_id._read_onu_status(contract, driver).data
+            except DeviceOperationError as error:
+                contract._mark_status_stale()
+                failed.append(str(error))
+                continue
+            contract._store_onu_status(status)
+            read.append(contract)
+        return self._status_read_notification(read, failed)
 
     def _activate_service(self):
         """Provision the ONU (base, WAN, WiFi) and the router, read the ONU's status, then record it."""
@@ -736,17 +772,6 @@ class SilverContract(models.Model):
             return olt._read_onu_status(self, driver, ref).data
         except UserError:
             return None
-
-    def _status_values(self, status):
-        if status is None:
-            return {"olt_state": "pending", "onu_status_date": fields.Datetime.now()}
-        online = status.run_state == "online"
-        return {
-            "onu_online": online,
-            "onu_rx_power": status.rx_power_dbm or 0.0,
-            "olt_state": "active" if online else "down",
-            "onu_status_date": fields.Datetime.now(),
-        }
 
     def _store_onu_status(self, status):
         self.write(self._status_values(status))
@@ -946,14 +971,21 @@ class DeviceSteps:
                 "left" if step_left else "undone", left="; ".join(step_left) or False, error=str(error)
             )
             raise error
-        problems = self.operation.take_back(self.contract, self.drivers) + step_left
+        with self.contract._provisioning_undoing():
+            problems = self.operation.take_back(self.contract, self.drivers) + step_left
+        thread = (self.contract._name, self.contract.id)
         if problems:
             self.operation.finish("left", left="; ".join(problems), error=str(error))
-            raise UserError(
+            raise DeviceOperationError(
                 _(
                     "%(error)s\nNot everything could be put back on the devices; left: %(problems)s",
                     error=error,
                     problems="; ".join(problems),
-                )
+                ),
+                outcome="left",
+                left=problems,
+                thread=thread,
             ) from None
-        raise UserError(_("%(error)s\nThe devices were put back as they were.", error=error)) from None
+        raise DeviceOperationError(
+            _("%(error)s\nThe devices were put back as they were.", error=error), outcome="undone", thread=thread
+        ) from None

@@ -462,26 +462,8 @@ class SilverOlt(models.Model):
     def action_fetch_host_key(self):
         """Read the SSH host key the OLT presents (no login) and pin it."""
         self._check_network_admin()
-        from ..drivers.cli import fetch_host_key
-
         for olt in self:
-            target = olt._provisioning_target()
-            if target.protocol != "ssh":
-                raise UserError(_("%s: host keys exist on SSH only.", olt._field_label("type_connection")))
-            try:
-                seen = fetch_host_key(target.host, target.port, timeout=target.connect_timeout)
-            except DriverError as error:
-                raise UserError(
-                    _("Could not read the host key of %(olt)s: %(error)s", olt=olt.display_name, error=error.message)
-                ) from None
-            previous = olt.host_key_fingerprint
-            olt.host_key_fingerprint = seen
-            olt.message_post(
-                body=Markup("<p>{}</p><pre>{}</pre>").format(
-                    _("SSH host key pinned (previous: %s)", previous or _("none")), seen
-                ),
-                subtype_xmlid="silver_provisioning.mt_provisioning_log",
-            )
+            olt._pin_host_key(olt._fetch_host_key())
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -493,6 +475,46 @@ class SilverOlt(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def action_preview_host_key(self):
+        """Read the key the OLT presents and ask, showing its fingerprint, before trusting it."""
+        self.ensure_one()
+        self._check_network_admin()
+        wizard = self.env["silver.olt.host.key.wizard"].create(
+            {"olt_id": self.id, "fingerprint": self._fetch_host_key(), "previous": self.host_key_fingerprint}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Trust the SSH host key of %s?", self.display_name),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _fetch_host_key(self):
+        """The fingerprint of the SSH host key the OLT presents now (no login)."""
+        from ..drivers.cli import fetch_host_key
+
+        target = self._provisioning_target()
+        if target.protocol != "ssh":
+            raise UserError(_("%s: host keys exist on SSH only.", self._field_label("type_connection")))
+        try:
+            return fetch_host_key(target.host, target.port, timeout=target.connect_timeout)
+        except DriverError as error:
+            raise UserError(
+                _("Could not read the host key of %(olt)s: %(error)s", olt=self.display_name, error=error.message)
+            ) from None
+
+    def _pin_host_key(self, seen):
+        previous = self.host_key_fingerprint
+        self.host_key_fingerprint = seen
+        self.message_post(
+            body=Markup("<p>{}</p><pre>{}</pre>").format(
+                _("SSH host key pinned (previous: %s)", previous or _("none")), seen
+            ),
+            subtype_xmlid="silver_provisioning.mt_provisioning_log",
+        )
 
     def _check_network_admin(self):
         if not self.env.su and not self.env.user.has_group("silver_provisioning.group_network_admin"):
@@ -506,13 +528,31 @@ class SilverOlt(models.Model):
     def action_discover_onus(self):
         """Read every PON port's auto-find list in one session and record it."""
         self._check_technician()
+        counts = []
         for olt in self:
             driver = olt._provisioning_driver()
             olt._lock_for_session()
             with olt._secrets_out_of_server_log(), driver:
                 result = olt._execute_with_logging(_("Discover ONUs"), driver, olt, lambda d: d.discover())
-            olt.sudo()._store_discovered_onus(result.data or [], type(driver))
-        return self.action_view_discovered_onus()
+            created, _seen, _vanished = olt.sudo()._store_discovered_onus(result.data or [], type(driver))
+            counts.append(
+                _(
+                    "%(olt)s: %(found)s ONU(s) waiting found, %(new)s of them new.",
+                    olt=olt.display_name,
+                    found=len(result.data or []),
+                    new=len(created),
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Discovery done"),
+                "message": "\n".join(counts),
+                "type": "success",
+                "next": self.action_view_discovered_onus(),
+            },
+        }
 
     def _store_discovered_onus(self, found, driver_class, now=None):
         """Create new records, update changed ones, mark vanished ones; a few queries in all."""
@@ -600,13 +640,14 @@ class SilverOlt(models.Model):
             raise UserError(_("%(olt)s: %(error)s", olt=self.display_name, error=error.message)) from None
         self._ensure_sync_channel()
         description = self._sync_description(kind, params)
+        # Written before the job is queued: a job run at once (no delay) writes its end state after it.
+        self.write({"sync_state": "queued", "sync_progress": 0.0, "sync_description": description})
         self.with_delay(
             channel=self._sync_channel(),
             description=_("Manual sync of %(olt)s: %(change)s", olt=self.display_name, change=description),
             identity_key=identity_exact,
             max_retries=5,
         )._job_sync_olt_manual(kind, dict(params))
-        self.write({"sync_state": "queued", "sync_progress": 0.0, "sync_description": description})
         return True
 
     def _ensure_sync_channel(self):

@@ -61,6 +61,8 @@ CONTRACT_COLUMNS = [
     ("onu_tx_power", "float8"),
     ("onu_status_date", "timestamp"),
     ("olt_state", "varchar"),
+    ("onu_rx_power_read", "bool"),
+    ("onu_status_quality", "varchar"),
 ]
 
 
@@ -360,13 +362,15 @@ class SilverOltInventoryStore(models.Model):
                     status.tx_power_dbm or 0.0,
                     now,
                     "active" if online else "down",
+                    status.rx_power_dbm is not None,
+                    "read",
                 )
             )
             outcome.contracts[contract.id] = {"onu_admin_state": admin, "onu_run_state": state}
         for contract in contracts:
             if contract.id in claimed or contract.olt_id.id != self.id or not contract.serial_number:
                 continue
-            rows.append((contract.id, None, "missing", "missing", False, 0.0, 0.0, now, "down"))
+            rows.append((contract.id, None, "missing", "missing", False, 0.0, 0.0, now, "down", False, "read"))
             outcome.contracts[contract.id] = {"onu_admin_state": "missing", "onu_run_state": "missing"}
         bulk_update(self.env.cr, "silver_contract", CONTRACT_COLUMNS, rows)
 

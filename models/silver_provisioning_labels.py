@@ -12,6 +12,8 @@ the router and the sync wizard all raise their input errors through it.
 from odoo import _
 from odoo.exceptions import UserError
 
+from .silver_provisioning_driver_reasons import DriverReasons
+
 #: driver input name -> (role, field).  Roles are bound to records by the caller:
 #: ``contract``, ``wifi`` (a contract's WiFi line), ``olt``, ``router``, ``plan``
 #: (the product template carrying the bandwidth) and ``sync`` (the sync wizard).
@@ -136,7 +138,8 @@ class InputLabels:
 
     def raise_error(self, error, masker=None, prefix=None):
         """A UserError naming the field of ``error`` (an InvalidInput) as the form shows it."""
-        reason = masker(error.reason) if masker else error.reason
+        reason = DriverReasons(self.env).translate(error.reason)
+        reason = masker(reason) if masker else reason
         label = self.label(error.field)
         if prefix:
             raise UserError(

@@ -6,11 +6,13 @@ import traceback
 from contextlib import contextmanager
 
 from markupsafe import Markup
-from odoo import SUPERUSER_ID, _, api, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import UserError
 
-from ..drivers.errors import CommandRejected, DriverError, RollbackFailed
+from ..drivers.errors import CommandRejected, DriverError, InvalidInput, RollbackFailed
 from ..drivers.transcript import Masker
+from .silver_provisioning_driver_reasons import DriverReasons
+from .silver_provisioning_transcript_render import TranscriptRenderer
 
 _logger = logging.getLogger(__name__)
 
@@ -27,6 +29,15 @@ LOGIN_USER_MASK = "[login]"
 SERVER_LOGGERS = ("odoo.sql_db", "odoo.models", "odoo.service.model", "odoo.http", "odoo.addons.silver_provisioning")
 
 _masks = threading.local()
+#: the open log groups of this thread (one message per operation) and whether an undo runs
+_log_state = threading.local()
+
+
+def _group_stack():
+    stack = getattr(_log_state, "groups", None)
+    if stack is None:
+        stack = _log_state.groups = []
+    return stack
 
 
 #: a statement writing a table that holds secrets (its values, and PostgreSQL's DETAIL of a
@@ -123,15 +134,20 @@ class DeviceOperationError(UserError):
 
     ``retryable`` tells a background job whether trying again later may help
     (a dropped connection, a busy device) or not (bad credentials, a refused command).
+    ``thread`` is the (model, id) whose chatter holds the log of the failure: the
+    web client's dialog for this class (static/src/js/device_error_dialog.js)
+    reloads that chatter, since the log was committed apart from the request.
     """
 
-    def __init__(self, message, retryable=False, outcome="", left=()):
+    def __init__(self, message, retryable=False, outcome="", left=(), thread=None):
         super().__init__(message)
         self.retryable = retryable
         #: what the failed operation left on the device, as the driver read it back
-        #: ("unchanged", "undone", "left" with ``left``; "" when the driver does not say)
+        #: ("unchanged", "undone", "left" with ``left``, "unknown"; "" when not told)
         self.outcome = outcome
         self.left = list(left)
+        #: serialised with the error to the web client (odoo.http.serialize_exception)
+        self.context = {"silver_thread": {"model": thread[0], "id": thread[1]}} if thread else {}
 
 
 class SilverProvisioningLogMixin(models.AbstractModel):
@@ -179,7 +195,7 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         :param device: the silver.olt / silver.core record spoken to
         :param callback: performs the operation, returns an OperationResult
         :return: the OperationResult
-        :raise UserError: with the device's own words, after the log is written
+        :raise DeviceOperationError: with the device's own words and what was left, after the log is written
         """
         self.ensure_one()
         masker = self._provisioning_masker(driver)
@@ -187,24 +203,13 @@ class SilverProvisioningLogMixin(models.AbstractModel):
         try:
             result = callback(driver)
         except DriverError as error:
-            transcript = self._transcript_text(error.transcript or driver.transcript, start, masker)
+            entries = self._session_entries(error.transcript or driver.transcript, start)
             headline = masker(self._device_error_words(error))
-            self._log_operation(
-                operation, device, False, headline, transcript, masker, undo_failed=isinstance(error, RollbackFailed)
-            )
+            outcome = self._error_outcome(error, entries)
+            left = [masker(item) for item in getattr(error, "left", None) or getattr(error, "still_applied", [])]
+            self._log_operation(operation, device, False, headline, entries, masker, outcome=outcome, left=left)
             _logger.info("%s on %s failed: %s", operation, device.display_name, headline)
-            outcome = getattr(error, "outcome", "") or ("left" if isinstance(error, RollbackFailed) else "")
-            raise DeviceOperationError(
-                _(
-                    "%(operation)s failed on %(device)s: %(error)s",
-                    operation=operation,
-                    device=device.display_name,
-                    error=headline,
-                ),
-                retryable=error.retryable,
-                outcome=outcome,
-                left=[masker(item) for item in getattr(error, "left", None) or getattr(error, "still_applied", [])],
-            ) from None
+            raise self._device_error(operation, device, headline, outcome, left, retryable=error.retryable) from None
         except Exception as error:
             # A fault of ours or of a library: still logged, still a clear message for the operator.
             # The traceback goes to the server log masked: exception texts may quote a secret.
@@ -214,116 +219,215 @@ class SilverProvisioningLogMixin(models.AbstractModel):
                 device.display_name,
                 masker("".join(traceback.format_exception(error))),
             )
-            transcript = self._transcript_text(driver.transcript, start, masker)
+            entries = self._session_entries(driver.transcript, start)
             headline = masker(_("unexpected error (%(type)s): %(error)s", type=type(error).__name__, error=error))
-            self._log_operation(operation, device, False, headline, transcript, masker, undo_failed=True)
-            raise DeviceOperationError(
-                _(
-                    "%(operation)s failed on %(device)s: %(error)s",
-                    operation=operation,
-                    device=device.display_name,
-                    error=headline,
-                ),
-                outcome="left",
-                left=[_("unknown: see the transcript")],
-            ) from None
+            left = [_("unknown: see the transcript")]
+            self._log_operation(operation, device, False, headline, entries, masker, outcome="left", left=left)
+            raise self._device_error(operation, device, headline, "left", left) from None
         summary = self._result_summary(result)
-        transcript = self._transcript_text(result.transcript or driver.transcript, start, masker)
-        self._log_operation(operation, device, True, masker(summary), transcript, masker)
+        entries = self._session_entries(result.transcript or driver.transcript, start)
+        self._log_operation(operation, device, True, masker(summary), entries, masker)
         return result
 
+    def _device_error(self, operation, device, headline, outcome, left, retryable=False):
+        """The operator's error: the device's words, then what the failed operation left."""
+        return DeviceOperationError(
+            _(
+                "%(operation)s failed on %(device)s: %(error)s\n%(outcome)s",
+                operation=operation,
+                device=device.display_name,
+                error=headline,
+                outcome=self._renderer().outcome_words(outcome, left),
+            ),
+            retryable=retryable,
+            outcome=outcome,
+            left=left,
+            thread=(self._name, self.id),
+        )
+
     @staticmethod
-    def _device_error_words(error):
+    def _error_outcome(error, entries):
+        """The driver's outcome; when it does not say: unchanged if no command reached the device."""
+        if getattr(error, "outcome", ""):
+            return error.outcome
+        if isinstance(error, RollbackFailed):
+            return "left"
+        if not any(entry.kind == "send" for entry in entries):
+            # Refused connection, bad credentials, a value refused before sending: nothing was changed.
+            return "unchanged"
+        return "unknown"
+
+    def _device_error_words(self, error):
         """The device's own error text first: it is what a technician searches for."""
+        if isinstance(error, InvalidInput):
+            # Ours, not the device's: in the user's language (the drivers write English).
+            return f"{error.field}: {DriverReasons(self.env).translate(error.reason)}"
         if isinstance(error, CommandRejected):
             return f"{error.device_message} (command: {error.command})"
         if isinstance(error, RollbackFailed):
             return error.message
         return error.message or error.__class__.__name__
 
+    def _renderer(self):
+        return TranscriptRenderer(self.env)
+
     def _result_summary(self, result):
-        data = result.data
-        if data is None:
-            return _("done")
-        if isinstance(data, list):
-            return _("%s item(s)", len(data))
-        if hasattr(data, "to_dict"):
-            parts = [f"{key}={value}" for key, value in data.to_dict().items() if value not in (None, "", [], {})]
-            return ", ".join(parts)
-        return str(data)
+        return self._renderer().result_in_words(result.data)
+
+    @staticmethod
+    def _session_entries(transcript, start):
+        """The transcript entries of this operation (a session may carry several)."""
+        if transcript is None:
+            return []
+        return list(transcript.entries[start:])
 
     def _transcript_text(self, transcript, start, masker):
-        if transcript is None:
-            return ""
-        # The driver masked every entry already; mask again with what Odoo knows.
-        return masker(transcript.to_text(start))
+        """The operation's transcript as plain text (the server log, the attachment)."""
+        rows = TranscriptRenderer.transcript_rows(self._session_entries(transcript, start), masker)
+        return TranscriptRenderer.plain_text(rows)
+
+    # -- one message per operation ----------------------------------------
+    @contextmanager
+    def _provisioning_log_group(self, operation):
+        """Gather every device step logged on this record while the block runs into one message.
+
+        The message is posted when the block ends, whether it succeeded or
+        raised, so a failure, the undo of what came before it and the error
+        read as one story.  Nested groups on the same record join the outer one.
+        """
+        self.ensure_one()
+        stack = _group_stack()
+        key = (self._name, self.id)
+        if any(group["key"] == key for group in stack):
+            yield
+            return
+        group = {"key": key, "operation": operation, "sections": []}
+        stack.append(group)
+        try:
+            yield
+        finally:
+            stack.remove(group)
+            if group["sections"]:
+                self._post_sections(operation, group["sections"])
+
+    @staticmethod
+    @contextmanager
+    def _provisioning_undoing():
+        """Steps logged while the block runs take back an earlier one: they are marked as undo."""
+        _log_state.undo = getattr(_log_state, "undo", 0) + 1
+        try:
+            yield
+        finally:
+            _log_state.undo -= 1
 
     # -- message -----------------------------------------------------------
-    def _log_operation(self, operation, device, ok, headline, transcript, masker, undo_failed=False):
-        body, attachment = self._build_log_message(operation, device, ok, headline, transcript, undo_failed)
+    def _log_operation(self, operation, device, ok, headline, entries, masker, outcome="", left=()):
+        """Log one device step: into the open group of this record, else as a message of its own."""
+        section = {
+            "operation": operation,
+            "device": device.display_name,
+            "platform": device._provisioning_platform_label(),
+            "host": device.ip or "",
+            "ok": ok,
+            "headline": headline,
+            "rows": TranscriptRenderer.transcript_rows(entries, masker),
+            "outcome": outcome,
+            "left": list(left),
+            "undo": bool(getattr(_log_state, "undo", 0)),
+            "at": fields.Datetime.now(),
+        }
+        key = (self._name, self.id)
+        for group in _group_stack():
+            if group["key"] == key:
+                group["sections"].append(section)
+                return
+        self._post_sections(operation, [section], masker)
+
+    def _post_sections(self, operation, sections, masker=None):
+        body, attachment = self._build_log_message(operation, sections)
+        masker = masker or self._provisioning_masker()
         self._post_log_message(masker(body) if isinstance(body, str) else body, attachment)
 
-    def _build_log_message(self, operation, device, ok, headline, transcript, undo_failed=False):
-        """(Markup body, attachment values or None).  Built here, posted elsewhere."""
-        status = _("OK") if ok else _("FAILED")
-        first_line = (
-            Markup("<p><b>{status}</b>: {headline}</p>").format(status=status, headline=headline)
-            if not ok
-            else Markup("<p><b>{operation}: {status}</b></p>").format(operation=operation, status=status)
-        )
+    def _build_log_message(self, operation, sections):
+        """(Markup body, attachment values or None) of one operation's steps.  Built here, posted elsewhere."""
+        render = self._renderer()
+        failed = [section for section in sections if not section["ok"] and not section["undo"]]
+        undo_failed = [section for section in sections if not section["ok"] and section["undo"]]
+        if failed:
+            first = failed[0]
+            first_line = Markup("<p><b>{status}</b>: {headline}</p>").format(
+                status=_("FAILED"), headline=first["headline"]
+            )
+            result = render.outcome_words("left" if undo_failed else first["outcome"], first["left"])
+            if any(section["undo"] for section in sections) and not undo_failed:
+                result = _("%s The steps before it were undone (below).", result)
+        else:
+            first_line = Markup("<p><b>{operation}: {status}</b></p>").format(operation=operation, status=_("OK"))
+            result = "; ".join(section["headline"] for section in sections)
         details = Markup(
-            "<ul>"
-            "<li>{l_op}: {operation}</li>"
-            "<li>{l_by}: {user}</li>"
-            "<li>{l_dev}: {device} ({platform}, {host})</li>"
-            "<li>{l_res}: {result}</li>"
-            "</ul>"
+            "<ul><li>{l_op}: {operation}</li><li>{l_by}: {user}</li><li>{l_res}: {result}</li></ul>"
         ).format(
             l_op=_("Operation"),
             operation=operation,
             l_by=_("Requested by"),
             user=self.env.user.name,
-            l_dev=_("Device"),
-            device=device.display_name,
-            platform=device._provisioning_platform_label(),
-            host=device.ip or "",
             l_res=_("Result"),
-            result=headline if ok else self._failure_outcome(undo_failed),
+            result=result,
         )
-        attachment = None
-        lines = transcript.splitlines()
-        if len(lines) > TRANSCRIPT_INLINE_LINES or len(transcript) > TRANSCRIPT_INLINE_CHARS:
-            if ok:
-                shown = "\n".join(lines[:TRANSCRIPT_INLINE_LINES])[:TRANSCRIPT_INLINE_CHARS]
-                text = _(
-                    "Transcript shortened: %(shown)s of %(total)s lines shown, the whole of it is attached.",
-                    shown=min(len(lines), TRANSCRIPT_INLINE_LINES),
-                    total=len(lines),
-                )
-            else:
+        blocks, shortened, total = [], False, 0
+        for section in sections:
+            rows = section["rows"]
+            total += len(rows)
+            if len(rows) > TRANSCRIPT_INLINE_LINES or sum(len(row[1]) for row in rows) > TRANSCRIPT_INLINE_CHARS:
+                shortened = True
                 # A failure is read from its end: where it stopped and what was taken back.
-                shown = "\n".join(lines[-TRANSCRIPT_INLINE_LINES:])[-TRANSCRIPT_INLINE_CHARS:]
-                text = _(
-                    "Transcript shortened: the last %(shown)s of %(total)s lines shown, the whole of it is attached.",
-                    shown=min(len(lines), TRANSCRIPT_INLINE_LINES),
-                    total=len(lines),
+                rows = rows[:TRANSCRIPT_INLINE_LINES] if section["ok"] else rows[-TRANSCRIPT_INLINE_LINES:]
+            blocks.append(self._section_html(section, rows))
+        note = Markup()
+        attachment = None
+        if shortened:
+            note = Markup("<p>{}</p>").format(
+                _(
+                    "Transcript shortened: at most %(shown)s lines per step shown (%(total)s in all), "
+                    "the whole of it is attached.",
+                    shown=TRANSCRIPT_INLINE_LINES,
+                    total=total,
                 )
-            note = Markup("<p>{}</p>").format(text)
+            )
             attachment = {
-                "name": f"transcript-{self._name.replace('.', '_')}-{self.id}.txt",
-                "raw": transcript.encode("utf-8"),
+                "name": render.attachment_name(self, operation, sections[0]["at"]),
+                "raw": self._sections_text(sections).encode("utf-8"),
                 "mimetype": "text/plain",
                 "description": TRANSCRIPT_MARKER,
             }
-        else:
-            shown, note = transcript, Markup()
-        block = Markup("<pre>{}</pre>").format(shown) if shown else Markup()
-        return first_line + details + note + block, attachment
+        return first_line + details + note + Markup("").join(blocks), attachment
 
-    def _failure_outcome(self, undo_failed):
-        if undo_failed:
-            return _("failed; the device may be left half-configured, check the transcript")
-        return _("failed; what the operation had changed on the device was undone")
+    def _section_html(self, section, rows):
+        status = _("OK") if section["ok"] else _("FAILED")
+        label = _("Undo: %s", section["operation"]) if section["undo"] else section["operation"]
+        css = "o_silver_step o_silver_undo" if section["undo"] else "o_silver_step"
+        return Markup(
+            '<div class="{css}"><p><b>{label}: {status}</b> &#8212; {device} ({platform}, {host}): {headline}</p>'
+            "{table}</div>"
+        ).format(
+            css=css,
+            label=label,
+            status=status,
+            device=section["device"],
+            platform=section["platform"],
+            host=section["host"],
+            headline=section["headline"],
+            table=self._renderer().render_rows(rows),
+        )
+
+    def _sections_text(self, sections):
+        parts = []
+        for section in sections:
+            status = _("OK") if section["ok"] else _("FAILED")
+            label = _("Undo: %s", section["operation"]) if section["undo"] else section["operation"]
+            parts.append(f"== {label}: {status} - {section['device']}: {section['headline']}")
+            parts.append(TranscriptRenderer.plain_text(section["rows"]))
+        return "\n".join(parts)
 
     def _post_log_message(self, body, attachment=None):
         """Write the message on its own cursor so a rollback of ours keeps it."""

@@ -19,6 +19,7 @@ if __name__.startswith("odoo.addons."):
         test_inventory_store,
         test_labels,
         test_operations,
+        test_operator_feedback,
         test_ownership,
         test_pinning,
         test_provisioned_onus,
@@ -28,4 +29,5 @@ if __name__.startswith("odoo.addons."):
         test_server_log,
         test_sync_security,
         test_tours,
+        test_tours_ui,
     )

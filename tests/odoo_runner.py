@@ -210,6 +210,11 @@ def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="
         problems.append(f"odoo exited with status {process.returncode}")
     for line in problems[:60]:
         print(f"[{label}] {line}")
+    skipped_tours = [line for line in log_text.splitlines() if "TOURS NOT RUN" in line and "WARNING" in line]
+    if skipped_tours:
+        # Skipped is not passed: one loud line, whatever the count below says.
+        reason = skipped_tours[0].split("TOURS NOT RUN", 1)[1].split(": odoo.addons", 1)[0]
+        print(f"[{label}] TOURS NOT RUN ({len(skipped_tours)} skipped){reason}", flush=True)
     print(f"[{label}] {total} tests, {failed} failed; log: {log_file}", flush=True)
     return total, failed
 

@@ -32,7 +32,7 @@ class TestContractService(SilverProvisioningCommon):
         provision = next(body for body in messages if "Provision ONU" in body)
         self.assertIn("Olga Operator", provision, "the message says who asked")
         self.assertIn(self.olts[platform].name, provision, "the message says which device")
-        self.assertIn("<pre>", provision, "the transcript is a monospace block")
+        self.assertIn('class="o_silver_transcript"', provision, "the transcript is a block of its own")
 
         # -- suspend (twice: the second changes nothing)
         before = len(self.logged(contract))

@@ -53,7 +53,7 @@ class TestFailures(SilverProvisioningCommon):
         self.assertEqual(len(messages), 1, messages)
         self.assertIn("FAILED", messages[0])
         # The device's own words open the message, as they open the operator's error.
-        device_words = message.split(f"failed on {self.olts[platform].name}: ", 1)[1]
+        device_words = message.split(f"failed on {self.olts[platform].name}: ", 1)[1].split("\n", 1)[0]
         first_line = messages[0].split("</p>", 1)[0]
         self.assertIn(device_words, html.unescape(first_line))
         # The plan engine's words ("rolling back") or the convergence engine's (its last line: "undone").

@@ -69,3 +69,36 @@ class TestSpanishTranslation(TransactionCase):
         message = str(caught.exception)
         self.assertIn("primero complete", message)
         self.assertIn("OLT", message)
+
+    def test_driver_reason_in_spanish(self):
+        """The drivers write English; a Spanish user reads their reason in Spanish, with the field's label."""
+        olt = self.env["silver.olt"].search([], limit=1) or self.env["silver.olt"].create(
+            {"name": "OLT ES", "ip": "127.0.0.1", "platform": "vsol"}
+        )
+        olt.platform = olt.platform or "vsol"
+        with self.assertRaises(UserError) as caught:
+            olt.with_context(lang="es_ES").sudo().action_sync_olt_manual("vlan", {"vlan": 5000})
+        message = str(caught.exception)
+        self.assertIn("5000 está fuera del rango 1..4094", message)
+        self.assertNotIn("out of range", message)
+
+    def test_device_failure_outcome_in_spanish(self):
+        from ..models.silver_provisioning_transcript_render import TranscriptRenderer
+
+        render = TranscriptRenderer(self.env_es)
+        self.assertEqual(render.outcome_words("unchanged"), "No se cambió nada en el equipo.")
+        self.assertEqual(render.result_in_words({"name": "pepe", "created": True}), "pepe creado")
+
+    def test_driver_reason_inside_an_operation_in_spanish(self):
+        from ..drivers.errors import InvalidInput
+
+        words = self.env_es["silver.contract"]._device_error_words(
+            InvalidInput("wan.vlan", "5000 is out of range 1..4094")
+        )
+        self.assertEqual(words, "wan.vlan: 5000 está fuera del rango 1..4094")
+        english = (
+            self.env["silver.contract"]
+            .with_context(lang="en_US")
+            ._device_error_words(InvalidInput("wan.vlan", "5000 is out of range 1..4094"))
+        )
+        self.assertEqual(english, "wan.vlan: 5000 is out of range 1..4094")

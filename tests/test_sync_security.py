@@ -21,6 +21,8 @@ class TestManualSync(SilverProvisioningCommon):
     def test_sync_is_queued_on_the_olt_channel(self):
         olt = self.olts["vsol"]
         self.sim("vsol")
+        # A VLAN change needs a VLAN the OLT has.
+        self.env["silver.vlan"].create({"vlanid": 200, "name": "new", "olt_id": olt.id})
         wizard_form = Form(self.env["silver.olt.sync.wizard"].with_user(self.admin).with_context(default_olt_id=olt.id))
         wizard_form.kind = "vlan"
         wizard_form.vlan = 200

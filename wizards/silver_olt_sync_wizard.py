@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class SilverOltSyncWizard(models.TransientModel):
@@ -9,7 +10,7 @@ class SilverOltSyncWizard(models.TransientModel):
 
     olt_id = fields.Many2one("silver.olt", string="OLT", required=True)
     kind = fields.Selection(
-        [("traffic_profile", "Speed profile"), ("vlan", "VLAN"), ("dns", "DNS servers")],
+        "_kind_selection",
         string="Change",
         required=True,
         default="traffic_profile",
@@ -19,6 +20,32 @@ class SilverOltSyncWizard(models.TransientModel):
     traffic_profile = fields.Char(string="Speed Profile", help="Traffic table index or profile name.")
     vlan = fields.Integer(string="VLAN")
     active_onu_count = fields.Integer(compute="_compute_active_onu_count", string="Active ONUs")
+
+    @api.model
+    def _kind_selection(self):
+        """Only the changes the OLT's platform can make (every platform refuses a bulk DNS change)."""
+        kinds = [("traffic_profile", _("Speed profile")), ("vlan", _("VLAN")), ("dns", _("DNS servers"))]
+        olt = self.env["silver.olt"].browse(self.env.context.get("default_olt_id")).exists()
+        allowed = olt._sync_kinds() if olt else self.env["silver.olt"]._sync_kinds_of_any_platform()
+        return [(key, label) for key, label in kinds if key in allowed]
+
+    @api.constrains("kind", "vlan", "olt_id")
+    def _check_vlan_of_olt(self):
+        for wizard in self:
+            if wizard.kind == "vlan" and wizard.olt_id:
+                wizard.olt_id._check_sync_vlan(wizard.vlan)
+
+    @api.constrains("kind", "olt_id")
+    def _check_kind_of_platform(self):
+        for wizard in self.filtered("olt_id"):
+            if wizard.kind not in wizard.olt_id._sync_kinds():
+                raise ValidationError(
+                    _(
+                        "%(field)s: %(olt)s cannot make this change.",
+                        field=wizard._fields["kind"]._description_string(self.env),
+                        olt=wizard.olt_id.display_name,
+                    )
+                )
 
     @api.depends("olt_id")
     def _compute_active_onu_count(self):
