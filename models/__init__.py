@@ -11,6 +11,7 @@ from . import silver_contract_wifi_line
 from . import silver_olt_discovered_onu
 from . import product_template
 from . import res_config_settings
+
 # Reading the network back (polling, readings, alarms, drift ledger).
 from . import silver_olt_onu
 from . import silver_onu_reading
@@ -18,3 +19,8 @@ from . import silver_olt_polling
 from . import silver_olt_inventory_store
 from . import silver_contract_readings
 from . import silver_provisioning_drift
+
+# Every day's service changes (issue 12): billing batches and zero-touch activation.
+from . import silver_provisioning_batch
+from . import silver_contract_batch
+from . import silver_olt_zero_touch
