@@ -3,10 +3,11 @@
 A batch has one line per contract and, per line, one step per device the
 contract needs (the router's PPPoE secret, the OLT's ONU).  Each device gets
 one queue_job job on its own channel: one login, the lines one after the
-other, one save at the end.  The first device's jobs (the router's for a
-suspension: the cut the customer feels) run before the second's (a queue_job
-chain of two groups); a line whose first step failed is not touched on the
-second device.
+other, one save at the end.  A line's first step (the router's for a
+suspension: the cut the customer feels) comes before its second: the second
+device's job takes each line once its first step is committed, so both
+devices work side by side; a line whose first step failed is not touched on
+the second device.
 
 Each line is committed on its own as soon as its step is done, with its
 journal entry and chatter log: a job killed half-way (or retried by
@@ -16,10 +17,12 @@ state only once its last device step is done, so the database never says
 """
 
 import logging
+import threading
+import time
 
 from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
-from odoo.modules import module as odoo_module
 
 from ..drivers.errors import DriverError
 
@@ -45,12 +48,20 @@ TRANSITIONS = {
 #: the secret comes back on a line that works
 FIRST_DEVICE = {"suspend": "router", "reconnect": "olt"}
 DEVICES = {"router": ("silver.core", "core_id"), "olt": ("silver.olt", "olt_id")}
+#: how long the second device's job waits for a line's first step before it
+#: gives the rest back to queue_job (retried later), and how often it looks
+WAIT_SECONDS = 300
+WAIT_POLL_SECONDS = 0.2
+
+
+def _other(device):
+    return "olt" if device == "router" else "router"
 
 
 def commit_progress(env):
     """What is done so far is committed: a killed or retried job never redoes it."""
     env.flush_all()
-    if odoo_module.current_test:
+    if getattr(threading.current_thread(), "testing", False):
         # A test's transaction never commits: run what a COMMIT runs, the
         # hooks that settle the operations and the precommit work.
         env.cr.precommit.run()
@@ -135,47 +146,39 @@ class SilverProvisioningBatch(models.Model):
         return values
 
     # -- enqueueing ------------------------------------------------------------------
-    def _device_jobs(self, device):
-        """One delayable per device of kind ``device`` with steps to do, on its own channel."""
-        model, _field = DEVICES[device]
-        records = (
-            self.env[model]
-            .sudo()
-            .browse(
-                sorted(set(self.line_ids.filtered(lambda line: line[f"{device}_step"] == "todo")[f"{device}_id"].ids))
-            )
-        )
-        jobs = []
-        for record in records:
-            if device == "olt":
-                record._ensure_sync_channel()
-                channel = record._sync_channel()
-            else:
-                record._ensure_inventory_channel()
-                channel = record._inventory_channel()
-            method = "_job_run_olt" if device == "olt" else "_job_run_router"
-            delayable = self.delayable(
-                channel=channel,
-                description=_("%(batch)s on %(device)s", batch=self.name, device=record.display_name),
-                max_retries=5,
-            )
-            jobs.append(getattr(delayable, method)(record.id))
-        return jobs
-
     def _enqueue(self):
-        """The first device's jobs, then (when they are all over) the second's."""
-        from odoo.addons.queue_job.delay import chain, group
+        """Every device's job at once, each on its device's channel; returns how many.
 
+        The devices work side by side: the second device's job takes each line
+        as soon as its first step is committed (it waits for it, see
+        ``_run_device``), and the first device's job visits its lines turn
+        about over the second devices so that each of them gets work from the
+        start.  The first device's jobs get the higher priority (run first
+        where they share workers, and in tests).
+        """
         self.ensure_one()
         first = FIRST_DEVICE[self.kind]
-        second = "olt" if first == "router" else "router"
-        jobs = [self._device_jobs(first), self._device_jobs(second)]
-        stages = [group(*stage) for stage in jobs if stage]
-        if len(stages) == 2:
-            chain(*stages).delay()
-        elif stages:
-            stages[0].delay()
-        return sum(len(stage) for stage in jobs)
+        count = 0
+        for device in (first, _other(first)):
+            model, _field = DEVICES[device]
+            todo = self.line_ids.filtered(lambda line, d=device: line[f"{d}_step"] == "todo")
+            ids = sorted(set(todo[f"{device}_id"].ids))
+            for record in self.env[model].sudo().browse(ids):
+                if device == "olt":
+                    record._ensure_sync_channel()
+                    channel = record._sync_channel()
+                else:
+                    record._ensure_inventory_channel()
+                    channel = record._inventory_channel()
+                delayed = self.with_delay(
+                    channel=channel,
+                    priority=5 if device == first else 10,
+                    description=_("%(batch)s on %(device)s", batch=self.name, device=record.display_name),
+                    max_retries=5,
+                )
+                (delayed._job_run_olt if device == "olt" else delayed._job_run_router)(record.id)
+                count += 1
+        return count
 
     def _queued_message(self):
         """What was queued, in words, for the notification of the list actions."""
@@ -225,33 +228,65 @@ class SilverProvisioningBatch(models.Model):
             todo._fail_remaining(device, str(error))
             batch._commit_progress()
             return batch._device_summary(lines, device)
-        done_here = 0
+        done_here, waited_out = 0, False
         with record._secrets_out_of_server_log(), driver:
             try:
                 driver.open()
             except DriverError as error:
                 # A refused (or impossible) login stops the batch on this device:
                 # each further try would count towards the device's lockout.
-                todo._fail_remaining(
-                    device,
-                    _(
-                        "login to %(device)s failed: %(error)s",
-                        device=record.display_name,
-                        error=driver.masker(error.message),
-                    ),
+                message = _(
+                    "login to %(device)s failed: %(error)s",
+                    device=record.display_name,
+                    error=driver.masker(error.message),
                 )
+                todo._fail_remaining(device, message)
                 batch._commit_progress()
                 return batch._device_summary(lines, device)
-            for line in todo:
-                if line._run_step(device, record, driver):
-                    done_here += 1
-                batch._commit_progress()
-                batch._line_committed(line)
+            pending = batch._visit_order(todo, device)
+            waiting_since = time.monotonic()
+            while pending:
+                pending = [line for line in pending if line[f"{device}_step"] == "todo"]
+                ready = [line for line in pending if line._ready_for(device)]
+                if not ready and pending:
+                    if time.monotonic() - waiting_since > WAIT_SECONDS:
+                        waited_out = True
+                        break
+                    # The first device's job commits each line; a new snapshot sees it.
+                    time.sleep(WAIT_POLL_SECONDS)
+                    batch._commit_progress()
+                    lines.invalidate_recordset()
+                    continue
+                waiting_since = time.monotonic()
+                for line in ready:
+                    if line._run_step(device, record, driver):
+                        done_here += 1
+                    batch._commit_progress()
+                    batch._line_committed(line)
+                pending = [line for line in pending if line not in ready]
             if device == "olt" and done_here and record.is_write_olt:
                 batch._save_olt(record, driver)
         batch._add_counts(logins=driver.logins)
         batch._commit_progress()
+        if waited_out:
+            # The lines done stay done; the retry takes the rest.
+            raise RetryableJobError(
+                _("%s: the other device's steps are not done yet; trying again later.", record.display_name), seconds=60
+            )
         return batch._device_summary(lines, device)
+
+    def _visit_order(self, lines, device):
+        """The first device's lines turn about over their second device, so each of those starts at once."""
+        if device != FIRST_DEVICE[self.kind]:
+            return list(lines)
+        other = _other(device)
+        queues = {}
+        for line in lines:
+            queues.setdefault(line[f"{other}_id"].id, []).append(line)
+        ordered = []
+        for rank in range(max((len(queue) for queue in queues.values()), default=0)):
+            ordered += [queue[rank] for queue in queues.values() if rank < len(queue)]
+        return ordered
 
     def _save_olt(self, olt, driver):
         """One save for the whole batch on this OLT; a failed save is said on the batch and the OLT."""
@@ -316,8 +351,12 @@ class SilverProvisioningBatchLine(models.Model):
 
     def _steps(self):
         first = FIRST_DEVICE[self.batch_id.kind]
-        second = "olt" if first == "router" else "router"
-        return [device for device in (first, second) if self[f"{device}_step"]]
+        return [device for device in (first, _other(first)) if self[f"{device}_step"]]
+
+    def _ready_for(self, device):
+        """Whether every step before ``device``'s is over (done, or failed and this one skipped)."""
+        steps = self._steps()
+        return all(self[f"{step}_step"] != "todo" for step in steps[: steps.index(device)])
 
     def _fail_remaining(self, device, message):
         for line in self:
