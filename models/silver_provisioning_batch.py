@@ -16,6 +16,7 @@ state only once its last device step is done, so the database never says
 "suspended" while a device still serves the customer.
 """
 
+import json
 import logging
 import threading
 import time
@@ -54,6 +55,26 @@ WAIT_SECONDS = 300
 WAIT_POLL_SECONDS = 0.2
 
 
+def _committed_journal(env, operation_id):
+    """The journal of an operation as committed (by its own cursor, which this transaction may not see yet)."""
+    with env.registry.cursor() as cr:
+        cr.execute("SELECT journal FROM silver_provisioning_operation WHERE id = %s", (operation_id,))
+        row = cr.fetchone()
+    return json.loads(row[0] or "[]") if row else []
+
+
+def _committed_open_operation(env, key):
+    """(id, lock token, journal) of the open operation a killed run left for this step, or None."""
+    with env.registry.cursor() as cr:
+        cr.execute(
+            "SELECT id, lock_token, journal FROM silver_provisioning_operation "
+            "WHERE job_uuid = %s AND state = 'open' ORDER BY id DESC LIMIT 1",
+            (key,),
+        )
+        row = cr.fetchone()
+    return (row[0], row[1], json.loads(row[2] or "[]")) if row else None
+
+
 def _other(device):
     return "olt" if device == "router" else "router"
 
@@ -73,7 +94,6 @@ def commit_progress(env):
 class SilverProvisioningBatch(models.Model):
     _name = "silver.provisioning.batch"
     _description = "Provisioning Batch"
-    _inherit = ["mail.thread"]
     _order = "id desc"
 
     name = fields.Char(required=True, readonly=True)
@@ -302,7 +322,8 @@ class SilverProvisioningBatch(models.Model):
 
     def _add_counts(self, logins=0, saves=0):
         self.env.cr.execute(
-            "UPDATE silver_provisioning_batch SET login_count = login_count + %s, save_count = save_count + %s "
+            "UPDATE silver_provisioning_batch SET login_count = COALESCE(login_count, 0) + %s, "
+            "save_count = COALESCE(save_count, 0) + %s "
             "WHERE id = %s",
             (logins, saves, self.id),
         )
@@ -380,15 +401,18 @@ class SilverProvisioningBatchLine(models.Model):
                 continue
             from .silver_provisioning_operation import OperationHandle
 
-            operation = self.env["silver.provisioning.operation"].sudo().browse(self[f"{earlier}_operation_ref"])
-            changes = "; ".join(operation._describe_entry(entry) for entry in operation._entries())
+            operation = self.env["silver.provisioning.operation"].sudo()
+            changes = "; ".join(
+                operation._describe_entry(entry)
+                for entry in _committed_journal(self.env, self[f"{earlier}_operation_ref"])
+            )
             left = _(
                 "%(changes)s; the next step failed (%(error)s): the contract keeps its state until a new batch "
                 "finishes it",
                 changes=changes,
                 error=message,
             )
-            OperationHandle(self.env, operation.id).finish("left", left=left)
+            OperationHandle(self.env, self[f"{earlier}_operation_ref"]).finish("left", left=left)
             self.message = _("%(error)s (left: %(changes)s)", error=message, changes=changes)
 
     def _run_step(self, device, record, driver):
@@ -449,12 +473,13 @@ class SilverProvisioningBatchLine(models.Model):
 
         Operation = self.env["silver.provisioning.operation"].sudo()
         key = f"batch_line:{self.id}:{device}"
-        earlier = Operation.search([("job_uuid", "=", key), ("state", "=", "open")], limit=1)
+        earlier = _committed_open_operation(self.env, key)
         if earlier:
+            operation_id, token, entries = earlier
             # Ours from now on: the recovery cron leaves an operation whose lock is held.
-            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OPERATION_LOCK_NAMESPACE, earlier.lock_token))
-            handle = OperationHandle(self.env, earlier.id)
-            handle.entries = earlier._entries()
+            self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OPERATION_LOCK_NAMESPACE, token))
+            handle = OperationHandle(self.env, operation_id)
+            handle.entries = entries
             return handle
         kind = self.batch_id.kind
         return Operation._open(
