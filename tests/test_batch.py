@@ -145,7 +145,9 @@ class TestProvisioningBatch(SilverProvisioningCommon):
         with trap_jobs() as trap:
             refused = contracts._cron_suspend_services(contracts.ids)
             trap.perform_enqueued_jobs()
-        self.assertEqual(refused, {fine.id: "already suspended"})
+        self.assertEqual(refused, {}, "an already suspended contract is not a refusal")
+        again = self._batch_of(contracts)
+        self.assertEqual({line.contract_id: line.message for line in again.line_ids}[fine], "already suspended")
         self.assertEqual(router_fails.state_service, "suspended")
         self.assertEqual(olt_fails.state_service, "active")
 
