@@ -29,7 +29,8 @@ class TestProvisioningBatch(SilverProvisioningCommon):
         return self.sim(platform).logins["succeeded"]
 
     def _batch_of(self, contracts):
-        return self.env["silver.provisioning.batch.line"].search([("contract_id", "in", contracts.ids)]).batch_id[-1:]
+        lines = self.env["silver.provisioning.batch.line"].search([("contract_id", "in", contracts.ids)])
+        return lines.batch_id.sorted("id")[-1:]
 
     def _first_index(self, bodies, words):
         return next(index for index, body in enumerate(bodies) if words in body)
@@ -183,6 +184,35 @@ class TestProvisioningBatch(SilverProvisioningCommon):
         # A third run finds nothing to do and does not even log in.
         job.perform()
         self.assertEqual(self._logins("mikrotik") - before, 2)
+
+    def test_killed_between_device_and_commit_carries_on_its_operation(self):
+        """Killed after the router accepted the cut but before the line was committed: the re-run
+        sends the cut again (no change on the device) and settles the same operation, not a second one."""
+        contract = self._in_service("vsol", count=1, cut_on_olt=False)
+        router = self.sim("mikrotik")
+        Line = type(self.env["silver.provisioning.batch.line"])
+        real_write = Line.write
+
+        def dying_write(line, values):
+            if values.get("router_step") == "done":
+                raise Killed()
+            return real_write(line, values)
+
+        with trap_jobs() as trap:
+            contract._enqueue_batch("suspend")
+            job = trap.enqueued_jobs[0]
+            with mock.patch.object(Line, "write", dying_write):
+                try:
+                    job.perform()
+                except Killed:
+                    pass
+        self.assertEqual(contract.state_service, "active", "the contract's write went with the killed line")
+        self.assertEqual(router.rows("/ppp/secret", name=contract.pppoe_user)[0]["disabled"], "true")
+        self.assertEqual([op[:2] for op in self.operations(contract) if op[0] == "suspend"], [("suspend", "open")])
+
+        job.perform()
+        self.assertEqual(contract.state_service, "suspended")
+        self.assertEqual([op[:2] for op in self.operations(contract) if op[0] == "suspend"], [("suspend", "done")])
 
     def test_refused_login_stops_the_batch(self):
         contracts = self._in_service("vsol", count=2)
