@@ -20,12 +20,15 @@ import json
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
+import psycopg2
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..drivers.errors import DriverError
+from .silver_olt import OLT_LOCK_NAMESPACE
 
 _logger = logging.getLogger(__name__)
 
@@ -249,7 +252,7 @@ class SilverProvisioningBatch(models.Model):
             batch._commit_progress()
             return batch._device_summary(lines, device)
         done_here, waited_out = 0, False
-        with record._secrets_out_of_server_log(), driver:
+        with batch._device_session_held(device, record), record._secrets_out_of_server_log(), driver:
             try:
                 driver.open()
             except DriverError as error:
@@ -294,6 +297,31 @@ class SilverProvisioningBatch(models.Model):
                 _("%s: the other device's steps are not done yet; trying again later.", record.display_name), seconds=60
             )
         return batch._device_summary(lines, device)
+
+    @contextmanager
+    def _device_session_held(self, device, record):
+        """The OLT's session lock, held across this job's commits (a lock of the database
+        session, not of one transaction): no other operation logs in to the OLT while the
+        batch's session is open.  A router takes operations side by side: no lock."""
+        if device != "olt":
+            yield
+            return
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (OLT_LOCK_NAMESPACE, record.id))
+        if not cr.fetchone()[0]:
+            raise RetryableJobError(
+                _("%s is busy with another session; retrying later.", record.display_name), seconds=30
+            )
+        try:
+            yield
+        finally:
+            try:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", (OLT_LOCK_NAMESPACE, record.id))
+            except psycopg2.Error:
+                # An aborted transaction refuses every statement, and the lock
+                # outlives it (it is the connection's): released after the rollback.
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", (OLT_LOCK_NAMESPACE, record.id))
 
     def _visit_order(self, lines, device):
         """The first device's lines turn about over their second device, so each of those starts at once."""
