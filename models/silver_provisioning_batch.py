@@ -480,9 +480,11 @@ class SilverProvisioningBatchLine(models.Model):
                 self.write(values)
         except UserError as error:
             if operation is not None:
-                # The driver put the device back itself (its own plan's undo), or says what is left.
+                # The driver put the device back itself (its own plan's undo), or says
+                # what is left; a journal carried on from a killed run is left as it is.
                 outcome = getattr(error, "outcome", "") or ""
-                operation.finish("left" if outcome in ("left", "unknown") else "undone", error=str(error))
+                left = outcome in ("left", "unknown") or bool(operation.entries)
+                operation.finish("left" if left else "undone", error=str(error))
             self._step_failed(device, str(error))
             return False
         # Committed with the line by the caller; the operation is then settled.
