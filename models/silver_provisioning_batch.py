@@ -484,7 +484,9 @@ class SilverProvisioningBatchLine(models.Model):
                 # what is left; a journal carried on from a killed run is left as it is.
                 outcome = getattr(error, "outcome", "") or ""
                 left = outcome in ("left", "unknown") or bool(operation.entries)
-                operation.finish("left" if left else "undone", error=str(error))
+                Operation = self.env["silver.provisioning.operation"]
+                described = "; ".join(Operation._describe_entry(entry) for entry in operation.entries)
+                operation.finish("left" if left else "undone", left=described or False, error=str(error))
             self._step_failed(device, str(error))
             return False
         # Committed with the line by the caller; the operation is then settled.
