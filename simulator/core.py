@@ -170,6 +170,9 @@ class Faults:
     lockout_seconds: float = 900.0
     #: refuse every login, even with the right password.
     reject_login: bool = False
+    #: seconds every login takes before it is answered (the device's own
+    #: authentication: AAA, a slow CPU), for benches of login-bound runs.
+    login_delay: float = 0.0
 
     def __post_init__(self):
         self._rng = random.Random(self.jitter_seed)
@@ -498,6 +501,8 @@ class Device:
 
     def check_login(self, username, password):
         """Whether the credentials log in; a locked-out device refuses them all."""
+        if self.faults.login_delay > 0:
+            time.sleep(self.faults.login_delay)
         with self.lock:
             self.logins["attempted"] += 1
             if self.locked_out():

@@ -884,6 +884,8 @@ class RouterOsSimulator:
             session["challenge"] = os.urandom(16)
             return [["!done", f"=ret={session['challenge'].hex()}"]]
         password = self.users.get(name)
+        if self.faults.login_delay > 0:
+            self._stopped.wait(self.faults.login_delay)
         accepted = password is not None and not self.faults.reject_login
         if accepted and "response" in attrs:
             challenge = session.get("challenge") or b""

@@ -2,6 +2,7 @@
 # collects tests/drivers and tests/simulator, imports this package too).
 if __name__.startswith("odoo.addons."):
     from . import (
+        test_batch,
         test_concurrency,
         test_contract_service,
         test_demo_data,

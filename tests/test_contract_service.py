@@ -1,3 +1,4 @@
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -141,7 +142,9 @@ class TestContractService(SilverProvisioningCommon):
         contract = self.make_contract("vsol")
         contract.action_activate_service()
         cron_env = self.env(context={})
-        failed = cron_env["silver.contract"]._cron_suspend_services(contract.ids)
+        with trap_jobs() as trap:
+            failed = cron_env["silver.contract"]._cron_suspend_services(contract.ids)
+            trap.perform_enqueued_jobs()
         self.assertEqual(failed, {})
         self.assertEqual(contract.state_service, "suspended")
 

@@ -3,6 +3,7 @@ import unittest
 from unittest import mock
 
 from odoo import SUPERUSER_ID, api
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.silver_provisioning.drivers import validation
 from odoo.addons.silver_provisioning.models import silver_olt as silver_olt_module
 from odoo.addons.silver_provisioning.models.silver_olt import OLT_LOCK_NAMESPACE
@@ -139,7 +140,9 @@ class TestReviewFixes(SilverProvisioningCommon):
         contract = self.make_contract("vsol", with_router=False)
         contract.with_user(self.env.ref("base.user_admin")).action_activate_service()
         self.assertEqual(contract.state_service, "active")
-        self.assertEqual(self.env["silver.contract"].sudo()._cron_suspend_services(contract.ids), {})
+        with trap_jobs() as trap:
+            self.assertEqual(self.env["silver.contract"].sudo()._cron_suspend_services(contract.ids), {})
+            trap.perform_enqueued_jobs()
         self.assertEqual(contract.state_service, "suspended")
 
     def test_waiting_onu_count_for_users_outside_the_groups(self):

@@ -341,6 +341,14 @@ def test_reject_login(sim):
     assert sim.logins["failed"] == 1
 
 
+def test_login_delay(sim):
+    sim.faults.login_delay = 0.5
+    started = time.monotonic()
+    connect(sim).close()
+    assert time.monotonic() - started >= 0.5
+    assert sim.logins["succeeded"] == 1
+
+
 def test_slow_command_makes_the_client_time_out(sim):
     sim.faults.slow_pattern = r"^/ppp/profile/print"
     sim.faults.slow_extra = 30

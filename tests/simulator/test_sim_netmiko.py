@@ -1,6 +1,7 @@
 """The real Netmiko client logs into the simulator over SSH and Telnet and works it."""
 
 import re
+import time
 
 import pytest
 from netmiko import ConnectHandler
@@ -116,6 +117,18 @@ def test_reject_login_fault(start_sim):
     sim.faults.reject_login = False
     connect(sim).disconnect()
     assert sim.logins == {"attempted": 2, "succeeded": 1, "failed": 1}
+
+
+def test_login_delay_fault(start_sim):
+    """Every login takes login_delay seconds; commands after it do not."""
+    sim = start_sim(platform="huawei", protocol="ssh")
+    sim.faults.login_delay = 0.5
+    started = time.monotonic()
+    conn = connect(sim)
+    logged_in = time.monotonic() - started
+    conn.disconnect()
+    assert logged_in >= 0.5
+    assert sim.logins["succeeded"] == 1
 
 
 def test_huawei_yes_no_banner_is_answered_by_netmiko(start_sim):
