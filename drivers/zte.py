@@ -208,8 +208,32 @@ def _enabled(text):
     return {"enable": "enabled", "disable": "disabled"}.get(text.strip().lower(), "")
 
 
+#: The phase states ZTE prints and what they say of the ONU's service.  Seen in
+#: public outputs: working, LOS, DyingGasp, OffLine, syncMib (an ONU still
+#: synchronising its OMCI data); named by ZTE's manuals: logging (ranging) and
+#: AuthFailed.  Only ``working`` carries traffic.  A phase outside this table
+#: is a parse error, not a guess: an unseen word could as well mean online.
+_PHASES = {
+    "working": "online",
+    "los": "offline",
+    "dyinggasp": "offline",
+    "offline": "offline",
+    "syncmib": "offline",
+    "logging": "offline",
+    "authfailed": "offline",
+}
+#: Phases that say why an ONU went down (the others are passing or no cause)
+_DOWN_PHASES = ("los", "dyinggasp", "authfailed")
+
+
 def _run_state(phase):
-    return "online" if phase.strip().lower() == "working" else "offline"
+    """``working`` -> 'online', a known down or passing phase -> 'offline', none printed -> ''."""
+    phase = (phase or "").strip().lower()
+    if not phase:
+        return ""
+    if phase not in _PHASES:
+        raise ValueError(f"phase state {phase!r} is none of {', '.join(sorted(_PHASES))}")
+    return _PHASES[phase]
 
 
 UNCFG_COLUMNS = (
@@ -270,6 +294,8 @@ def read_state(text, command, firmware=""):
         _onu_index(row["index"])
         if not _enabled(row["admin"]):
             raise ValueError(f"admin state {row['admin']!r} is neither enable nor disable")
+        if not _run_state(row["phase"]):
+            raise ValueError("no phase state")
 
     rows = header_tables.read_table(
         text, command, STATE_COLUMNS, firmware=firmware, skip=_STATE_FOOTER, empty=EMPTY_RESULT, check=check
@@ -292,7 +318,7 @@ def read_state(text, command, firmware=""):
 def _phase_cause(phase):
     """Why an ONU is down where its phase state says so ('LOS', 'DyingGasp'), lower case."""
     phase = phase.strip().lower()
-    return "" if phase in ("working", "offline") else phase
+    return phase if phase in _DOWN_PHASES else ""
 
 
 def read_by_sn(text, command, firmware=""):
@@ -359,12 +385,17 @@ def detail_status(fields, history, command, firmware=""):
     except ValueError as error:
         raise header_tables.parse_error(command, firmware, f"Serial number: {serial}", str(error)) from None
     distance = re.fullmatch(r"(\d+)\s*m", _value(fields.get("onu distance", "")))
+    phase = fields.get("phase state", "")
+    try:
+        run_state = _run_state(phase)
+    except ValueError as error:
+        raise header_tables.parse_error(command, firmware, f"Phase state: {phase}", str(error)) from None
     return OnuStatus(
         pon=pon,
         onu_id=onu_id,
         serial=serial,
         admin_state=_enabled(fields.get("admin state", "")),
-        run_state=_run_state(fields.get("phase state", "")),
+        run_state=run_state,
         description=_value(fields.get("description", "")),
         model=_value(fields.get("type", "")),
         distance_m=int(distance.group(1)) if distance else None,

@@ -11,6 +11,7 @@ from . import silver_contract_wifi_line
 from . import silver_olt_discovered_onu
 from . import product_template
 from . import res_config_settings
+
 # Reading the network back (polling, readings, alarms, drift ledger).
 from . import silver_olt_onu
 from . import silver_onu_reading

@@ -192,6 +192,17 @@ def test_a_line_that_looks_like_data_and_cannot_be_read_fails_loudly():
         parse_onu_state("Onu state follows\nGPON0/1:1  enable  enable  working  GPON0A0B0C02\n")
 
 
+def test_an_unknown_phase_state_is_a_parse_error_not_offline():
+    header = "OnuIndex    Admin State    OMCC State    Phase State    Channel\n" + "-" * 63 + "\n"
+    (status,) = parse_onu_state(header + "1/1/1:1     enable         enable        syncMib        1(GPON)\n")
+    assert status.run_state == "offline"
+    with pytest.raises(ParseError) as raised:
+        parse_onu_state(
+            header + "1/1/1:1     enable         enable        Renegotiate    1(GPON)\n", firmware="V2.1.6R"
+        )
+    assert "Renegotiate" in raised.value.message and "V2.1.6R" in raised.value.message
+
+
 def test_empty_results_in_the_words_of_each_firmware():
     assert parse_onu_info("No related information to show") == []
     assert (
