@@ -1,8 +1,12 @@
-"""TextFSM parsing of device output.
+"""Reading device output: TextFSM templates and the readers every driver shares.
 
 Templates live in drivers/templates/<platform>_<command>.textfsm and end with
 ``^. -> Error``, so a line nobody expected stops the parse instead of being
-dropped: raw text is never passed on as if it were parsed.
+dropped: raw text is never passed on as if it were parsed.  The other readers
+keep that rule: ``read_table`` (a table by its header's column positions:
+V-SOL and ZTE), ``read_tables`` (tables whose rows a pager pushes right, read
+as a sequence of cell shapes: Huawei), ``key_values`` / ``read_fields`` /
+``read_blocks`` (``Name : value`` lines) and ``read_config_sections``.
 """
 
 import functools
@@ -180,7 +184,7 @@ def _other_columns(line, named):
     return extra
 
 
-def read_table(text, names, *, command, firmware="", key=None, ignore=(), required=True):
+def read_table(text, names, *, command, firmware="", key=None, ignore=(), required=True, check=None):
     """Rows of the table in ``text`` as dicts ``{key: value}``, read by its header.
 
     The header line gives each column's name and position (``header_columns``),
@@ -194,6 +198,10 @@ def read_table(text, names, *, command, firmware="", key=None, ignore=(), requir
     of ``ignore`` (footers, empty-result words) raises ParseError naming the
     command, the firmware and the line.  Without a header, a text of ignorable
     lines is an empty table; anything else is an error (``required``).
+    ``check(row)`` raises ValueError for a row whose cells cannot be read (a
+    serial, an index, a state): the ParseError then names the line and why.
+    Words printed left of the first column (an unnamed row counter) are under
+    the key ``"_lead"``.
     """
     columns, rows = None, []
     where = f"'{command}'" + (f" (firmware {firmware})" if firmware else "")
@@ -215,23 +223,34 @@ def read_table(text, names, *, command, firmware="", key=None, ignore=(), requir
         empty = [key for key, _, *optional in names if not (optional and optional[0]) and not row.get(key)]
         if empty or (key and not re.fullmatch(key, row[columns[0][0]])):
             raise ParseError(f"{where}: cannot read the line {stripped!r}")
-        rows.append(_with_absent(row, names))
+        row = _with_absent(row, names)
+        if check is not None:
+            try:
+                check(row)
+            except ValueError as error:
+                raise ParseError(f"{where}: {error}: {stripped!r}") from None
+        rows.append(row)
     return rows
 
 
 def _split_row(line, columns, extra):
     tokens = [(match.start(), match.group()) for match in re.finditer(r"\S+", line)]
     bounds = sorted([(start, key) for key, start, _ in columns] + [(start, None) for start in extra])
+    # a counter printed left of the first column (ZTE's authentication history)
+    lead = [value for start, value in tokens if start + 1 < bounds[0][0]]
+    tokens = tokens[len(lead) :]
+    row = {"_lead": " ".join(lead)} if lead else {}
     if len(tokens) == len(bounds):
-        return {key: value for (_, key), (_, value) in zip(bounds, tokens, strict=True) if key is not None}
-    row = {key: [] for _, key in bounds if key is not None}
+        row.update((key, value) for (_, key), (_, value) in zip(bounds, tokens, strict=True) if key is not None)
+        return row
+    row.update((key, []) for _, key in bounds if key is not None)
     for start, value in tokens:
         # the last column starting at or before the value (a right-aligned
         # number may start one column early)
         owner = next((key for column, key in reversed(bounds) if column <= start + 1), bounds[0][1])
         if owner is not None:
             row[owner].append(value)
-    return {key: " ".join(values) for key, values in row.items()}
+    return {key: values if isinstance(values, str) else " ".join(values) for key, values in row.items()}
 
 
 def _with_absent(row, names):
@@ -448,3 +467,104 @@ def read_blocks(text, start, command="", firmware="", skip=()):
             records.append(current)
         (head if current is None else current)[key] = match["value"].strip()
     return head, records
+
+
+# ---------------------------------------------------------------------------
+# ``Key: value`` blocks and running configurations (ZTE)
+# ---------------------------------------------------------------------------
+
+#: a rule line: dashes or equal signs, possibly broken by spaces (ZTE detail-info)
+RULE_LINE = re.compile(r"^\s*(?:[-=]{2,}\s*)+$")
+
+
+def parse_error(command, firmware, line, why):
+    """The ParseError a reader raises: what was read, on what, and where it stopped."""
+    on = f" (firmware {firmware})" if firmware else ""
+    return ParseError(f"'{command}'{on}: {why}: {line.strip()!r}")
+
+
+#: ``Key: value`` (the key may hold spaces, digits, '+', '()', '/', '.'; the
+#: value may be empty or hold further colons, as in ``gpon-onu_1/1/1:5``)
+_FIELD = re.compile(r"^\s*(?P<key>[A-Za-z0-9][A-Za-z0-9 +()/_.\-]*?)\s*:\s*(?P<value>.*?)\s*$")
+
+
+def read_fields(lines, command, firmware=""):
+    """``{key (lower case, single spaces): value}`` of ``Key: value`` lines; any
+    other non-blank line is a ParseError."""
+    fields = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        match = _FIELD.match(line)
+        if not match:
+            raise parse_error(command, firmware, line, "expected 'Key: value'")
+        fields.setdefault(" ".join(match.group("key").lower().split()), match.group("value"))
+    return fields
+
+
+#: what separates the sections of a running configuration
+_CONFIG_NOISE = re.compile(r"^\s*(?:!.*|\$|end|Building configuration\.*|\.\.\[OK\])\s*$", re.IGNORECASE)
+
+
+# the first words of a configuration statement or section: a line at the wrap
+# width followed by one of these (as deep as it) ended there, it was not cut
+_STATEMENT_WORDS = frozenset(
+    """auth-mode description dhcp-ip firewall gemport gpon interface mgmt-ip name no onu pon pon-onu-mng pppoe
+    security-mgmt security-mng service service-port shutdown sn-bind ssid switchport tcont tr069-mgmt vlan
+    wan wan-ip wifi""".split()
+)
+
+
+def _continues(previous, line, width):
+    """Whether physical ``line`` goes on with ``previous``, cut at ``width`` columns.
+
+    Only a line the wrap left ``width`` long (``width - 1`` when the cut fell on a
+    space the device trimmed) is continued, never by ``!``/``$``/``end`` or an
+    empty line, nor by a line less indented (a new section), nor by a new
+    statement as deep as it."""
+    if len(previous.rstrip()) not in (width, width - 1) or not line.strip():
+        return False
+    if _CONFIG_NOISE.match(line):
+        return False
+    depth = len(previous) - len(previous.lstrip())
+    indent = len(line) - len(line.lstrip())
+    if indent < depth:
+        return False
+    if indent == depth and line.split()[0].lower() in _STATEMENT_WORDS:
+        return False
+    return True
+
+
+def read_config_sections(text, width=80):
+    """``{section line: [its indented lines, stripped]}`` of a running configuration.
+
+    A section starts at a line without indentation (``interface gpon-onu_1/1/1:5``,
+    ``pon-onu-mng gpon_onu-1/1/1:5``) and holds the indented lines that follow;
+    ``!``, ``$``, ``end`` and ``Building configuration...`` are no content.
+    Lines before the first section are returned under ``""``.  Devices wrap a
+    long line at ``width`` columns, in the middle of a word, and go on on the
+    next line (indented again or not): a line ``width`` long is joined
+    with the one after it (a cut that fell on a space, trimmed by the way,
+    leaves the line one shorter: so does 79).
+    """
+    physical = text.replace("\r\n", "\n").split("\n")
+    lines, previous = [], ""
+    for line in physical:
+        if lines and _continues(previous, line, width):
+            # the continuation is indented again as deep as the line it continues
+            first, joined = lines[-1]
+            depth = len(first) - len(first.lstrip())
+            lines[-1] = (first, joined + line[min(depth, len(line) - len(line.lstrip())) :])
+        else:
+            lines.append((line, line))
+        previous = line
+    sections, current = {}, ""
+    for first, line in lines:
+        if not line.strip() or _CONFIG_NOISE.match(line):
+            continue
+        if not first[:1].isspace():
+            current = " ".join(line.split())
+            sections.setdefault(current, [])
+            continue
+        sections.setdefault(current, []).append(" ".join(line.split()))
+    return sections

@@ -262,6 +262,22 @@ _OPTICAL_NAMES = {
     "olt_rx_power_dbm": ("rx optical level(olt)",),
     "tx_power_dbm": ("tx optical level", "tx power", "tx optical power"),
 }
+#: The phase states V-SOL prints (its CLI follows ZTE's) and what they say of
+#: the ONU's service: seen in public outputs working, OffLine, syncMib (OMCI
+#: data still synchronising), and named by the ZTE family LOS, DyingGasp,
+#: logging, AuthFailed.  Only ``working`` carries traffic; any other word is a
+#: parse error rather than a guess.
+_PHASES = {
+    "working": "online",
+    "offline": "offline",
+    "syncmib": "offline",
+    "logging": "offline",
+    "los": "offline",
+    "dyinggasp": "offline",
+    "dying_gasp": "offline",
+    "poweroff": "offline",
+    "authfailed": "offline",
+}
 _DOWN_CAUSES = {"los": "los", "dyinggasp": "dying_gasp", "dying_gasp": "dying_gasp", "poweroff": "power_off"}
 
 
@@ -358,8 +374,11 @@ def parse_onu_state(text, pon="", command="show onu state", firmware=""):
     for row in _table(text, (ONU_STATE_COLUMNS,), command, firmware):
         onu_pon, onu_id = parse_onu_index(row["index"], pon)
         admin, phase = row["admin"].lower(), row["phase"].lower()
-        if admin not in ("enable", "disable") or not phase:
-            raise ParseError(f"{_where(command, firmware)}: cannot read the state of {row['index']}")
+        if admin not in ("enable", "disable") or phase not in _PHASES:
+            raise ParseError(
+                f"{_where(command, firmware)}: cannot read the state of {row['index']}"
+                f" (admin {row['admin']!r}, phase {row['phase']!r})"
+            )
         serial = _value(row["serial"])
         statuses.append(
             OnuStatus(
@@ -367,7 +386,7 @@ def parse_onu_state(text, pon="", command="show onu state", firmware=""):
                 onu_id=onu_id,
                 serial=_serial(serial, f"{_where(command, firmware)}: row {row['index']}") if serial else "",
                 admin_state="enabled" if admin == "enable" else "disabled",
-                run_state="online" if phase == "working" else "offline",
+                run_state=_PHASES[phase],
                 last_down_cause=_DOWN_CAUSES.get(phase, ""),
             )
         )

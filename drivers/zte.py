@@ -21,7 +21,7 @@ ZteC600Driver changes:
   names another).  The ``pon-onu-mng`` part is read with ``show onu running
   config ONU`` on both.  Lines the OLT wraps at 80 columns are joined again.
 
-Every table is read by its header (drivers.header_tables.read_table), so the four
+Every table is read by its header (drivers.parsing.read_table), so the four
 ``uncfg`` layouts in the field (``OnuIndex Sn State``, ``OltIndex Model SN
 PW``, ``OltIndex Model MAC SN``, ``OnuIndex OnuType OnuSn State``), the three
 ``show gpon onu state`` layouts and padded history rows all read; a line that
@@ -60,7 +60,7 @@ import re
 from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
 from netmiko.zte.zte_zxros import ZteZxrosTelnet
 
-from . import header_tables, parsing
+from . import parsing
 from . import validation as v
 from .cli import CliOltDriver, clean_output
 from .engine import UNKNOWN_OUTCOME, Step, converge
@@ -208,18 +208,52 @@ def _enabled(text):
     return {"enable": "enabled", "disable": "disabled"}.get(text.strip().lower(), "")
 
 
+#: The phase states ZTE prints and what they say of the ONU's service.  Seen in
+#: public outputs: working, LOS, DyingGasp, OffLine, syncMib (an ONU still
+#: synchronising its OMCI data); named by ZTE's manuals: logging (ranging) and
+#: AuthFailed.  Only ``working`` carries traffic.  A phase outside this table
+#: is a parse error, not a guess: an unseen word could as well mean online.
+_PHASES = {
+    "working": "online",
+    "los": "offline",
+    "dyinggasp": "offline",
+    "offline": "offline",
+    "syncmib": "offline",
+    "logging": "offline",
+    "authfailed": "offline",
+}
+#: Phases that say why an ONU went down (the others are passing or no cause)
+_DOWN_PHASES = ("los", "dyinggasp", "authfailed")
+
+
 def _run_state(phase):
-    return "online" if phase.strip().lower() == "working" else "offline"
+    """``working`` -> 'online', a known down or passing phase -> 'offline', none printed -> ''."""
+    phase = (phase or "").strip().lower()
+    if not phase:
+        return ""
+    if phase not in _PHASES:
+        raise ValueError(f"phase state {phase!r} is none of {', '.join(sorted(_PHASES))}")
+    return _PHASES[phase]
 
 
+#: the discovery tables' columns in the order every layout prints them
+#: (``OnuIndex Sn State``, ``OltIndex Model SN PW``, ``OltIndex Model MAC SN``,
+#: ``OnuIndex OnuType OnuSn State``); ``True`` marks a column some leave out
 UNCFG_COLUMNS = (
-    header_tables.Column("index", "OnuIndex", "OltIndex"),
-    header_tables.Column("serial", "SN", "OnuSn", "Serial Number"),
-    header_tables.Column("model", "Model", "OnuType", required=False),
-    header_tables.Column("mac", "MAC", required=False),
-    header_tables.Column("password", "PW", "Password", required=False),
-    header_tables.Column("state", "State", required=False),
+    ("index", ("OnuIndex", "OltIndex")),
+    ("model", ("Model", "OnuType"), True),
+    ("mac", ("MAC",), True),
+    ("serial", ("SN", "OnuSn", "Serial Number")),
+    ("password", ("PW", "Password"), True),
+    ("state", ("State",), True),
 )
+
+
+def _read_table(text, command, columns, firmware, check, ignore=()):
+    """A table by its header (drivers.parsing.read_table); the empty-result words are no row."""
+    return parsing.read_table(
+        text, columns, command=command, firmware=firmware, ignore=EMPTY_RESULT + tuple(ignore), check=check
+    )
 
 
 def _uncfg_pon(index):
@@ -234,7 +268,7 @@ def read_uncfg(text, command, firmware=""):
         _uncfg_pon(row["index"])
         _serial(row["serial"])
 
-    rows = header_tables.read_table(text, command, UNCFG_COLUMNS, firmware=firmware, empty=EMPTY_RESULT, check=check)
+    rows = _read_table(text, command, UNCFG_COLUMNS, firmware, check)
     onus = []
     for row in rows:
         serial = _serial(row["serial"])
@@ -253,12 +287,12 @@ def read_uncfg(text, command, firmware=""):
 
 
 STATE_COLUMNS = (
-    header_tables.Column("index", "OnuIndex"),
-    header_tables.Column("admin", "Admin State"),
-    header_tables.Column("omcc", "OMCC State"),
-    header_tables.Column("o7", "O7 State", required=False),
-    header_tables.Column("phase", "Phase State"),
-    header_tables.Column("channel", "Channel", "Speed mode", required=False),
+    ("index", ("OnuIndex",)),
+    ("admin", ("Admin State",)),
+    ("omcc", ("OMCC State",)),
+    ("o7", ("O7 State",), True),
+    ("phase", ("Phase State",)),
+    ("channel", ("Channel", "Speed mode"), True),
 )
 _STATE_FOOTER = (r"^\s*ONU Number\s*:",)
 
@@ -270,10 +304,10 @@ def read_state(text, command, firmware=""):
         _onu_index(row["index"])
         if not _enabled(row["admin"]):
             raise ValueError(f"admin state {row['admin']!r} is neither enable nor disable")
+        if not _run_state(row["phase"]):
+            raise ValueError("no phase state")
 
-    rows = header_tables.read_table(
-        text, command, STATE_COLUMNS, firmware=firmware, skip=_STATE_FOOTER, empty=EMPTY_RESULT, check=check
-    )
+    rows = _read_table(text, command, STATE_COLUMNS, firmware, check, ignore=_STATE_FOOTER)
     result = []
     for row in rows:
         pon, onu_id = _onu_index(row["index"])
@@ -292,26 +326,19 @@ def read_state(text, command, firmware=""):
 def _phase_cause(phase):
     """Why an ONU is down where its phase state says so ('LOS', 'DyingGasp'), lower case."""
     phase = phase.strip().lower()
-    return "" if phase in ("working", "offline") else phase
+    return phase if phase in _DOWN_PHASES else ""
 
 
 def read_by_sn(text, command, firmware=""):
     """``show gpon onu by sn SERIAL`` -> [(pon, onu_id)] where it is registered."""
-    rows = header_tables.read_table(
-        text,
-        command,
-        (header_tables.Column("index", "SearchResult"),),
-        firmware=firmware,
-        empty=EMPTY_RESULT,
-        check=lambda row: _onu_index(row["index"]),
-    )
+    rows = _read_table(text, command, (("index", ("SearchResult",)),), firmware, lambda row: _onu_index(row["index"]))
     return [_onu_index(row["index"]) for row in rows]
 
 
 HISTORY_COLUMNS = (
-    header_tables.Column("up", "Authpass Time"),
-    header_tables.Column("down", "OfflineTime", "Offline Time"),
-    header_tables.Column("cause", "Cause", required=False),
+    ("up", ("Authpass Time",)),
+    ("down", ("OfflineTime", "Offline Time")),
+    ("cause", ("Cause",), True),
 )
 _TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 
@@ -329,13 +356,11 @@ def read_detail(text, command, firmware=""):
     online.
     """
     lines = text.replace("\r\n", "\n").split("\n")
-    cut = next((i for i, line in enumerate(lines) if header_tables.SEPARATOR.match(line)), len(lines))
+    cut = next((i for i, line in enumerate(lines) if parsing.RULE_LINE.match(line)), len(lines))
     if any(re.search(pattern, text, re.MULTILINE) for pattern in EMPTY_RESULT):
         return {}, []
-    fields = header_tables.read_fields(lines[:cut], command, firmware)
-    history = header_tables.read_table(
-        "\n".join(lines[cut + 1 :]), command, HISTORY_COLUMNS, firmware=firmware, check=_history_row
-    )
+    fields = parsing.read_fields(lines[:cut], command, firmware)
+    history = _read_table("\n".join(lines[cut + 1 :]), command, HISTORY_COLUMNS, firmware, _history_row)
     return fields, history
 
 
@@ -352,19 +377,24 @@ def detail_status(fields, history, command, firmware=""):
     try:
         pon, onu_id = _onu_index(where)
     except ValueError:
-        raise header_tables.parse_error(command, firmware, f"ONU interface: {where}", "no ONU interface") from None
+        raise parsing.parse_error(command, firmware, f"ONU interface: {where}", "no ONU interface") from None
     serial = fields.get("serial number", fields.get("sn", "")).strip()
     try:
         serial = _serial(serial) if _value(serial) else ""
     except ValueError as error:
-        raise header_tables.parse_error(command, firmware, f"Serial number: {serial}", str(error)) from None
+        raise parsing.parse_error(command, firmware, f"Serial number: {serial}", str(error)) from None
     distance = re.fullmatch(r"(\d+)\s*m", _value(fields.get("onu distance", "")))
+    phase = fields.get("phase state", "")
+    try:
+        run_state = _run_state(phase)
+    except ValueError as error:
+        raise parsing.parse_error(command, firmware, f"Phase state: {phase}", str(error)) from None
     return OnuStatus(
         pon=pon,
         onu_id=onu_id,
         serial=serial,
         admin_state=_enabled(fields.get("admin state", "")),
-        run_state=_run_state(fields.get("phase state", "")),
+        run_state=run_state,
         description=_value(fields.get("description", "")),
         model=_value(fields.get("type", "")),
         distance_m=int(distance.group(1)) if distance else None,
@@ -388,7 +418,7 @@ def read_attenuation(text, command, firmware=""):
     """
     values, header = {}, False
     for line in text.replace("\r\n", "\n").split("\n"):
-        if not line.strip() or header_tables.SEPARATOR.match(line):
+        if not line.strip() or parsing.RULE_LINE.match(line):
             continue
         if any(re.search(pattern, line) for pattern in EMPTY_RESULT):
             return {}
@@ -397,12 +427,12 @@ def read_attenuation(text, command, firmware=""):
             continue
         match = _ATTENUATION_LINE.match(line)
         if not match:
-            raise header_tables.parse_error(command, firmware, line, "expected an 'up'/'down' power line")
+            raise parsing.parse_error(command, firmware, line, "expected an 'up'/'down' power line")
         side = match.group("dir").lower()
         try:
             first, second = _dbm(match.group("v1")), _dbm(match.group("v2"))
         except ValueError as error:
-            raise header_tables.parse_error(command, firmware, line, str(error)) from None
+            raise parsing.parse_error(command, firmware, line, str(error)) from None
         # up: Rx is what the OLT receives, Tx what the ONU sends; down the reverse
         keys = {"up": ("olt", "onu"), "down": ("olt", "onu")}[side]
         values[f"{keys[0]}_{match.group('k1').lower()}"] = first
@@ -411,8 +441,8 @@ def read_attenuation(text, command, firmware=""):
 
 
 ONU_RX_COLUMNS = (
-    header_tables.Column("index", "Onu", "OnuIndex"),
-    header_tables.Column("power", "Rx power", "RxPower"),
+    ("index", ("Onu", "OnuIndex")),
+    ("power", ("Rx power", "RxPower")),
 )
 
 
@@ -423,7 +453,7 @@ def read_onu_rx(text, command, firmware=""):
         _onu_index(row["index"])
         _dbm(row["power"])
 
-    rows = header_tables.read_table(text, command, ONU_RX_COLUMNS, firmware=firmware, empty=EMPTY_RESULT, check=check)
+    rows = _read_table(text, command, ONU_RX_COLUMNS, firmware, check)
     return [(*_onu_index(row["index"]), _dbm(row["power"])) for row in rows]
 
 
@@ -460,7 +490,7 @@ def read_registrations(lines):
 
 def config_lines(text, section):
     """The lines of ``section`` (``interface gpon-onu_1/1/1:5``) in a running-config answer."""
-    sections = header_tables.read_config_sections(text)
+    sections = parsing.read_config_sections(text)
     wanted = " ".join(section.split()).lower()
     for name, lines in sections.items():
         if name.lower() == wanted:

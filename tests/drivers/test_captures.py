@@ -47,3 +47,11 @@ def test_capture_parses_to_what_it_shows(meta_path):
 def test_every_capture_has_its_meaning_beside_it():
     orphans = [p for p in CORPUS.glob("*/*/*.txt") if not p.with_suffix(".json").is_file()]
     assert not orphans, orphans
+
+
+def test_the_corpus_holds_captures_only():
+    """Terminal files written for the tests or recorded from the simulator live in
+    tests/drivers/transcripts/: nothing but <platform>/<command>/<name> pairs here."""
+    stray = [p for p in CORPUS.rglob("*") if p.is_file() and len(p.relative_to(CORPUS).parts) != 3]
+    assert not stray, stray
+    assert {p.name for p in CORPUS.iterdir()} <= set(PLATFORMS)

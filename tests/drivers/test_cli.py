@@ -21,7 +21,7 @@ import simulator
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
-CAPTURES = HERE / "captures"
+TRANSCRIPTS = HERE / "transcripts"
 
 PASSWORD = "Cli-Dev1ce-Pw"
 ENABLE = "Cli-En4ble-Pw"
@@ -207,29 +207,30 @@ def router_run(sim, operation, *args):
     )
 
 
-# -- parse: raw terminal captures to JSON ---------------------------------------------------------
+# -- parse: terminal transcripts to JSON ---------------------------------------------------------
 
 
 def pairs(payload):
     return [(item["serial"], item["pon"]) for item in payload]
 
 
-def test_parse_huawei_captures_from_file_and_stdin():
-    terminal = CAPTURES / "huawei_autofind_terminal.txt"
+def test_parse_huawei_transcripts_from_file_and_stdin():
+    terminal = TRANSCRIPTS / "huawei_autofind_terminal.txt"
     from_file = ok(run_cli("parse", "huawei", "autofind", terminal))
     assert pairs(from_file) == [("HWTC0B086EA9", "0/1/3"), ("ZTEGD824CDF3", "0/2/15")]
     from_stdin = ok(run_cli("parse", "huawei", "autofind", stdin=terminal.read_text()))
     assert from_stdin == from_file
-    old = ok(run_cli("parse", "huawei", "autofind", CAPTURES / "huawei_autofind_old_firmware.txt"))
+    old = ok(run_cli("parse", "huawei", "autofind", TRANSCRIPTS / "huawei_autofind_old_firmware.txt"))
     assert pairs(old) == [("HWTC11E70E9A", "0/1/0")]
-    assert ok(run_cli("parse", "huawei", "autofind", CAPTURES / "huawei_autofind_empty.txt")) == []
+    assert ok(run_cli("parse", "huawei", "autofind", TRANSCRIPTS / "huawei_autofind_empty.txt")) == []
 
 
-def test_parse_vsol_captures():
-    captures = HERE / "fixtures" / "vsol_captures"
-    three = ok(run_cli("parse", "vsol", "autofind", captures / "autofind_three_ports.txt"))
+def test_parse_vsol_transcripts():
+    three = ok(run_cli("parse", "vsol", "autofind", TRANSCRIPTS / "vsol_autofind_three_ports.txt"))
     assert pairs(three) == [("GPON002E64F8", "0/1"), ("HWTC0B086EA9", "0/1"), ("GPON0CE43515", "0/3")]
-    bare = ok(run_cli("parse", "vsol", "autofind", stdin=(captures / "autofind_equipment_bare_index.txt").read_text()))
+    bare = ok(
+        run_cli("parse", "vsol", "autofind", stdin=(TRANSCRIPTS / "vsol_autofind_equipment_bare_index.txt").read_text())
+    )
     assert pairs(bare) == [("GPON002E64F8", "0/4")]
 
 
@@ -240,10 +241,10 @@ def test_parse_vsol_captures():
         ("zte_c600", [("ZTEG94E67574", "1/1/1"), ("ZTEG82A3EEC2", "1/1/1"), ("HWTC86D9FE5C", "1/1/2")]),
     ],
 )
-def test_parse_zte_captures(platform, expected):
+def test_parse_zte_transcripts(platform, expected):
     """Recorded from a telnet session with the simulator: echo, pager and its
     backspace erasure, a syslog line in the middle (see record_autofind)."""
-    found = ok(run_cli("parse", platform, "autofind", CAPTURES / f"{platform}_autofind_session.txt"))
+    found = ok(run_cli("parse", platform, "autofind", TRANSCRIPTS / f"{platform}_autofind_session.txt"))
     assert [pair for pair in pairs(found) if pair in expected] == expected
     assert len(found) == 30
 
@@ -268,7 +269,7 @@ def test_parse_a_live_terminal_session(platform):
 def test_parse_refuses_what_it_does_not_know():
     unreadable = run_cli("parse", "huawei", "autofind", "/nonexistent/capture.txt")
     assert refused(unreadable, 2, "invalid_input")["field"] == "file"
-    broken = (CAPTURES / "huawei_autofind_old_firmware.txt").read_text().replace("Loid ", "Something new ")
+    broken = (TRANSCRIPTS / "huawei_autofind_old_firmware.txt").read_text().replace("Loid ", "Something new ")
     refused(run_cli("parse", "huawei", "autofind", stdin=broken), 1, "parse_error")
 
 

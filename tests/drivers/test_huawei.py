@@ -1,9 +1,10 @@
 """The Huawei SmartAX driver against the simulated OLT, over real SSH and Telnet.
 
 Every check reads the simulator's own state (what the "device" holds), never
-what the driver says it did.  The parser tests use raw terminal captures
-(tests/drivers/captures/huawei_*.txt) with echo, prompts, completion prompts,
-pager lines, cursor escapes and alarm blocks left in.
+what the driver says it did.  The parser tests read the real outputs of
+tests/drivers/captures/huawei/ and the terminal transcripts written for the
+tests (tests/drivers/transcripts/huawei_*.txt: echo, prompts, completion
+prompts, pager lines, cursor escapes and alarm blocks left in).
 """
 
 import json
@@ -32,8 +33,8 @@ from drivers.huawei import HuaweiDriver
 from drivers.models import BulkChange, OnuRef, OnuService, Target, WanConfig, WifiConfig
 
 HERE = Path(__file__).parent
-CAPTURES = HERE / "captures"
-CORPUS = CAPTURES / "huawei"
+TRANSCRIPTS = HERE / "transcripts"
+CORPUS = HERE / "captures" / "huawei"
 FIXTURES = HERE / "fixtures"
 
 PASSWORD = "Hw-Dev1ce-Pw"
@@ -51,7 +52,7 @@ PROTOCOLS = ("ssh", "telnet")
 def test_parse_autofind_terminal_capture():
     """Echo, prompt, completion prompt, 'Command:' echo, ESC[1D/ESC[1C, an alarm
     block inside a block and a pager line are all handled."""
-    found = HuaweiDriver.parse_autofind((CAPTURES / "huawei_autofind_terminal.txt").read_text())
+    found = HuaweiDriver.parse_autofind((TRANSCRIPTS / "huawei_autofind_terminal.txt").read_text())
     assert [(onu.serial, onu.pon, onu.model, onu.vendor_id) for onu in found] == [
         ("HWTC0B086EA9", "0/1/3", "EG8010Hv6", "HWTC"),
         ("ZTEGD824CDF3", "0/2/15", "F660", "ZTEG"),
@@ -62,16 +63,16 @@ def test_parse_autofind_terminal_capture():
 
 
 def test_parse_autofind_old_firmware_and_empty():
-    old = HuaweiDriver.parse_autofind((CAPTURES / "huawei_autofind_old_firmware.txt").read_text())
+    old = HuaweiDriver.parse_autofind((TRANSCRIPTS / "huawei_autofind_old_firmware.txt").read_text())
     assert [(onu.serial, onu.pon, onu.vendor_id, onu.version) for onu in old] == [
         ("HWTC11E70E9A", "0/1/0", "HWTC", "494.B")
     ]
-    assert HuaweiDriver.parse_autofind((CAPTURES / "huawei_autofind_empty.txt").read_text()) == []
+    assert HuaweiDriver.parse_autofind((TRANSCRIPTS / "huawei_autofind_empty.txt").read_text()) == []
 
 
 def test_parse_autofind_refuses_unknown_lines():
     text = (
-        (CAPTURES / "huawei_autofind_old_firmware.txt")
+        (TRANSCRIPTS / "huawei_autofind_old_firmware.txt")
         .read_text()
         .replace("   Loid                :", "   Something new       : 1")
     )
@@ -88,7 +89,7 @@ def test_command_line_parser_prints_json():
             "parse",
             "huawei",
             "autofind",
-            str(CAPTURES / "huawei_autofind_terminal.txt"),
+            str(TRANSCRIPTS / "huawei_autofind_terminal.txt"),
         ],
         capture_output=True,
         text=True,

@@ -40,7 +40,7 @@ from drivers.vsol import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-CAPTURES = Path(__file__).parent / "fixtures" / "vsol_captures"
+TRANSCRIPTS = Path(__file__).parent / "transcripts"
 PASSWORD = "Olt-Pa55-vsol"
 ENABLE = "En-Pa55-vsol"
 PPPOE_PASSWORD = "Ppp-S3cret-77"
@@ -79,7 +79,7 @@ def test_syslog_pattern_keeps_table_rows():
 
 
 def test_parse_autofind_capture_of_three_ports():
-    text = (CAPTURES / "autofind_three_ports.txt").read_text(encoding="utf-8")
+    text = (TRANSCRIPTS / "vsol_autofind_three_ports.txt").read_text(encoding="utf-8")
     found = [(onu.pon, onu.serial, onu.olt_index, onu.model, onu.loid) for onu in VsolDriver.parse_autofind(text)]
     assert found == [
         ("0/1", "GPON002E64F8", "GPON0/1:1", "", ""),
@@ -90,7 +90,7 @@ def test_parse_autofind_capture_of_three_ports():
 
 
 def test_parse_autofind_takes_the_port_from_the_prompt_for_bare_indexes():
-    text = (CAPTURES / "autofind_equipment_bare_index.txt").read_text(encoding="utf-8")
+    text = (TRANSCRIPTS / "vsol_autofind_equipment_bare_index.txt").read_text(encoding="utf-8")
     [onu] = VsolDriver.parse_autofind(text)
     assert (onu.pon, onu.serial, onu.olt_index, onu.model, onu.vendor_id) == (
         "0/4",
@@ -107,7 +107,7 @@ def test_parse_autofind_refuses_unknown_lines():
 
 
 def test_running_config_is_split_per_port_and_onu():
-    text = (CAPTURES / "running_config_onu_detail.txt").read_text(encoding="utf-8")
+    text = (TRANSCRIPTS / "vsol_running_config_onu_detail.txt").read_text(encoding="utf-8")
     config = parse_running_config(text)
     assert sorted(config) == ["0/1", "0/2"]
     assert sorted(config["0/1"]) == [1, 12]
@@ -117,7 +117,7 @@ def test_running_config_is_split_per_port_and_onu():
 
 
 def test_command_line_parse(tmp_path):
-    capture = CAPTURES / "autofind_three_ports.txt"
+    capture = TRANSCRIPTS / "vsol_autofind_three_ports.txt"
     output = subprocess.run(
         [sys.executable, "-m", "drivers", "parse", "vsol", "autofind", str(capture)],
         cwd=ROOT,
@@ -190,6 +190,17 @@ def test_a_line_that_looks_like_data_and_cannot_be_read_fails_loudly():
     assert "GPON0/1:11 V422 default" in raised.value.message
     with pytest.raises(ParseError):
         parse_onu_state("Onu state follows\nGPON0/1:1  enable  enable  working  GPON0A0B0C02\n")
+
+
+def test_an_unknown_phase_state_is_a_parse_error_not_offline():
+    header = "OnuIndex    Admin State    OMCC State    Phase State    Channel\n" + "-" * 63 + "\n"
+    (status,) = parse_onu_state(header + "1/1/1:1     enable         enable        syncMib        1(GPON)\n")
+    assert status.run_state == "offline"
+    with pytest.raises(ParseError) as raised:
+        parse_onu_state(
+            header + "1/1/1:1     enable         enable        Renegotiate    1(GPON)\n", firmware="V2.1.6R"
+        )
+    assert "Renegotiate" in raised.value.message and "V2.1.6R" in raised.value.message
 
 
 def test_empty_results_in_the_words_of_each_firmware():

@@ -117,6 +117,29 @@ def test_state_table_in_its_three_layouts():
         assert found == [("1/1/1", 1, "enabled", "online"), ("1/1/1", 2, "disabled", "offline")], layout
 
 
+def test_every_phase_state_maps_to_a_run_state_and_an_unknown_one_fails_loudly():
+    header = "OnuIndex   Admin State OMCC State Phase State Channel\n" + "-" * 62 + "\n"
+    phases = {
+        "working": ("online", ""),
+        "LOS": ("offline", "los"),
+        "DyingGasp": ("offline", "dyinggasp"),
+        "OffLine": ("offline", ""),
+        "syncMib": ("offline", ""),
+        "logging": ("offline", ""),
+        "AuthFailed": ("offline", "authfailed"),
+    }
+    for phase, expected in phases.items():
+        (status,) = read_state(f"{header}1/1/1:1   enable      enable     {phase:<11} 1(GPON)\n", "show gpon onu state")
+        assert (status.run_state, status.last_down_cause) == expected, phase
+    with pytest.raises(ParseError) as raised:
+        read_state(f"{header}1/1/1:1   enable      enable     Renegotiate 1(GPON)\n", "show gpon onu state", "V2.1.0")
+    assert "renegotiate" in str(raised.value) and "V2.1.0" in str(raised.value)
+    command, text = _capture("zte", "show_gpon_onu_detail-info", "c300_v2.1.0_working")
+    with pytest.raises(ParseError) as raised:
+        ZteDriver.parse_command(command, text.replace("working", "Renegotiate", 1))
+    assert "Phase state: Renegotiate" in str(raised.value)
+
+
 def test_attenuation_reads_who_receives_what():
     command, text = _capture("zte", "show_pon_power_attenuation", "c320_v2.1.0_online")
     (status,) = ZteDriver.parse_command(command, text)
