@@ -141,6 +141,10 @@ class Simulator:
     def add_autofind(self, pon=None, **facts):
         return self.device.add_autofind(pon, **facts)
 
+    def replug(self, serial, pon):
+        """The registered ONU ``serial``'s fibre moved to ``pon`` (see core.Device.replug_onu)."""
+        self.device.replug_onu(serial, pon)
+
     def set_run_state(self, serial, run_state):
         """Make a registered ONU ``online`` or ``offline`` (as if its fibre changed)."""
         with self.device.lock:

@@ -162,6 +162,7 @@ def build_commands():
         PON,
     )
     add(r"onu (?P<range>\d+(?:-\d+)?) (?P<action>activate|deactivate)", "do_activate", PON)
+    add(r"onu reset (?P<n>\d+)", "do_onu_reset", PON)
     add(r"onu (?P<n>\d+) pri wan_adv add route", "do_wan_add", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route mode internet mtu (?P<mtu>\d+)", "do_wan_mode", PON)
     add(
@@ -745,6 +746,17 @@ class VsolSession(CliSession):
                 onu["admin_state"] = wanted
                 onu["run_state"] = "online" if wanted == "active" and onu["rx_power"] is not None else "offline"
         self.device.changed()
+
+    def do_onu_reset(self, m, line):
+        """The ONU restarts (offline, then online again); only a working one hears it."""
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if not self.working(onu):
+            self.write(f"Error: onu {int(m['n'])} is offline.\n")
+            return True
+        self.device.reboot_onu(onu)
+        return True
 
     # -- WAN / WiFi (private OMCI extensions) ----------------------------------------------
     def pri_onu(self, m):

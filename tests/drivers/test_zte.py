@@ -1022,4 +1022,3 @@ def test_restoring_a_removed_onu_known_only_by_id_raises_no_key_error(olt_ssh):
     steps = driver._diff({}, {"onu": {"id": 1}}, {"pon": waiting["pon"], "onu_id": 1})
     assert [step.note for step in steps] == [True]
     assert "cannot be registered again" in steps[0].render({})
-
