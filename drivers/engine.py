@@ -356,8 +356,10 @@ class Plan:
     ``outcome`` "undone", or as RollbackFailed ("left") naming what remains."""
 
     def __init__(self, *drivers):
-        self.drivers = [driver for driver in drivers if driver is not None]
+        self.drivers = list(dict.fromkeys(driver for driver in drivers if driver is not None))
         self.parts = []
+        #: after a failure: what the take-back left (empty when all was put back)
+        self.left = []
 
     def __enter__(self):
         # A plan inside another (an OLT operation inside the contract's plan
@@ -375,7 +377,13 @@ class Plan:
             if outer is not None:
                 outer.extend(self.parts)
             return False
-        if not isinstance(error, DriverError) or not self.parts:
+        if error is None or not self.parts:
+            return False
+        if not isinstance(error, DriverError):
+            # A failure the caller turned into its own error (Odoo's, with the
+            # device's words): the parts are taken back all the same, and what
+            # is left is on ``self.left`` for the caller to tell.
+            self._undo(DriverError(str(error)))
             return False
         failed = self._undo(error)
         if failed is not error:
@@ -409,6 +417,7 @@ class Plan:
             # command for it (a platform's diff lists it under this key).
             left.extend(item for item in part.context.get(UNRESTORABLE, ()) if item not in left)
         self.parts.clear()
+        self.left = list(left)
         if left:
             failed = _rollback_failed(error, error, left)
             error.outcome, error.left = "left", list(left)

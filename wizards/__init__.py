@@ -1,4 +1,5 @@
 from . import (
+    silver_contract_apply_wizard,
     silver_olt_onboarding_wizard,
     silver_olt_sync_wizard,
     silver_onu_assign_wizard,
