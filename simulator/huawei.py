@@ -68,6 +68,7 @@ interface gpon F/S (port P, ONT id N):
 ``ont add P [N] sn-auth SN16|VEND-XXXXXXXX omci ont-lineprofile-id X ont-srvprofile-id Y [desc D]``
 (or ``ont-lineprofile-name X ont-srvprofile-name Y``),
 ``ont delete P N``, ``ont delete P all``, ``ont deactivate P N``, ``ont activate P N``,
+``ont reset P N`` (the ONT reboots: offline, online again after ``reboot_seconds``; only an online one),
 ``ont modify P N desc D | ont-lineprofile-id X | ont-lineprofile-name X | ont-srvprofile-id Y |
 ont-srvprofile-name Y``,
 ``ont port native-vlan P N eth K vlan V [priority 0-7]``,

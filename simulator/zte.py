@@ -119,7 +119,9 @@ onu-mng:
   ``ssid auth wep wifi_0/N open-system``, ``ssid {enable|disable} wifi_0/N``
   (``ssid`` is refused when option ``wifi`` is false: old firmware without OMCI WiFi),
   ``wan ...``, ``security-mgmt ...``, ``security-mng ...``, ``tr069-mgmt ...``,
-  ``firewall ...``, ``interface eth UNI state {lock|unlock}`` (stored verbatim).
+  ``firewall ...``, ``interface eth UNI state {lock|unlock}`` (stored verbatim),
+  ``reboot`` (the ONU restarts: offline, working again after ``reboot_seconds``; one
+  that is not working is refused, wording not seen on a real device).
 
 Faults (``core.Faults``) answer in ZXAN words: ``reject_pattern`` ->
 ``%Error 20202: Invalid parameter``; ``busy_pattern`` -> ``%Code

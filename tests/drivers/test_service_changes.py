@@ -466,3 +466,22 @@ def test_one_plan_over_olt_and_router_is_undone_when_the_router_refuses():
 
 def test_preview_stop_is_not_a_driver_error():
     assert not issubclass(PreviewStop, DriverError)
+
+
+def test_change_service_survives_a_lost_answer_mid_plan(olt):
+    """The WAN command runs, its answer never comes (the connection drops): the engine
+    logs in again, reads the ONU back and finishes; a re-run of the VLAN and profile
+    change then sends nothing."""
+    ref, _ = olt.activate()
+    olt.sim.faults.inject("drop_after", "^" + olt.case["wan_command"] + "$")
+    driver = olt.driver(max_resyncs=2)
+    try:
+        driver.change_service(ref, vlan=200, traffic_profile="20", wan=_wan(NEW_PPPOE_PASSWORD, "client0002"))
+    finally:
+        fired = olt.sim.faults.drop_after_pattern is None
+        olt.sim.faults.reset()
+    assert fired, "the fault did not fire"
+    assert driver.logins >= 2, "the engine logged in again"
+    assert _holds(olt, ref, 200, 20, "client0002")
+    again = olt.driver().preview("change_service", ref, vlan=200, traffic_profile="20").data["commands"]
+    assert [command for command in again if not command.endswith("pri wan_adv commit")] == []
