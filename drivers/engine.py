@@ -465,7 +465,10 @@ def _pending(run, before, diff):
         return ["the device could not be read back"]
     try:
         left = [str(step.render(run.context)) for step in diff(run.last_view, before, run.context)]
-    except (DriverError, KeyError):
+    except DriverError as error:
+        # The diff itself cannot put it back (a WAN whose password cannot be read): its own words.
+        left = [error.message]
+    except KeyError:
         left = ["the device could not be read back"]
     left += [f"done, not taken back: {command}" for command in run.since_read]
     if run.in_doubt is not None:

@@ -33,6 +33,15 @@ class SilverContract(models.Model):
         "Apply to Devices sends them.",
     )
     provisioning_pending_what = fields.Char(string="Changes to Apply", readonly=True, copy=False)
+    provisioning_pending_label = fields.Char(string="Pending Changes", compute="_compute_provisioning_pending_label")
+
+    @api.depends("provisioning_pending_what")
+    def _compute_provisioning_pending_label(self):
+        words = {"plan": _("plan"), "vlan": _("VLAN"), "pppoe": _("PPPoE credentials"), "wifi": _("WiFi")}
+        for contract in self:
+            contract.provisioning_pending_label = ", ".join(
+                words[key] for key in PENDING_ORDER if key in contract._pending()
+            )
 
     # -- changes pending -----------------------------------------------------------
     def _live_signature(self):
@@ -108,12 +117,15 @@ class SilverContract(models.Model):
         calls = []
         if operation == "apply":
             pending = self._pending()
-            kwargs = self._olt_change_kwargs(olt_driver, pending)
-            if kwargs:
-                calls.append((olt, olt_driver, "change_service", (ref,), kwargs))
+            # The router first: its secret reads back whole, so it is always put
+            # back; an ONU's WAN password cannot be read, so an OLT change is
+            # best left for last, when nothing after it can fail.
             if self._router_pending(pending):
                 router_driver, subscriber = self._router_request()
                 calls.append((self.core_id, router_driver, "ensure_subscriber", (subscriber,), {}))
+            kwargs = self._olt_change_kwargs(olt_driver, pending)
+            if kwargs:
+                calls.append((olt, olt_driver, "change_service", (ref,), kwargs))
         elif operation == "reboot":
             calls.append((olt, olt_driver, "reboot", (ref,), {}))
         elif operation == "replace":
@@ -322,6 +334,7 @@ class SilverContract(models.Model):
         drivers = [driver for _device, driver, *_rest in calls]
         plan = engine.Plan(*drivers)
         results = []
+        marks = {}
         with contextlib.ExitStack() as stack:
             for driver in dict.fromkeys(drivers):
                 stack.enter_context(driver)
@@ -329,12 +342,18 @@ class SilverContract(models.Model):
                 with plan:
                     for device, driver, method, args, kwargs in calls:
                         label = labels.get(method, method)
-                        results.append(
-                            self._execute_with_logging(
-                                label, driver, device, lambda d, m=method, a=args, k=kwargs: getattr(d, m)(*a, **k)
+                        try:
+                            results.append(
+                                self._execute_with_logging(
+                                    label, driver, device, lambda d, m=method, a=args, k=kwargs: getattr(d, m)(*a, **k)
+                                )
                             )
-                        )
+                        except UserError:
+                            # Where the take-back's own commands start in each transcript.
+                            marks = {id(d): len(d.transcript.entries) for _dev, d, *_r in calls}
+                            raise
             except UserError as error:
+                self._log_take_back(calls, plan, marks)
                 self._fail_plan(operation, plan, error)
             for entry in entries:
                 operation.add(entry)
@@ -386,6 +405,20 @@ class SilverContract(models.Model):
         if moved_to is not None and moved_to[0] != self.olt_id:
             drivers[("olt", moved_to[0].id)] = calls[0][4]["to"]
         return drivers
+
+    def _log_take_back(self, calls, plan, marks):
+        """The commands that put the other devices back, in the chatter like any operation."""
+        logged = set()
+        for device, driver, *_rest in calls:
+            start = marks.get(id(driver))
+            if start is None or id(driver) in logged or len(driver.transcript.entries) <= start:
+                continue
+            logged.add(id(driver))
+            masker = self._provisioning_masker(driver)
+            ok = not plan.left
+            headline = _("put back as it was") if ok else masker("; ".join(str(item) for item in plan.left))
+            transcript = self._transcript_text(driver.transcript, start, masker)
+            self._log_operation(_("Take back the changes"), device, ok, headline, transcript, masker)
 
     def _fail_plan(self, operation, plan, error):
         """A device refused: what the plan took back decides the words and the operation's state."""

@@ -45,6 +45,7 @@ class TestContractChanges(SilverProvisioningCommon):
         self.assertEqual(contract.provisioning_pending_what, "vlan")
         contract.wifi_line_ids.write({"name": "Casa-Nueva"})
         self.assertEqual(contract.provisioning_pending_what, "vlan,wifi")
+        self.assertEqual(contract.provisioning_pending_label, "VLAN, WiFi")
         self.assertEqual((len(sim.commands), sim.logins["succeeded"]), (lines, logins), "write() sent something")
         # Writing the same value again changes nothing.
         other = self._active_contract()
@@ -80,7 +81,7 @@ class TestContractChanges(SilverProvisioningCommon):
         contract.write({"vlan_id": self._vlan(200).id})
         self.assertFalse(contract.provisioning_changes_pending)
 
-    def test_apply_is_undone_on_the_olt_when_the_router_refuses(self):
+    def test_a_router_refusal_leaves_the_olt_untouched(self):
         contract = self._active_contract()
         contract.write({"vlan_id": self._vlan(200).id, "pppoe_password": "Ppp0e-N3w-Secret"})
         ports = self._service_ports(contract)
@@ -88,6 +89,22 @@ class TestContractChanges(SilverProvisioningCommon):
         with self.assertRaisesRegex(UserError, "put back"):
             self._wizard(contract, "apply").action_confirm()
         self.assertEqual(self._service_ports(contract), ports, "the OLT keeps the old VLAN")
+        self.assertTrue(contract.provisioning_changes_pending, "still pending")
+
+    def test_an_olt_refusal_takes_the_router_back(self):
+        contract = self._active_contract()
+        contract.write({"vlan_id": self._vlan(200).id, "pppoe_password": "Ppp0e-N3w-Secret"})
+        ports = self._service_ports(contract)
+        self.sim(self.platform).faults.inject("reject", r"^service-port vlan 200 .*$")
+        with self.assertRaisesRegex(UserError, "put back"):
+            self._wizard(contract, "apply").action_confirm()
+        self.assertEqual(self._service_ports(contract), ports, "the OLT keeps the old VLAN")
+        secret = self.sim("mikrotik").rows("/ppp/secret", name=contract.pppoe_user)[0]
+        self.assertEqual(secret["password"], "Ppp0e-Secret", "the router has the old password again")
+        take_back = [body for body in self.logged(contract) if "Take back the changes" in body]
+        self.assertEqual(len(take_back), 1, "the router's take-back is in the chatter")
+        self.assertIn("OK", take_back[0])
+        self.assertNotIn("Ppp0e-N3w-Secret", take_back[0])
         self.assertTrue(contract.provisioning_changes_pending, "still pending")
 
     def test_apply_without_changes_is_refused(self):
