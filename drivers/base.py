@@ -545,9 +545,25 @@ class OltDriver(BaseDriver):
         """The service VLAN and/or speed profile of one ONU; by default the bulk
         change of each, one converge after the other (both parts of the plan)."""
         if vlan is not None:
-            self._apply_change(ref, BulkChange("vlan", {"vlan": vlan}), {})
+            self._apply_change_resynced(ref, BulkChange("vlan", {"vlan": vlan}))
         if traffic_profile:
-            self._apply_change(ref, BulkChange("traffic_profile", {"profile": traffic_profile}), {})
+            self._apply_change_resynced(ref, BulkChange("traffic_profile", {"profile": traffic_profile}))
+
+    def _apply_change_resynced(self, ref, change):
+        """``_apply_change`` as a bulk run makes it: after a lost session or a
+        timeout (also in the reads it makes before converging) a fresh login
+        and the change again, which converges; bounded by the resync budget."""
+        resyncs = 0
+        while True:
+            try:
+                return self._apply_change(ref, change, {})
+            except (ConnectError, CommandTimeout) as error:
+                if resyncs >= self.resync_budget:
+                    error.outcome = error.outcome or "unknown"
+                    raise
+                resyncs += 1
+                self.transcript.note(f"ONU {ref.pon}:{ref.onu_id} interrupted ({error.message}): logging in again")
+                self.reconnect()
 
     def _check_service_at(self, ref, service, field):
         """The new service is complete and valid; its serial is not the one it replaces."""

@@ -485,3 +485,82 @@ def test_change_service_survives_a_lost_answer_mid_plan(olt):
     assert _holds(olt, ref, 200, 20, "client0002")
     again = olt.driver().preview("change_service", ref, vlan=200, traffic_profile="20").data["commands"]
     assert [command for command in again if not command.endswith("pri wan_adv commit")] == []
+
+
+# -- every command of a plan, faulted ----------------------------------------------------------
+# As tests/drivers/test_fault_matrix.py does for activation: at each command k of an
+# uninterrupted run, the connection drops after k ran and before its answer came
+# back; the result must say what the device holds, and one re-run must end as the
+# uninterrupted run did.
+
+
+def _line_pattern(command):
+    return re.escape(command.strip()).replace(re.escape("********"), ".*")
+
+
+def _occurrences(commands, lines):
+    """For each command of the transcript, how many earlier device lines match it too."""
+    skips, position = [], 0
+    for command in commands:
+        pattern = re.compile(_line_pattern(command))
+        while position < len(lines) and not pattern.fullmatch(lines[position]):
+            position += 1
+        assert position < len(lines), f"{command!r} is not among the lines the device received"
+        skips.append(sum(1 for line in lines[:position] if pattern.fullmatch(line)))
+        position += 1
+    return skips
+
+
+MATRIX_OPERATIONS = ("change_service", "replace_onu")
+
+
+@pytest.mark.parametrize("operation", MATRIX_OPERATIONS)
+def test_every_command_faulted(olt, operation):
+    ref, _ = olt.activate()
+    new = _waiting_on(olt, ref.pon)
+
+    def run(driver):
+        if operation == "change_service":
+            return driver.change_service(ref, vlan=200, traffic_profile="20")
+        return driver.replace_onu(ref, olt.service(serial=new, pon=ref.pon), wan=_wan(), wifi=[_wifi()])
+
+    start, baseline = olt.sim.state(), olt.config()
+    probe = olt.driver()
+    mark = len(olt.sim.commands)
+    with probe:
+        run(probe)
+        commands = probe.transcript.commands()
+    uninterrupted = olt.config()
+    skips = _occurrences(commands, olt.sim.commands[mark:])
+    failures = []
+    for k, command in enumerate(commands):
+        olt.sim.faults.reset()
+        olt.sim.device.restore(start)
+        olt.sim.faults.inject("drop_after", "^" + _line_pattern(command) + "$", skip=skips[k])
+        try:
+            run(olt.driver(max_resyncs=2))
+            outcome = None
+        except DriverError as error:
+            outcome = error
+        fired = olt.sim.faults.drop_after_pattern is None
+        olt.sim.faults.reset()
+        state = olt.config()
+        if outcome is None:
+            truthful = state == uninterrupted
+        elif outcome.outcome in ("unchanged", "undone"):
+            truthful = state == baseline
+        else:
+            truthful = outcome.outcome == "left" and bool(outcome.left) and state != baseline
+        _no_secret(str(outcome))
+        # One re-run from whatever the fault left ends as an uninterrupted run.
+        if state != uninterrupted:
+            try:
+                run(olt.driver())
+            except DriverError as error:
+                failures.append(f"#{k} {command!r}: re-run failed: {error.message}")
+                continue
+        converged = olt.config() == uninterrupted
+        if not (fired and truthful and converged):
+            why = f"fired={fired} truthful={truthful} converged={converged}"
+            failures.append(f"#{k} {command!r}: {why}: {outcome and outcome.message}")
+    assert not failures, "\n".join(failures)
