@@ -21,6 +21,7 @@
         "wizards/silver_onu_assign_wizard_views.xml",
         "wizards/silver_olt_sync_wizard_views.xml",
         "wizards/silver_olt_host_key_wizard_views.xml",
+        "wizards/silver_contract_apply_wizard_views.xml",
         "views/silver_olt_discovered_onu_views.xml",
         "views/silver_olt_views.xml",
         "views/silver_core_views.xml",

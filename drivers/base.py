@@ -19,7 +19,7 @@ here.
 import abc
 import re
 import time
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
 
 from . import engine
@@ -33,8 +33,17 @@ from .errors import (
     InvalidInput,
     UnsupportedOperation,
 )
-from .models import BulkItemResult, OperationResult
+from .models import BulkChange, BulkItemResult, OperationResult
 from .transcript import Masker, Transcript
+
+
+class PreviewStop(Exception):
+    """A preview that cannot go further without sending (not a DriverError:
+    nothing failed)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class BaseDriver(abc.ABC):
@@ -55,6 +64,11 @@ class BaseDriver(abc.ABC):
         #: logins the device accepted (counted by the session, before the
         #: platform's own reads at login)
         self.logins = 0
+        #: during ``preview``: the (mode, command) pairs the operation's
+        #: converges would send (engine.converge fills it, sends nothing)
+        self.previewing = None
+        #: inside an engine.Plan: the converges done so far (to take back)
+        self.plan_journal = None
 
     # -- session lifetime ------------------------------------------------
     def __enter__(self):
@@ -213,6 +227,36 @@ class BaseDriver(abc.ABC):
 
     def _result(self, operation, data):
         return OperationResult(operation, data, self.transcript)
+
+    #: the operations ``preview`` may run (each changes the device only through converge)
+    previewable = ()
+
+    def preview(self, operation, *args, **kwargs):
+        """The exact commands ``operation(*args, **kwargs)`` would send to this
+        device now, computed from what it holds (only reads are sent); nothing
+        is changed.  Same validation and errors as the operation itself.
+        Result data: {"operation", "commands": [command], "steps": [(mode, command)]}.
+
+        A plan whose later part depends on an earlier one having run (the
+        registration on a new port after the removal from the old one) shows
+        the part it can compute and says so."""
+        if operation not in self.previewable:
+            raise InvalidInput("operation", f"{operation!r} is not one of {', '.join(self.previewable)}")
+        plan, notes = [], []
+        self.previewing = plan
+        try:
+            getattr(self, operation)(*args, **kwargs)
+        except KeyError:
+            # The operation's result needs a value only the device gives (the
+            # ONT id Huawei picks): the plan itself is complete.
+            pass
+        except PreviewStop as stop:
+            notes.append(stop.reason)
+        finally:
+            self.previewing = None
+        steps = [(mode, self.masker(command)) for mode, command in plan]
+        data = {"operation": operation, "commands": [command for _, command in steps], "steps": steps, "notes": notes}
+        return OperationResult("preview", data, self.transcript)
 
     def add_secrets(self, *secrets):
         for secret in secrets:
@@ -447,6 +491,212 @@ class OltDriver(BaseDriver):
             results = [replace(item, onu=ref) for item, ref in zip(results, refs, strict=True)]
             return self._result("bulk_apply", results)
 
+    # -- changes to a live service -------------------------------------------
+    previewable = (
+        "provision",
+        "provision_wan",
+        "provision_wifi",
+        "suspend",
+        "resume",
+        "remove",
+        "change_service",
+        "replace_onu",
+        "move_onu",
+        "reboot",
+    )
+
+    def change_service(self, ref, vlan=None, traffic_profile=None, wan=None, wifi=()):
+        """Change what a registered ONU carries, as one plan with undo: the
+        service VLAN, the speed profile (traffic table), the WAN (PPPoE
+        credentials) and WiFi lines.  Only what is given is touched.  The VLAN
+        and profile converge (a re-run sends nothing); a PPPoE password or WiFi
+        key cannot be read back, so a WAN or SSID given is always sent."""
+        self.check_target()
+        self.check_ref(ref)
+        ref = self.canonical_ref(ref)
+        if vlan is None and not traffic_profile and wan is None and not wifi:
+            raise InvalidInput("changes", "name at least one of vlan, traffic_profile, wan, wifi")
+        if vlan is not None:
+            vlan = v.check_vlan(vlan, "vlan")
+        if traffic_profile:
+            traffic_profile = v.check_name(str(traffic_profile), "traffic_profile")
+        if wan is not None:
+            self.check_wan(wan)
+            wan = self.canonical_wan(wan)
+            self.add_secrets(wan.password)
+        checked = []
+        for item in wifi:
+            self.check_wifi(item)
+            checked.append(self.canonical_wifi(item))
+            self.add_secrets(item.key)
+        with self._operation("change_service"), engine.Plan(self):
+            changed = [name for name, value in (("vlan", vlan), ("traffic_profile", traffic_profile)) if value]
+            if changed:
+                self._change_onu(ref, vlan, traffic_profile)
+            if wan is not None:
+                self._provision_wan(ref, wan)
+                changed.append("wan")
+            for item in checked:
+                self._provision_wifi(ref, item)
+                changed.append(f"wifi:{item.index}")
+            return self._result("change_service", {"pon": ref.pon, "onu_id": ref.onu_id, "changed": changed})
+
+    def _change_onu(self, ref, vlan, traffic_profile):
+        """The service VLAN and/or speed profile of one ONU; by default the bulk
+        change of each, one converge after the other (both parts of the plan)."""
+        if vlan is not None:
+            self._apply_change_resynced(ref, BulkChange("vlan", {"vlan": vlan}))
+        if traffic_profile:
+            self._apply_change_resynced(ref, BulkChange("traffic_profile", {"profile": traffic_profile}))
+
+    def _apply_change_resynced(self, ref, change):
+        """``_apply_change`` as a bulk run makes it: after a lost session or a
+        timeout (also in the reads it makes before converging) a fresh login
+        and the change again, which converges; bounded by the resync budget."""
+        resyncs = 0
+        while True:
+            try:
+                return self._apply_change(ref, change, {})
+            except (ConnectError, CommandTimeout) as error:
+                if resyncs >= self.resync_budget:
+                    error.outcome = error.outcome or "unknown"
+                    raise
+                resyncs += 1
+                self.transcript.note(f"ONU {ref.pon}:{ref.onu_id} interrupted ({error.message}): logging in again")
+                self.reconnect()
+
+    def _check_service_at(self, ref, service, field):
+        """The new service is complete and valid; its serial is not the one it replaces."""
+        self.check_ref(ref)
+        self.check_service(service)
+        if service.password:
+            self.add_secrets(service.password)
+        return self.canonical_ref(ref), self.canonical_service(service)
+
+    def _checked_extras(self, wan, wifi):
+        if wan is not None:
+            self.check_wan(wan)
+            wan = self.canonical_wan(wan)
+            self.add_secrets(wan.password)
+        checked = []
+        for item in wifi:
+            self.check_wifi(item)
+            checked.append(self.canonical_wifi(item))
+            self.add_secrets(item.key)
+        return wan, checked
+
+    def replace_onu(self, ref, service, wan=None, wifi=()):
+        """A new ONU (``service.serial``) on the port, ONU id and service of the
+        one registered at ``ref`` (whose serial ``ref.serial`` is): the old
+        registration goes, the new one comes with the whole service (``wan``,
+        ``wifi`` as activation sends them).  One plan: if the new one fails,
+        the old ONU is registered again with its service."""
+        self.check_target()
+        ref, service = self._check_service_at(ref, service, "serial")
+        if service.pon != ref.pon or (service.onu_id is not None and service.onu_id != ref.onu_id):
+            raise InvalidInput("pon", "a replacement keeps the port and ONU id: use move_onu to change them")
+        if not ref.serial:
+            raise InvalidInput("serial", "the serial of the ONU being replaced is required (to put it back)")
+        if self.normalize_serial(ref.serial) == service.serial:
+            raise InvalidInput("serial", f"{service.serial} is the serial already registered there")
+        service = replace(service, onu_id=ref.onu_id)
+        wan, wifi = self._checked_extras(wan, wifi)
+        old = replace(service, serial=self.normalize_serial(ref.serial))
+        with self._operation("replace_onu"), engine.Plan(self) as plan:
+            self._remove_for_plan(plan, ref, old, wan, wifi)
+            result = self._register_for_plan(self, service, wan, wifi, ref)
+            return self._result("replace_onu", result)
+
+    def move_onu(self, ref, service, wan=None, wifi=(), to=None):
+        """The ONU registered at ``ref`` to ``service.pon`` (and ``service.onu_id``,
+        or the id the OLT gives), on this OLT or on the OLT driver ``to``: removed
+        here, registered there with its whole service, as one plan: if the new
+        registration fails, the ONU is registered here again as it was."""
+        destination = to or self
+        self.check_target()
+        destination.check_target()
+        self.check_ref(ref)
+        ref = self.canonical_ref(ref)
+        destination.check_service(service)
+        service = destination.canonical_service(service)
+        if not ref.serial:
+            raise InvalidInput("serial", "the serial of the ONU being moved is required")
+        if destination is self and service.pon == ref.pon and service.onu_id in (None, ref.onu_id):
+            raise InvalidInput("pon", "the ONU is on that port already")
+        wan, wifi = destination._checked_extras(wan, wifi)
+        # The undo registers the ONU here again with the same WAN and WiFi.
+        self._checked_extras(wan, wifi)
+        old = replace(service, pon=ref.pon, onu_id=ref.onu_id, serial=self.normalize_serial(ref.serial))
+        with ExitStack() as stack:
+            stack.enter_context(self._operation("move_onu"))
+            if destination is not self:
+                stack.enter_context(destination._operation("move_onu"))
+            plan = stack.enter_context(engine.Plan(self, destination if destination is not self else None))
+            self._remove_for_plan(plan, ref, old, wan, wifi)
+            result = self._register_for_plan(destination, service, wan, wifi, ref)
+            return self._result("move_onu", result)
+
+    def _register_for_plan(self, destination, service, wan, wifi, ref):
+        """The new registration; in a preview, what it would send once the old
+        registration is gone, where the device's present state allows computing
+        it (the ONU id or the serial still held by the old one may not)."""
+        if self.previewing is None and destination.previewing is None:
+            return destination._provision(service, wan, wifi)
+        destination.previewing = self.previewing
+        try:
+            return destination._provision(service, wan, wifi)
+        except DriverError as error:
+            raise PreviewStop(
+                f"then the registration of {service.serial} on {service.pon}, as activation sends it: not computed "
+                f"before {ref.pon}:{ref.onu_id} is removed ({error.message})"
+            ) from error
+        finally:
+            if destination is not self:
+                destination.previewing = None
+
+    def _remove_for_plan(self, plan, ref, old, wan, wifi):
+        """Remove ``ref`` as a part of ``plan`` whose undo is registering ``old``
+        again with its whole service (a removal's read-back does not hold the
+        WAN and WiFi the ONU loses with it)."""
+        with engine.unjournaled(self):
+            self._remove(ref)
+        plan.compensate(self, lambda: self._provision(old, wan, wifi), f"register {old.serial} again on {old.pon}")
+
+    def supports_reboot(self):
+        return True
+
+    def reboot(self, ref):
+        """Restart the ONU (it goes offline and registers again); the configuration
+        is untouched, so there is nothing to undo.  Refused before anything is
+        sent where the platform/firmware has no reboot from the OLT."""
+        self.check_target()
+        self.check_ref(ref)
+        ref = self.canonical_ref(ref)
+        if not self.supports_reboot():
+            raise UnsupportedOperation(
+                f"rebooting an ONU from the OLT is not available on this platform/firmware ({self.platform})"
+            )
+        with self._operation("reboot"):
+            return self._result("reboot", self._reboot(ref))
+
+    def _reboot(self, ref):
+        def observe():
+            return {"onu": {"run_state": self._status(ref).run_state}}
+
+        def wanted(before, context):
+            return {**before, "reboot": True}
+
+        def diff(current, target, context):
+            # Only forward: a reboot is never "taken back".
+            return [self._reboot_step(ref)] if target.get("reboot") and not current.get("reboot") else []
+
+        done = engine.converge(self, observe, wanted, diff)
+        return {"pon": ref.pon, "onu_id": ref.onu_id, "run_state_before": done.before["onu"]["run_state"]}
+
+    def _reboot_step(self, ref):
+        """The engine Step that restarts the ONU at ``ref``."""
+        raise NotImplementedError
+
     # -- hooks each platform supplies -------------------------------------
     def _discover(self):
         raise NotImplementedError
@@ -576,6 +826,7 @@ class RouterDriver(BaseDriver):
 
     protocols = ("api", "api-ssl")
     suspend_methods = ("disable_secret", "address_list", "profile")
+    previewable = ("ensure_subscriber", "remove_subscriber", "suspend_subscriber", "resume_subscriber")
 
     def ensure_subscriber(self, subscriber):
         """Create or update the PPPoE secret and its rate limit."""

@@ -6,6 +6,7 @@ A step the device reports as already done changed nothing, so its undo is
 not run: a re-run never removes configuration it did not create.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
@@ -256,12 +257,175 @@ def converge(driver, observe, wanted, diff, context=None):
     except DriverError as error:
         error.outcome = error.outcome or "unchanged"  # nothing was sent
         raise
+    preview = getattr(driver, "previewing", None)
+    if preview is not None:
+        # A dry run: the difference is the plan; nothing is sent.
+        preview.extend(render_plan(diff(before, target, run.context), run.context))
+        return Converged(before, target, run.context)
     try:
         after = run.drive(observe, before, target, diff)
     except DriverError as error:
         _restore(run, observe, before, diff, error)
         raise
+    journal = getattr(driver, "plan_journal", None)
+    if journal is not None and run.sent:
+        journal.append(_Part(driver, observe, diff, before, run.context))
     return Converged(before, after, run.context, run.sent)
+
+
+#: what a preview shows for a value the device itself chooses when an
+#: earlier command of the plan runs (the ONT id Huawei picks, a WAN index)
+CHOSEN_BY_DEVICE = "<chosen by the device>"
+
+
+class _Placeholders(dict):
+    """A plan context where what is not known before sending reads as a
+    placeholder (only for rendering: every key is "there")."""
+
+    def __missing__(self, key):
+        return CHOSEN_BY_DEVICE
+
+    def __contains__(self, key):
+        return True
+
+    def get(self, key, default=None):
+        return self[key]
+
+
+def render_plan(steps, context):
+    """The commands ``steps`` would send, in order, as (mode, command) pairs;
+    a command that needs a value only the device gives shows the placeholder."""
+    plan = []
+    known = _Placeholders(context)
+    for step in steps:
+        if step.note or step.read_only:
+            continue
+        try:
+            command = step.render(known)
+        except (DriverError, KeyError, TypeError, ValueError):
+            command = f"{step.command.__name__ if callable(step.command) else step.command} ({CHOSEN_BY_DEVICE})"
+        plan.append((tuple(step.mode), str(command)))
+    return plan
+
+
+# ---------------------------------------------------------------------------
+# One plan over several convergences, on one device or several (an ONU moved
+# between OLTs, a plan change on the OLT and on the router): when one part
+# fails, the parts done before it are driven back to what they read first,
+# newest first, by their own observe and diff.
+# ---------------------------------------------------------------------------
+
+
+#: plan-context key: what a diff skipped taking back, the device having no
+#: command to undo it (named as left, never reported undone)
+UNRESTORABLE = "unrestorable"
+
+
+@dataclass
+class _Part:
+    driver: object
+    observe: Callable
+    diff: Callable
+    before: dict
+    context: dict
+
+
+@dataclass
+class _Compensation:
+    """A part whose undo is an operation of its own (registering a removed ONU
+    again with its whole service), for what a read-back cannot hold."""
+
+    undo: Callable
+    label: str
+
+
+@contextmanager
+def unjournaled(driver):
+    """Converges inside are not parts of the plan (a compensation covers them)."""
+    journal, driver.plan_journal = driver.plan_journal, None
+    try:
+        yield
+    finally:
+        driver.plan_journal = journal
+
+
+class Plan:
+    """``with Plan(olt, router):`` every converge on these drivers inside is one
+    part of the plan.  A DriverError inside takes back the parts that changed a
+    device (the failing converge took back its own) and is raised again with
+    ``outcome`` "undone", or as RollbackFailed ("left") naming what remains."""
+
+    def __init__(self, *drivers):
+        self.drivers = list(dict.fromkeys(driver for driver in drivers if driver is not None))
+        self.parts = []
+        #: after a failure: what the take-back left (empty when all was put back)
+        self.left = []
+
+    def __enter__(self):
+        # A plan inside another (an OLT operation inside the contract's plan
+        # over OLT and router) hands its parts to the outer one when it succeeds.
+        self.outer = [driver.plan_journal for driver in self.drivers]
+        for driver in self.drivers:
+            driver.plan_journal = self.parts
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        for driver, journal in zip(self.drivers, self.outer, strict=True):
+            driver.plan_journal = journal
+        if error is None:
+            outer = next((journal for journal in self.outer if journal is not None), None)
+            if outer is not None:
+                outer.extend(self.parts)
+            return False
+        if error is None or not self.parts:
+            return False
+        if not isinstance(error, DriverError):
+            # A failure the caller turned into its own error (Odoo's, with the
+            # device's words): the parts are taken back all the same, and what
+            # is left is on ``self.left`` for the caller to tell.
+            self._undo(DriverError(str(error)))
+            return False
+        failed = self._undo(error)
+        if failed is not error:
+            raise failed from error
+        return False
+
+    def compensate(self, driver, undo, label):
+        """Record a part done outside the journal, taken back by ``undo()``."""
+        if driver.previewing is None:
+            self.parts.append(_Compensation(undo, label))
+
+    def _undo(self, error):
+        """Take back every recorded part; the error to raise (``error`` itself
+        when everything is as it was)."""
+        left = list(error.left) if error.outcome in ("left", "unknown") else []
+        for part in reversed(self.parts):
+            if isinstance(part, _Compensation):
+                try:
+                    part.undo()
+                except DriverError as undo_error:
+                    left.append(f"{part.label}: {undo_error.message}")
+                continue
+            run = _Run(part.driver, part.context)
+            run.attempted = True
+            marker = DriverError(error.message)
+            try:
+                _restore(run, part.observe, part.before, part.diff, marker)
+            except RollbackFailed as failed:
+                left.extend(failed.left)
+            # What the diff skipped on the way back, the device having no
+            # command for it (a platform's diff lists it under this key).
+            left.extend(item for item in part.context.get(UNRESTORABLE, ()) if item not in left)
+        self.parts.clear()
+        self.left = list(left)
+        if left:
+            failed = _rollback_failed(error, error, left)
+            error.outcome, error.left = "left", list(left)
+            return failed
+        error.outcome = "undone"
+        error.message = f"{error.message} (every device was put back as it was)"
+        error.args = (error.message,)
+        return error
 
 
 def _restore(run, observe, before, diff, error):
@@ -301,7 +465,10 @@ def _pending(run, before, diff):
         return ["the device could not be read back"]
     try:
         left = [str(step.render(run.context)) for step in diff(run.last_view, before, run.context)]
-    except (DriverError, KeyError):
+    except DriverError as error:
+        # The diff itself cannot put it back (a WAN whose password cannot be read): its own words.
+        left = [error.message]
+    except KeyError:
         left = ["the device could not be read back"]
     left += [f"done, not taken back: {command}" for command in run.since_read]
     if run.in_doubt is not None:

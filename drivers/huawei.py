@@ -905,6 +905,9 @@ class HuaweiDriver(CliOltDriver):
         if want is None:
             return steps
         if have is None:
+            if want.get("id") is not None:
+                # Given: the commands after 'ont add' name it (the capture confirms it).
+                context.setdefault("onu_id", want["id"])
             steps.append(
                 Step(
                     self._ont_add_command(port, want),
@@ -1288,6 +1291,34 @@ class HuaweiDriver(CliOltDriver):
                 status.tx_power_dbm = power.tx_power_dbm
                 status.olt_rx_power_dbm = power.olt_rx_power_dbm
         return status
+
+    # -- changes to a live service ------------------------------------------------------
+    def _reboot_step(self, ref):
+        # 'ont reset P N' in the GPON interface (public automation code; no
+        # capture of its answer).
+        _, frame_slot, port = self._address(ref.pon)
+        return Step(f"ont reset {port} {ref.onu_id}", self._interface(frame_slot))
+
+    def _change_onu(self, ref, vlan, traffic_profile):
+        """One converge over the ONT's service ports: a new VLAN re-creates the port
+        (the OLT cannot change a service port's VLAN in place; the old one goes
+        first, the new one keeps its GEM port, user VLAN and traffic table), a
+        new traffic table is changed in place."""
+        pon = self.check_pon(ref.pon)
+
+        def wanted(before):
+            ports = [key for key in before if key.startswith("service_port:")]
+            if not ports:
+                raise CommandRejected(f"display service-port port {pon}", "the ONU has no service port")
+            target = dict(before)
+            for key in ports:
+                entry = dict(before[key], traffic=str(traffic_profile or before[key]["traffic"]))
+                if vlan is not None and entry["vlan"] != vlan:
+                    entry.update(index=None, vlan=vlan)
+                target[key] = entry
+            return target
+
+        self._onu_operation(ref, wanted)
 
     # -- reading the whole ONU table back -------------------------------------------------
     def _inventory(self, pons):

@@ -1267,6 +1267,11 @@ class VsolDriver(CliOltDriver):
         return {"pon": ref.pon, "onu_id": ref.onu_id, "removed": bool(converged.before)}
 
     # -- status / save ------------------------------------------------------------
+    def _reboot_step(self, ref):
+        # 'onu reset N' in the PON interface (public V-SOL GPON automation code,
+        # firmware not stated; no capture of its answer).
+        return Step(f"onu reset {ref.onu_id}", port_mode(ref.pon))
+
     def _status(self, ref):
         row = self._state_table(ref.pon).get(ref.onu_id)
         if row is None:

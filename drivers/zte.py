@@ -1369,6 +1369,16 @@ class ZteDriver(CliOltDriver):
                 table[onu_id].rx_power_dbm = power
         return [table[onu_id] for onu_id in sorted(table)]
 
+    #: whether a public source shows 'reboot' in pon-onu-mng on this family
+    reboot_confirmed = True
+
+    def supports_reboot(self):
+        return self.reboot_confirmed or _option_on(self.target.options.get("onu_reboot"))
+
+    def _reboot_step(self, ref):
+        # 'reboot' in the ONU's pon-onu-mng mode (a public C320 command note).
+        return Step("reboot", self.mng_mode(ref.pon, ref.onu_id))
+
     def _status(self, ref, check_serial=True):
         detail = self._detail(ref.pon, ref.onu_id)
         if detail is None:
@@ -1455,6 +1465,9 @@ class ZteC600Driver(ZteDriver):
     uncfg_commands = (PON_UNCFG, GPON_UNCFG)
     running_config_command = "show running-config-interface"
     c600 = True
+    #: no public source shows an ONU reboot from a C600: sent only with
+    #: options.onu_reboot (the C300 form, 'reboot' in pon-onu-mng)
+    reboot_confirmed = False
 
     def olt_interface(self, pon):
         return f"gpon_olt-{pon}"
@@ -1533,3 +1546,8 @@ def _summary(done):
 
 
 __all__ = ["ZteDriver", "ZteC600Driver", "ZteTelnet", "parse_onu_index", "strip_capture", "DriverError"]
+
+
+def _option_on(value):
+    """An option that is on: True, or 'true'/'yes'/'1' from a form or JSON."""
+    return value is True or str(value).strip().lower() in ("true", "yes", "1", "on")

@@ -8,6 +8,7 @@ from . import silver_olt
 from . import silver_core
 from . import silver_contract
 from . import silver_contract_wifi_line
+from . import silver_contract_changes
 from . import silver_olt_discovered_onu
 from . import product_template
 from . import res_config_settings

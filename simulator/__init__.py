@@ -22,6 +22,7 @@ In-process API (stable; tests and other helpers code against it)
         sim.set_onu_down("HWTC12345678", "dying_gasp")        # ... or its power
         sim.take_pon_down("0/1/0"); sim.bring_pon_up("0/1/0") # a feeder fibre cut and mended
         sim.drift_optics(0.3)                                 # optical levels wander (seeded)
+        sim.replug("HWTC12345678", "0/1/1")                   # its fibre moved to another port
     # leaving the block = sim.stop()
 
 ``start`` keyword arguments: ``platform`` (``huawei``, ``vsol``, ``zte``,
@@ -58,7 +59,8 @@ per seed; default derived from platform and name), ``name``, ``options``
 Faults (``sim.faults``, a ``core.Faults``): ``drop_after_commands`` (per
 connection: the next line after N is not answered, the connection closes),
 ``drop_pattern``, ``reject_pattern`` (+ optional ``reject_text``; default is the
-platform's own error words), ``busy_pattern`` + ``busy_count`` (answered with
+platform's own error words; ``inject("reject", pattern)`` refuses only the next
+match, so an undo sending it again is accepted), ``busy_pattern`` + ``busy_count`` (answered with
 the platform's "busy" text that many times), ``latency``, ``slow_pattern`` +
 ``slow_extra``, ``async_every`` (alarm/syslog block in the middle of every Nth
 answer), ``reject_login`` (every login fails), ``max_sessions`` (more simultaneous
@@ -140,6 +142,10 @@ class Simulator:
 
     def add_autofind(self, pon=None, **facts):
         return self.device.add_autofind(pon, **facts)
+
+    def replug(self, serial, pon):
+        """The registered ONU ``serial``'s fibre moved to ``pon`` (see core.Device.replug_onu)."""
+        self.device.replug_onu(serial, pon)
 
     def set_run_state(self, serial, run_state):
         """Make a registered ONU ``online`` or ``offline`` (as if its fibre changed)."""

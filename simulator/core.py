@@ -144,6 +144,9 @@ class Faults:
     fault_skip: int = 0
     #: a matching command is answered with the platform's error text, state unchanged.
     reject_pattern: str | None = None
+    #: reject_pattern fires ``fault_count`` times and clears (set by ``inject``):
+    #: a command refused once, accepted when an undo sends it again.
+    reject_counted: bool = False
     #: override the error text of reject_pattern (default: the dialect's own words).
     reject_text: str | None = None
     #: a matching command is answered "system busy" busy_count times, then runs normally.
@@ -193,12 +196,15 @@ class Faults:
 
     def inject(self, kind, pattern, count=1, skip=0, delay=None):
         """Arm one pattern fault: ``kind`` is ``drop`` (before the command runs),
-        ``drop_after`` (after it ran) or ``late`` (answer ``delay`` s late)."""
-        if kind not in ("drop", "drop_after", "late"):
-            raise ValueError(f"kind must be drop, drop_after or late, not {kind!r}")
+        ``drop_after`` (after it ran), ``late`` (answer ``delay`` s late) or
+        ``reject`` (refused with the platform's error words, state unchanged)."""
+        if kind not in ("drop", "drop_after", "late", "reject"):
+            raise ValueError(f"kind must be drop, drop_after, late or reject, not {kind!r}")
         with self._lock:
             self.fault_count, self.fault_skip = int(count), int(skip)
-            if kind == "drop":
+            if kind == "reject":
+                self.reject_pattern, self.reject_counted = pattern, True
+            elif kind == "drop":
                 self.drop_pattern, self.drop_counted = pattern, True
             elif kind == "drop_after":
                 self.drop_after_pattern = pattern
@@ -215,6 +221,8 @@ class Faults:
             return False
         if name == "drop_pattern" and not self.drop_counted:
             return True
+        if name == "reject_pattern" and not self.reject_counted:
+            return True
         with self._lock:
             if getattr(self, name) != pattern:
                 return False  # cleared by another session meanwhile
@@ -226,6 +234,8 @@ class Faults:
                 setattr(self, name, None)
                 if name == "drop_pattern":
                     self.drop_counted = False
+                if name == "reject_pattern":
+                    self.reject_counted = False
                 self.fault_count, self.fault_skip = 1, 0
             return True
 
@@ -457,7 +467,8 @@ class Device:
         # an ONU registered by serial but never plugged in is not found again
         if onu and rediscover and not onu["facts"].get("offline"):
             facts = dict(onu["facts"])
-            facts["pon"] = pon
+            # found again where its fibre is (another port once re-plugged)
+            facts["pon"] = facts.pop("plugged_into", None) or pon
             self.autofind.append(facts)
         return onu
 
@@ -471,6 +482,39 @@ class Device:
 
     def set_onu_up(self, onu):
         onu["run_state"] = "online"
+
+    #: seconds a rebooted ONU stays offline before it registers again
+    #: (``options['reboot_seconds']``; real ONUs take a minute or two)
+    reboot_seconds = 1.0
+
+    def reboot_onu(self, onu):
+        """The ONU restarts: offline now (its dying gasp as the cause), online
+        again ``reboot_seconds`` later, as seen by any command after that."""
+        self.set_onu_down(onu, "dying_gasp")
+        onu["back_at"] = time.time() + float(self.options.get("reboot_seconds", self.reboot_seconds))
+        onu["reboots"] = int(onu.get("reboots", 0)) + 1
+        self.changed()
+
+    def settle_reboots(self):
+        """Rebooted ONUs whose time is up are online again (called before each command)."""
+        now = time.time()
+        for table in self.onus.values():
+            for onu in table.values():
+                if onu.get("back_at") and onu["back_at"] <= now:
+                    del onu["back_at"]
+                    if onu.get("admin_state", "active") in ("active", "enable", "enabled"):
+                        self.set_onu_up(onu)
+
+    def replug_onu(self, serial, pon):
+        """A technician moves a registered ONU's fibre to ``pon``: its registration
+        loses light (LOS); once removed it waits in auto-find on ``pon``."""
+        with self.lock:
+            onu = self.find_serial(serial)
+            if onu is None:
+                raise KeyError(serial)
+            onu["facts"]["plugged_into"] = pon
+            self.set_onu_down(onu, "los")
+            self.changed()
 
     def take_pon_down(self, pon, cause="los"):
         """Every ONU of ``pon`` goes down at once (a cut feeder fibre: LOS)."""
@@ -892,7 +936,7 @@ class CliSession:
         self.answered += 1
         if faults.async_every and self.answered % faults.async_every == 0:
             self._async = self.async_message()
-        if faults.reject_pattern and re.search(faults.reject_pattern, line):
+        if faults.fires("reject_pattern", line):
             self.write(faults.reject_text if faults.reject_text is not None else self.rejected(line))
             return True
         if faults.busy_pattern and faults.busy_count > 0 and re.search(faults.busy_pattern, line):
@@ -904,6 +948,7 @@ class CliSession:
         late = not drop_after and faults.fires("late_pattern", line)
         with device.lock:
             self._held = []
+            device.settle_reboots()
             try:
                 result = self.handle(line)
             except DropConnection:

@@ -68,6 +68,7 @@ interface gpon F/S (port P, ONT id N):
 ``ont add P [N] sn-auth SN16|VEND-XXXXXXXX omci ont-lineprofile-id X ont-srvprofile-id Y [desc D]``
 (or ``ont-lineprofile-name X ont-srvprofile-name Y``),
 ``ont delete P N``, ``ont delete P all``, ``ont deactivate P N``, ``ont activate P N``,
+``ont reset P N`` (the ONT reboots: offline, online again after ``reboot_seconds``; only an online one),
 ``ont modify P N desc D | ont-lineprofile-id X | ont-lineprofile-name X | ont-srvprofile-id Y |
 ont-srvprofile-name Y``,
 ``ont port native-vlan P N eth K vlan V [priority 0-7]``,
@@ -295,6 +296,7 @@ def build_commands():
     )
     add(r"ont delete (?P<p>\d+) (?P<n>\d+|all)", "do_ont_delete", ("if",))
     add(r"ont (?P<action>activate|deactivate) (?P<p>\d+) (?P<n>\d+)", "do_ont_state", ("if",))
+    add(r"ont reset (?P<p>\d+) (?P<n>\d+)", "do_ont_reset", ("if",))
     add(
         r"ont modify (?P<p>\d+) (?P<n>\d+) (?P<key>desc|ont-lineprofile-(?:id|name)|ont-srvprofile-(?:id|name)) "
         r"(?P<value>" + VALUE + ")",
@@ -766,6 +768,17 @@ class HuaweiSession(CliSession):
             "offline" if wanted == "deactivated" else ("offline" if onu["rx_power"] is None else "online")
         )
         self.device.changed()
+
+    def do_ont_reset(self, m, line):
+        """The ONT restarts (offline, then online again): only an online one hears it."""
+        onu = self.onu_or_fail(m["p"], m["n"])
+        if onu is None:
+            return True
+        if onu["run_state"] != "online":
+            self.write("  Failure: The ONT is not online\n\n")
+            return True
+        self.device.reboot_onu(onu)
+        return True
 
     def do_ont_modify(self, m, line):
         onu = self.onu_or_fail(m["p"], m["n"])

@@ -67,7 +67,8 @@ list of existing profile names; default ``None`` = any name accepted),
 ``onu N service NAME gemport G vlan V``, ``no onu N service NAME``,
 ``onu N service-port S gemport G uservlan U vlan V [new_cos C]``, ``no onu N service-port S``,
 ``onu N portvlan veip|eth K mode tag vlan V`` (``mode transparent`` too),
-``onu N|A-B activate``, ``onu N|A-B deactivate``,
+``onu N|A-B activate``, ``onu N|A-B deactivate``, ``onu reset N`` (the ONU reboots: offline, online again after
+``reboot_seconds``; ``Error: onu N is offline.`` when it is not working),
 ``onu N pri wan_adv add route`` (answers ``... number is I``),
 ``onu N pri wan_adv index I route mode internet mtu M``,
 ``onu N pri wan_adv index I route ipv4 pppoe proxy disable user U pwd P mode auto nat enable``,
@@ -162,6 +163,7 @@ def build_commands():
         PON,
     )
     add(r"onu (?P<range>\d+(?:-\d+)?) (?P<action>activate|deactivate)", "do_activate", PON)
+    add(r"onu reset (?P<n>\d+)", "do_onu_reset", PON)
     add(r"onu (?P<n>\d+) pri wan_adv add route", "do_wan_add", PON)
     add(r"onu (?P<n>\d+) pri wan_adv index (?P<i>\d+) route mode internet mtu (?P<mtu>\d+)", "do_wan_mode", PON)
     add(
@@ -750,6 +752,17 @@ class VsolSession(CliSession):
                 onu["admin_state"] = wanted
                 onu["run_state"] = "online" if wanted == "active" and onu["rx_power"] is not None else "offline"
         self.device.changed()
+
+    def do_onu_reset(self, m, line):
+        """The ONU restarts (offline, then online again); only a working one hears it."""
+        onu = self.onu_or_fail(m["n"])
+        if onu is None:
+            return True
+        if not self.working(onu):
+            self.write(f"Error: onu {int(m['n'])} is offline.\n")
+            return True
+        self.device.reboot_onu(onu)
+        return True
 
     # -- WAN / WiFi (private OMCI extensions) ----------------------------------------------
     def pri_onu(self, m):

@@ -119,7 +119,9 @@ onu-mng:
   ``ssid auth wep wifi_0/N open-system``, ``ssid {enable|disable} wifi_0/N``
   (``ssid`` is refused when option ``wifi`` is false: old firmware without OMCI WiFi),
   ``wan ...``, ``security-mgmt ...``, ``security-mng ...``, ``tr069-mgmt ...``,
-  ``firewall ...``, ``interface eth UNI state {lock|unlock}`` (stored verbatim).
+  ``firewall ...``, ``interface eth UNI state {lock|unlock}`` (stored verbatim),
+  ``reboot`` (the ONU restarts: offline, working again after ``reboot_seconds``; one
+  that is not working is refused, wording not seen on a real device).
 
 Faults (``core.Faults``) answer in ZXAN words: ``reject_pattern`` ->
 ``%Error 20202: Invalid parameter``; ``busy_pattern`` -> ``%Code
@@ -471,6 +473,7 @@ COMMANDS = [
         "service <name:word> gemport <gemport:int:1-32> cos <cos:int:0-7> vlan <vlans:vlans>", "mng_service", ("mng",)
     ),
     Command("no service <name:word>", "no_mng_service", ("mng",)),
+    Command("reboot", "mng_reboot", ("mng",)),
     Command("vlan port <uni:uni> mode tag vlan <vlan:int:1-4094>", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> mode tag vlan <vlan:int:1-4094> priority <priority:int:0-7>", "vlan_port", ("mng",)),
     Command("vlan port <uni:uni> mode transparent", "vlan_port", ("mng",)),
@@ -1404,6 +1407,15 @@ class ZteSession(CliSession):
             raise CliError(self._code("331", "The GEM port does not exist."))
         onu["services"][name] = {"gemport": gemport, "vlan": vlans, "cos": cos}
         self.changed()
+        return ""
+
+    def do_mng_reboot(self):
+        """The ONU restarts over OMCI (offline, then working again); an ONU that is
+        not working cannot be told."""
+        onu = self.current_onu()
+        if self.phase(onu) != "working":
+            raise CliError(self._code("112", "The ONU is not online."))
+        self.device.reboot_onu(onu)
         return ""
 
     def do_no_mng_service(self, name):

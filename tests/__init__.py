@@ -4,6 +4,7 @@ if __name__.startswith("odoo.addons."):
     from . import (
         test_batch,
         test_concurrency,
+        test_contract_changes,
         test_contract_service,
         test_demo_data,
         test_discovery,

@@ -1,0 +1,177 @@
+import time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import SilverProvisioningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestContractChanges(SilverProvisioningCommon):
+    """Changes to a live contract: pending on edit, previewed, applied as one plan over
+    OLT and router; replace, move and reboot of the ONU; previews of the lifecycle."""
+
+    platform = "huawei"
+
+    def _active_contract(self, **values):
+        contract = self.make_contract(self.platform, **values).with_user(self.operator)
+        contract.action_activate_service()
+        self.assertEqual(contract.state_service, "active")
+        return contract
+
+    def _vlan(self, number):
+        olt = self.olts[self.platform]
+        vlan = olt.vlan_ids.filtered(lambda record: record.vlanid == number)
+        return vlan or self.env["silver.vlan"].create({"olt_id": olt.id, "vlanid": number, "name": f"v{number}"})
+
+    def _wizard(self, contract, operation, user=None, **values):
+        Wizard = self.env["silver.contract.apply.wizard"].with_user(user or self.operator)
+        return Wizard.create({"contract_id": contract.id, "operation": operation, **values})
+
+    def _service_ports(self, contract):
+        sim = self.sim(self.platform)
+        return [port for port in sim.state()["service_ports"] if port["onu_id"] == contract.onu_pon_id]
+
+    def _device_onu(self, serial):
+        return self.device_onus(self.platform).get(serial)
+
+    # -- changes pending ------------------------------------------------------------------------
+    def test_edit_marks_changes_pending_and_sends_nothing(self):
+        contract = self._active_contract()
+        sim = self.sim(self.platform)
+        lines, logins = len(sim.commands), sim.logins["succeeded"]
+        contract.write({"vlan_id": self._vlan(200).id})
+        self.assertTrue(contract.provisioning_changes_pending)
+        self.assertEqual(contract.provisioning_pending_what, "vlan")
+        contract.wifi_line_ids.write({"name": "Casa-Nueva"})
+        self.assertEqual(contract.provisioning_pending_what, "vlan,wifi")
+        self.assertEqual(contract.provisioning_pending_label, "VLAN, WiFi")
+        self.assertEqual((len(sim.commands), sim.logins["succeeded"]), (lines, logins), "write() sent something")
+        # Writing the same value again changes nothing.
+        other = self._active_contract()
+        other.write({"pppoe_user": other.pppoe_user})
+        self.assertFalse(other.provisioning_changes_pending)
+
+    def test_inactive_contract_edit_is_not_pending(self):
+        contract = self.make_contract(self.platform)
+        contract.write({"vlan_id": self._vlan(200).id})
+        self.assertFalse(contract.provisioning_changes_pending)
+
+    def test_apply_previews_then_applies_on_olt_and_router(self):
+        contract = self._active_contract()
+        contract.write({"vlan_id": self._vlan(200).id, "pppoe_password": "Ppp0e-N3w-Secret"})
+        self.assertEqual(contract.provisioning_pending_what, "vlan,pppoe")
+        before = self.sim(self.platform).state()
+        wizard = self._wizard(contract, "apply")
+        self.assertIn("service-port vlan 200", wizard.preview)
+        self.assertIn(self.router.display_name, wizard.preview)
+        self.assertNotIn("Ppp0e-N3w-Secret", wizard.preview)
+        self.assertEqual(self.sim(self.platform).state()["service_ports"], before["service_ports"], "preview changed")
+        wizard.action_confirm()
+        self.assertFalse(contract.provisioning_changes_pending)
+        self.assertEqual([port["vlan"] for port in self._service_ports(contract)], [200])
+        router = self.sim("mikrotik")
+        self.assertEqual(router.rows("/ppp/secret", name=contract.pppoe_user)[0]["password"], "Ppp0e-N3w-Secret")
+        messages = self.logged(contract)
+        self.assertTrue(any("Change ONU service" in body for body in messages), messages)
+        for body in messages:
+            self.assertNoSecret(body, "a log message")
+            self.assertNotIn("Ppp0e-N3w-Secret", body)
+        # Applied: a second preview sends nothing.
+        contract.write({"vlan_id": self._vlan(200).id})
+        self.assertFalse(contract.provisioning_changes_pending)
+
+    def test_a_router_refusal_leaves_the_olt_untouched(self):
+        contract = self._active_contract()
+        contract.write({"vlan_id": self._vlan(200).id, "pppoe_password": "Ppp0e-N3w-Secret"})
+        ports = self._service_ports(contract)
+        self.sim("mikrotik").faults.reject_pattern = r"/ppp/secret/set"
+        with self.assertRaisesRegex(UserError, "put back"):
+            self._wizard(contract, "apply").action_confirm()
+        self.assertEqual(self._service_ports(contract), ports, "the OLT keeps the old VLAN")
+        self.assertTrue(contract.provisioning_changes_pending, "still pending")
+
+    def test_an_olt_refusal_takes_the_router_back(self):
+        contract = self._active_contract()
+        contract.write({"vlan_id": self._vlan(200).id, "pppoe_password": "Ppp0e-N3w-Secret"})
+        ports = self._service_ports(contract)
+        self.sim(self.platform).faults.inject("reject", r"^service-port vlan 200 .*$")
+        with self.assertRaisesRegex(UserError, "put back"):
+            self._wizard(contract, "apply").action_confirm()
+        self.assertEqual(self._service_ports(contract), ports, "the OLT keeps the old VLAN")
+        secret = self.sim("mikrotik").rows("/ppp/secret", name=contract.pppoe_user)[0]
+        self.assertEqual(secret["password"], "Ppp0e-Secret", "the router has the old password again")
+        take_back = [body for body in self.logged(contract) if "Take back the changes" in body]
+        self.assertEqual(len(take_back), 1, "the router's take-back is in the chatter")
+        self.assertIn("OK", take_back[0])
+        self.assertNotIn("Ppp0e-N3w-Secret", take_back[0])
+        self.assertTrue(contract.provisioning_changes_pending, "still pending")
+
+    def test_apply_without_changes_is_refused(self):
+        contract = self._active_contract()
+        with self.assertRaisesRegex(UserError, "no changes pending"):
+            contract._apply_changes()
+
+    # -- replace, move, reboot ------------------------------------------------------------------------
+    def test_replace_onu(self):
+        contract = self._active_contract()
+        old, onu_id = contract.serial_number, contract.onu_pon_id
+        pon = self.olts[self.platform]._pon_address(contract.olt_port_id)
+        new = self.sim(self.platform).add_autofind(pon=pon)["serial"]
+        with self.assertRaisesRegex(UserError, "New Serial"):
+            self._wizard(contract, "replace", user=self.technician, new_serial="not-a-serial").action_confirm()
+        with self.assertRaises(AccessError):
+            contract.action_replace_onu_wizard()
+        wizard = self._wizard(contract, "replace", user=self.technician, new_serial=new)
+        wizard.action_preview()
+        self.assertIn("ont delete", wizard.preview)
+        self.assertTrue(self._device_onu(old), "the preview removed nothing")
+        wizard.action_confirm()
+        self.assertEqual(contract.serial_number, new)
+        self.assertEqual(contract.onu_pon_id, onu_id)
+        self.assertFalse(self._device_onu(old))
+        self.assertEqual(self._device_onu(new)["id"], onu_id)
+
+    def test_replace_with_a_serial_in_service_elsewhere_is_refused(self):
+        contract = self._active_contract()
+        other = self._active_contract()
+        with self.assertRaisesRegex(UserError, "already in service"):
+            contract.with_user(self.technician)._replace_onu(other.serial_number)
+        self.assertEqual(self._device_onu(contract.serial_number)["id"], contract.onu_pon_id)
+
+    def test_move_onu_to_another_port(self):
+        contract = self._active_contract()
+        olt = self.olts[self.platform]
+        target = olt.port_ids.filtered(lambda port: port != contract.olt_port_id)[:1]
+        self.sim(self.platform).replug(contract.serial_number, olt._pon_address(target))
+        wizard = self._wizard(contract, "move", user=self.technician, target_olt_id=olt.id, target_port_id=target.id)
+        wizard.action_confirm()
+        self.assertEqual(contract.olt_port_id, target)
+        onu = self._device_onu(contract.serial_number)
+        self.assertEqual((onu["pon"], onu["id"]), (olt._pon_address(target), contract.onu_pon_id))
+
+    def test_reboot_onu(self):
+        contract = self._active_contract()
+        wizard = self._wizard(contract, "reboot")
+        self.assertIn("ont reset", wizard.preview)
+        self.assertFalse(self._device_onu(contract.serial_number).get("reboots"))
+        wizard.action_confirm()
+        self.assertEqual(self._device_onu(contract.serial_number)["reboots"], 1)
+        self.assertTrue(any("Reboot ONU" in body for body in self.logged(contract)))
+        with self.assertRaises(AccessError):
+            contract.with_user(self.plain_user).action_reboot_onu_wizard()
+        time.sleep(0)  # nothing timed here: the simulated ONU's return is the driver tests' matter
+
+    # -- previews of the lifecycle ---------------------------------------------------------------
+    def test_preview_of_activation_and_suspension(self):
+        contract = self.make_contract(self.platform).with_user(self.operator)
+        before = self.sim(self.platform).state()
+        wizard = self._wizard(contract, "activate")
+        self.assertIn("ont add", wizard.preview)
+        self.assertEqual(self.sim(self.platform).state()["onus"], before["onus"])
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        contract.action_activate_service()
+        suspend = self._wizard(contract, "suspend")
+        self.assertIn(self.router.display_name, suspend.preview)
+        self.assertEqual(contract.state_service, "active")
