@@ -403,6 +403,8 @@ def detail_status(fields, history, command, firmware=""):
 
 
 _POWER = r"-?\d+(?:\.\d+)?(?:\s*\(dbm\))?|N/A|no signal|-"
+#: the whole answer about an ONU that is not up (C320 V2.1.0: ``gpon-onu_1/1/2:31 is not online``)
+_NOT_ONLINE = re.compile(r"^\s*(?:gpon-onu_|gpon_onu-)\d+/\d+/\d+:\d+\s+is not online\s*$", re.IGNORECASE)
 _ATTENUATION_LINE = re.compile(
     rf"^\s*(?P<dir>up|down)\s+(?P<k1>Rx|Tx)\s*:\s*(?P<v1>{_POWER})\s+(?P<k2>Rx|Tx)\s*:\s*(?P<v2>{_POWER})"
     r"\s+(?:Attenuation\s*:\s*)?(?P<loss>-?\d+(?:\.\d+)?(?:\s*\(dB\))?|N/A|-)\s*$",
@@ -414,7 +416,8 @@ def read_attenuation(text, command, firmware=""):
     """``show pon power attenuation ONU`` -> {'olt_rx', 'onu_tx', 'olt_tx', 'onu_rx'} in dBm (or None), or {}.
 
     ``up Rx :<OLT receives>  Tx:<ONU sends>  <loss>``, ``down Tx :<OLT sends>
-    Rx:<ONU receives> <loss>``, under a header ``OLT  ONU  Attenuation``.
+    Rx:<ONU receives> <loss>``, under a header ``OLT  ONU  Attenuation``.  An ONU
+    that is not up gets one line instead: {'online': False}, no power.
     """
     values, header = {}, False
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -422,6 +425,8 @@ def read_attenuation(text, command, firmware=""):
             continue
         if any(re.search(pattern, line) for pattern in EMPTY_RESULT):
             return {}
+        if not values and not header and _NOT_ONLINE.match(line):
+            return {"online": False}
         if not header and re.fullmatch(r"\s*OLT\s+ONU\s+Attenuation\s*", line, re.IGNORECASE):
             header = True
             continue
@@ -460,11 +465,11 @@ def read_onu_rx(text, command, firmware=""):
 def read_version(text):
     """The firmware ``show system-group`` (or ``show software``) prints: ``V2.1.0``, or ''.
 
-    No public capture of either answer was found; the lines read are those the
-    NOC Project's ZTE.ZXA10 version script reads (``System Description: C320
-    Version V2.1.0 Software, ...``, ``ZTE ZXA10 Software, Version: V2.1.0,
-    Release software``): the first version after ``Version`` is taken, and a
-    layout without one is no error.
+    A C320 V2.1.0 prints ``System Description: C320 Version V2.1.0 Software, ...``
+    (erlanggaalfian/smartolt's test_zte_health.py, MIT); ``show software`` has no
+    public capture, its line is the NOC Project's (``ZTE ZXA10 Software, Version:
+    V2.1.0, Release software``): the first version after ``Version`` is taken, and
+    a layout without one is no error.
     """
     match = re.search(r"\bVersion[\s:]+(V?\d+(?:\.\d+)+\w*)", text or "", re.IGNORECASE)
     return match.group(1).upper() if match else ""
@@ -851,6 +856,7 @@ class ZteDriver(CliOltDriver):
             OnuStatus(
                 pon=pon,
                 onu_id=onu_id,
+                run_state="offline" if values.get("online") is False else "",
                 rx_power_dbm=values.get("onu_rx"),
                 tx_power_dbm=values.get("onu_tx"),
                 olt_rx_power_dbm=values.get("olt_rx"),

@@ -45,8 +45,9 @@ Every mode:
   (option ``empty_code`` gives the ``62310`` variant).
   ``show gpon onu state [OLT [ID]]``  per firmware: ``OnuIndex Admin State OMCC State
                                      O7 State Phase State`` (V2.1, ``gpon-onu_1/1/1:1``
-                                     rows), ``... Phase State Channel`` (V1.2, bare
-                                     ``1/1/1:1``), ``... Phase state Speed mode`` (C600);
+                                     rows), ``... Phase State  Channel`` (V1.2 and
+                                     C320 V2.1.0, bare ``1/1/1:1``), ``... Phase state
+                                     Speed mode`` (C600);
                                      footer ``ONU Number: working/total`` (C300). Admin
                                      state ``enable``/``disable``; phase ``working``,
                                      ``LOS`` (no light) or ``OffLine`` (disabled).
@@ -56,7 +57,8 @@ Every mode:
   ``show gpon onu by sn SERIAL``     ``SearchResult`` and the ONU interface.
   ``show pon power attenuation ONU`` ``up Rx :-20.331(dbm) Tx:2.370(dbm) 22.701(dB)`` /
                                      ``down Tx :6.570(dbm) Rx:-19.123(dbm) 25.693(dB)``;
-                                     ``no signal`` / ``N/A`` when the ONU is not working.
+                                     ``no signal`` / ``N/A`` when the ONU is not working
+                                     (``gpon-onu_1/1/1:1 is not online`` on C320 V2.1.0).
   ``show pon power onu-rx OLT|ONU``  ``gpon-onu_1/1/1:1    -21.368(dbm)`` (``N/A`` offline).
   ``show running-config interface OLT|ONU|VPORT``, ``show onu running config ONU``:
                                      the stored configuration in the device's own syntax
@@ -65,8 +67,9 @@ Every mode:
                                      next line, indented again (as a public C320 report
                                      shows). C600 also: ``show running-config-interface
                                      IFACE`` (the section closed by ``$``).
-  ``show system-group``, ``show software``  the firmware (no capture is public: the lines
-                                     the NOC Project's ZXA10 version script reads).
+  ``show system-group``, ``show software``  the firmware (``System Description: C320 Version
+                                     V2.1.0 Software, ...`` and the keys after it, as a
+                                     public C320 V2.1.0 test fixture quotes them).
   ``write``                          ``Building configuration...`` / ``..[OK]``; counted
                                      in ``state()["saved"]``.
   ``terminal length N``              0 disables paging. ``terminal width N``: accepted on
@@ -142,13 +145,14 @@ Errors (the caret line is aligned under the echoed command)::
 
 Options (``simulator.start(options=...)``): ``model`` (``C300``/``C320`` or
 ``C600``/``C650``), ``firmware`` (a family of ``FIRMWARE``: ``zte`` ``v2.1``
-(default), ``v2.1_onutype``, ``v1.2``; ``zte_c600`` ``v1.2`` (default),
+(default), ``v2.1_onutype``, ``v2.1_channel``, ``v1.2``; ``zte_c600`` ``v1.2`` (default),
 ``v1.2_mac``: the layouts of ``show gpon onu state``, ``show pon onu uncfg``
 and ``show gpon onu detail-info`` that family prints, whether ``show pon onu
 uncfg`` exists, and the pon-onu-mng prompt), ``hostname``, ``pons``,
 ``gpon_uncfg``, ``pon_uncfg`` (override the family), ``empty_code``,
 ``suspend_forms`` (subset of ``["state", "shutdown", "admin"]``), ``wifi``,
-``onu_types``.  The layouts follow the real captures of
+``onu_types``.  ``v2.1_channel`` is C320 V2.1.0 with the ``Channel`` state table and
+``<onu> is not online`` for the attenuation of an ONU that is down.  The layouts follow the real captures of
 tests/drivers/captures/zte*/ (tests/simulator/test_zte_sim.py checks it).
 
 State: each ONU dict carries, besides the common keys, ``type``, ``name``,
@@ -569,6 +573,18 @@ FIRMWARE = {
             "detail": "c300",
             "mng_prompt": True,
         },
+        # C320 V2.1.0 as erlanggaalfian/smartolt's fixtures show it: bare indexes with a
+        # Channel column in ``show gpon onu state``, and one line for an ONU that is not up
+        # in ``show pon power attenuation``
+        "v2.1_channel": {
+            "version": "V2.1.0",
+            "state": "channel",
+            "gpon_uncfg": True,
+            "pon_uncfg": "model_sn_pw",
+            "detail": "c300",
+            "mng_prompt": True,
+            "attenuation_offline": "not_online",
+        },
         # older ZXAN (V1.2.x): only the gpon command, bare indexes with a Channel column
         "v1.2": {
             "version": "V1.2.5",
@@ -946,7 +962,7 @@ class ZteSession(CliSession):
         elif layout == "speed":
             lines = ["OnuIndex     Admin state  OMCC state  Phase state  Speed mode ", "-" * 63]
         else:
-            lines = ["OnuIndex   Admin State OMCC State Phase State Channel", "-" * 62]
+            lines = ["OnuIndex   Admin State  OMCC State  Phase State  Channel", "-" * 62]
         for onu in onus:
             phase = self.phase(onu)
             admin = "enable" if onu["admin_state"] == "active" else "disable"
@@ -957,7 +973,8 @@ class ZteSession(CliSession):
             elif layout == "speed":
                 lines.append(f"{onu['pon'] + ':' + str(onu['id']):<14}{admin:<13}{omcc:<12}{phase:<13}GPON")
             else:
-                lines.append(f"{onu['pon']}:{onu['id']:<6}{admin:<12}{omcc:<11}{phase:<12}1(GPON)")
+                index = f"{onu['pon']}:{onu['id']}"
+                lines.append(f"{index:<12}{admin:<13}{omcc:<12}{phase:<13}1(GPON)")
         if layout != "speed":
             working = sum(1 for o in onus if self.phase(o) == "working")
             lines.append(f"ONU Number: {working}/{len(onus)}")
@@ -1041,6 +1058,8 @@ class ZteSession(CliSession):
         record = self.need_onu(onu)
         head = "           OLT                  ONU              Attenuation\n" + "-" * 74 + "\n"
         if self.phase(record) != "working":
+            if self.device.profile.get("attenuation_offline") == "not_online":
+                return f"{self.onu_name(record['pon'], record['id'])} is not online\n"
             return (
                 head + f" {'up':<8}{'Rx :no signal':<22}{'Tx:N/A':<21}N/A\n\n"
                 f" {'down':<8}{'Tx :6.570(dbm)':<22}{'Rx:N/A':<21}N/A\n"
@@ -1104,13 +1123,17 @@ class ZteSession(CliSession):
         return lines
 
     def do_show_system_group(self):
-        # No capture of this answer is public: the line is the one the NOC
-        # Project's ZTE.ZXA10 version script reads.
+        # The keys and their order of a C320 V2.1.0's answer as erlanggaalfian/smartolt's
+        # test_zte_health.py quotes it (its values redacted there); the ObjectId is generic.
         version = self.device.profile["version"]
         return (
             f"System Description: {self.device.model} Version {version} Software, "
-            "Copyright (c) 2024 by ZTE Corporation\n"
-            f"System ObjectId: .1.3.6.1.4.1.3902.1082\nSystem Name: {self.device.hostname}\n"
+            "Copyright (c) by ZTE Corporation Compiled\n"
+            "System ObjectId: .1.3.6.1.4.1.3902.1082\n"
+            "Started before: 3 days, 4 hours, 5 minutes\n"
+            "Contact with: noc@example.net\n"
+            f"System name:  {self.device.hostname}\n"
+            "Location: lab\n"
         )
 
     def do_show_software(self):
