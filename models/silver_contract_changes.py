@@ -418,7 +418,8 @@ class SilverContract(models.Model):
             ok = not plan.left
             headline = _("put back as it was") if ok else masker("; ".join(str(item) for item in plan.left))
             entries = self._session_entries(driver.transcript, start)
-            self._log_operation(_("Take back the changes"), device, ok, headline, entries, masker)
+            with self._provisioning_undoing():
+                self._log_operation(_("Take back the changes"), device, ok, headline, entries, masker)
 
     def _fail_plan(self, operation, plan, error):
         """A device refused: what the plan took back decides the words and the operation's state."""
