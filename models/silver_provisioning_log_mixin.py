@@ -121,6 +121,11 @@ class LogMasker(Masker):
         text = super().__call__(text)
         return hide_login_users(text, self.usernames) if text and self.usernames else text
 
+    def login_only(self, text):
+        """``text`` with the login users hidden, whole words only: safe on a short value
+        (the secrets' line-wrap rule would take a value's start for a wrapped secret's tail)."""
+        return hide_login_users(text, self.usernames) if text and self.usernames else text
+
     def secrets_only(self, text):
         """``text`` with the secrets masked, the words left: for a message whose device
         parts were masked already (the login's word in our labels would give it away)."""
@@ -231,8 +236,11 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             outcome = "unknown" if any(entry.kind == "send" for entry in entries) else "unchanged"
             self._log_operation(operation, device, False, headline, entries, masker, outcome=outcome)
             raise self._device_error(operation, device, headline, outcome, []) from None
-        # The values are masked inside, the labels not (see TranscriptRenderer.mask).
-        summary = self._result_summary(result, masker)
+        # The login in the values only (a label may hold its word, see TranscriptRenderer.mask);
+        # the secrets in the whole sentence, where their line-wrap rule reads whole lines.
+        summary = getattr(masker, "secrets_only", masker)(
+            self._result_summary(result, getattr(masker, "login_only", None))
+        )
         entries = self._session_entries(result.transcript or driver.transcript, start)
         self._log_operation(operation, device, True, summary, entries, masker)
         return result

@@ -46,8 +46,8 @@ class TranscriptRenderer:
 
     def __init__(self, env, masker=None):
         self.env = env
-        #: masks what a device answered; our own words (a result's labels) are left alone, or
-        #: the login mask would turn 'admin state' into '[login] state' and tell the login
+        #: hides the login in what a device answered; our own words (a result's labels) are left
+        #: alone, or the mask would turn 'admin state' into '[login] state' and tell the login
         self.mask = masker or (lambda text: text)
 
     @staticmethod

@@ -101,13 +101,14 @@ class TestTranscriptRendering(SilverProvisioningCommon):
         self.assertNoSecret(body, "the activation message")
 
     def test_result_words_keep_their_labels_where_the_login_is_a_word_of_them(self):
-        """The OLT's login is 'admin': the result's 'admin state' stays, the login stays hidden."""
-        contract = self.make_contract("vsol", with_router=False)
+        """The OLT's login is 'admin': the result's 'admin state' stays, the login stays hidden;
+        a secret ending like a value ('...enable', 'enabled') does not eat the value."""
+        contract = self.make_contract("vsol", with_router=False, pppoe_password="zz-enable")
         contract.action_activate_service()
         self.assertEqual(contract.olt_id.username, "admin")
         contract.action_read_onu_status()
         body = html.unescape(self.logged(contract)[-1])
-        self.assertIn("admin state", body)
+        self.assertIn("admin state: enabled", body)
         self.assertNotIn("[login] state", body, "the label told which word is the login")
         self.assertIn("as [login]", body, "the login itself is still masked in the transcript")
 
