@@ -5,6 +5,7 @@ ssh_dispatcher does; adding a platform is one module and one line here.
 """
 
 import importlib
+import threading
 
 from . import transcript
 from .errors import DriverError, InvalidInput  # noqa: F401
@@ -34,6 +35,7 @@ OLT_PLATFORMS = ("huawei", "zte", "zte_c600", "vsol")
 # included: masked for as long as this package is loaded.
 transcript.install_library_filter()
 ROUTER_PLATFORMS = ("mikrotik",)
+_IMPORT_LOCK = threading.Lock()
 
 
 def get_driver(platform):
@@ -46,5 +48,8 @@ def get_driver(platform):
     # Imported by full name so the package works whatever it is called
     # inside the Odoo addon (odoo.addons.silver_provisioning.drivers).
     package = __name__
-    module = importlib.import_module(module_name.replace("drivers", package, 1))
+    # One import at a time: Netmiko's package imports itself in a circle, and two threads
+    # importing it at once (an Odoo server's first requests and jobs) find it half-made.
+    with _IMPORT_LOCK:
+        module = importlib.import_module(module_name.replace("drivers", package, 1))
     return getattr(module, class_name)

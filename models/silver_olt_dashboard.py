@@ -20,6 +20,7 @@ RX_LEVELS = [
     ("overload", "Overload"),
     ("unmeasured", "Not Measured"),
     ("never", "Never Read"),
+    ("stale", "Stale"),
 ]
 LOW_SIGNAL = ("warning", "critical")
 #: the dashboard's counts -> the list filter each one opens
@@ -27,9 +28,11 @@ DASHBOARD_FILTERS = ("online", "offline", "low_signal", "never_read")
 
 # Polls and reads store 0.0 where the ONU gave no RX (an offline ONU): a real
 # 0 dBm is 8 dB past the overload of any GPON receiver, so 0.0 is "none".
+# A failed read leaves the last RX in place, marked stale: never judged as if read now.
 _LEVEL_SQL = SQL(
     """CASE
         WHEN c.onu_status_date IS NULL THEN 'never'
+        WHEN c.onu_status_quality = 'stale' THEN 'stale'
         WHEN COALESCE(c.onu_rx_power, 0) = 0 THEN 'unmeasured'
         WHEN c.onu_rx_power > o.rx_overload_dbm THEN 'overload'
         WHEN c.onu_rx_power <= o.rx_critical_dbm THEN 'critical'
@@ -38,10 +41,12 @@ _LEVEL_SQL = SQL(
 )
 
 
-def rx_level(rx, read_at, olt):
+def rx_level(rx, read_at, olt, quality=None):
     """The level of one reading against ``olt``'s thresholds (as _LEVEL_SQL judges it)."""
     if not read_at:
         return "never"
+    if quality == "stale":
+        return "stale"
     if not rx:
         return "unmeasured"
     if rx > olt.rx_overload_dbm:
@@ -65,17 +70,27 @@ class SilverContractOnuList(models.Model):
     )
 
     @api.depends(
-        "onu_rx_power", "onu_status_date", "olt_id.rx_warning_dbm", "olt_id.rx_critical_dbm", "olt_id.rx_overload_dbm"
+        "onu_rx_power",
+        "onu_status_date",
+        "onu_status_quality",
+        "olt_id.rx_warning_dbm",
+        "olt_id.rx_critical_dbm",
+        "olt_id.rx_overload_dbm",
     )
     def _compute_onu_rx_level(self):
         for contract in self:
-            contract.onu_rx_level = rx_level(contract.onu_rx_power, contract.onu_status_date, contract.olt_id)
+            contract.onu_rx_level = rx_level(
+                contract.onu_rx_power,
+                contract.onu_status_date,
+                contract.olt_id,
+                quality=contract.onu_status_quality,
+            )
 
     def _search_onu_rx_level(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(_("RX Level: unsupported search operator %s.", operator))
         values = [value] if isinstance(value, str) else list(value or [])
-        self.flush_model(["onu_rx_power", "onu_status_date", "olt_id"])
+        self.flush_model(["onu_rx_power", "onu_status_date", "onu_status_quality", "olt_id"])
         self.env["silver.olt"].flush_model(["rx_warning_dbm", "rx_critical_dbm", "rx_overload_dbm"])
         self.env.cr.execute(
             SQL(
@@ -154,7 +169,13 @@ class SilverOltDashboard(models.Model):
         """The provisioned-ONU list's filters, as domains (the dashboard counts with them)."""
         return {
             "online": [("state_service", "in", IN_SERVICE), ("onu_online", "=", True)],
-            "offline": [("state_service", "=", "active"), ("onu_status_date", "!=", False), ("onu_online", "=", False)],
+            # A stale status is not an ONU seen offline: its read failed (the OLT may be down).
+            "offline": [
+                ("state_service", "=", "active"),
+                ("onu_status_date", "!=", False),
+                ("onu_status_quality", "!=", "stale"),
+                ("onu_online", "=", False),
+            ],
             "low_signal": [("state_service", "in", IN_SERVICE), ("onu_rx_level", "in", LOW_SIGNAL)],
             "never_read": [("state_service", "in", IN_SERVICE), ("onu_status_date", "=", False)],
         }
@@ -218,6 +239,9 @@ class SilverOltDashboard(models.Model):
         summary = self._job_poll_inventory()
         contracts = self.env["silver.contract"].sudo().browse(contract_ids).exists()
         failure = summary.get("failed")
+        if failure:
+            # As a failed Read ONU Status on the form: what was read before no longer holds.
+            contracts._mark_status_stale()
         for contract in contracts:
             contract._post_status_read(failure)
         return summary

@@ -121,6 +121,16 @@ class LogMasker(Masker):
         text = super().__call__(text)
         return hide_login_users(text, self.usernames) if text and self.usernames else text
 
+    def login_only(self, text):
+        """``text`` with the login users hidden, whole words only: safe on a short value
+        (the secrets' line-wrap rule would take a value's start for a wrapped secret's tail)."""
+        return hide_login_users(text, self.usernames) if text and self.usernames else text
+
+    def secrets_only(self, text):
+        """``text`` with the secrets masked, the words left: for a message whose device
+        parts were masked already (the login's word in our labels would give it away)."""
+        return super().__call__(text)
+
 
 def hide_login_users(text, usernames):
     """``text`` without the device login users (whole words only: 'admin' but not 'admin-state')."""
@@ -221,12 +231,18 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             )
             entries = self._session_entries(driver.transcript, start)
             headline = masker(_("unexpected error (%(type)s): %(error)s", type=type(error).__name__, error=error))
-            left = [_("unknown: see the transcript")]
-            self._log_operation(operation, device, False, headline, entries, masker, outcome="left", left=left)
-            raise self._device_error(operation, device, headline, "left", left) from None
-        summary = self._result_summary(result)
+            # Nothing sent: nothing changed.  Else nobody knows (never "left: unknown", which
+            # would claim something is known to be left).
+            outcome = "unknown" if any(entry.kind == "send" for entry in entries) else "unchanged"
+            self._log_operation(operation, device, False, headline, entries, masker, outcome=outcome)
+            raise self._device_error(operation, device, headline, outcome, []) from None
+        # The login in the values only (a label may hold its word, see TranscriptRenderer.mask);
+        # the secrets in the whole sentence, where their line-wrap rule reads whole lines.
+        summary = getattr(masker, "secrets_only", masker)(
+            self._result_summary(result, getattr(masker, "login_only", None))
+        )
         entries = self._session_entries(result.transcript or driver.transcript, start)
-        self._log_operation(operation, device, True, masker(summary), entries, masker)
+        self._log_operation(operation, device, True, summary, entries, masker)
         return result
 
     def _device_error(self, operation, device, headline, outcome, left, retryable=False):
@@ -268,11 +284,11 @@ class SilverProvisioningLogMixin(models.AbstractModel):
             return error.message
         return error.message or error.__class__.__name__
 
-    def _renderer(self):
-        return TranscriptRenderer(self.env)
+    def _renderer(self, masker=None):
+        return TranscriptRenderer(self.env, masker)
 
-    def _result_summary(self, result):
-        return self._renderer().result_in_words(result.data)
+    def _result_summary(self, result, masker=None):
+        return self._renderer(masker).result_in_words(result.data)
 
     @staticmethod
     def _session_entries(transcript, start):
@@ -346,7 +362,9 @@ class SilverProvisioningLogMixin(models.AbstractModel):
     def _post_sections(self, operation, sections, masker=None):
         body, attachment = self._build_log_message(operation, sections)
         masker = masker or self._provisioning_masker()
-        self._post_log_message(masker(body) if isinstance(body, str) else body, attachment)
+        # Every device part was masked as it was rendered; this pass only keeps secrets out.
+        mask = getattr(masker, "secrets_only", masker)
+        self._post_log_message(mask(body) if isinstance(body, str) else body, attachment)
 
     def _build_log_message(self, operation, sections):
         """(Markup body, attachment values or None) of one operation's steps.  Built here, posted elsewhere."""

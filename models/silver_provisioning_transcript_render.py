@@ -11,10 +11,32 @@ scrolls sideways (static/src/scss/transcript.scss) instead of wrapping.
 import re
 
 from markupsafe import Markup
-from odoo import _, fields
+from odoo import _, _lt, fields
 
 #: CSS classes of the rows, one per entry kind (static/src/scss/transcript.scss)
 ROW_CLASS = {"send": "o_silver_tx_send", "recv": "o_silver_tx_recv", "note": "o_silver_tx_note"}
+#: the keys of the drivers' results (drivers/models.py, drivers/mikrotik.py), for people and translated
+RESULT_LABELS = {
+    "pon": _lt("PON port"),
+    "onu_id": _lt("ONU ID"),
+    "serial": _lt("serial"),
+    "admin_state": _lt("admin state"),
+    "run_state": _lt("run state"),
+    "rx_power_dbm": _lt("RX power (dBm)"),
+    "tx_power_dbm": _lt("TX power (dBm)"),
+    "olt_rx_power_dbm": _lt("RX power at the OLT (dBm)"),
+    "description": _lt("description"),
+    "model": _lt("model"),
+    "distance_m": _lt("distance (m)"),
+    "last_down_cause": _lt("last down cause"),
+    "service_ports": _lt("service ports"),
+    "onu_existed": _lt("ONU already registered"),
+    "preexisting": _lt("found on the device"),
+    "created": _lt("created"),
+    "changed": _lt("changed"),
+    "removed": _lt("removed"),
+    "method": _lt("method"),
+}
 #: what marks each kind of line: an arrow out (command), an arrow in (answer), a bullet (note)
 ROW_MARK = {"send": "\u2192", "recv": "\u2190", "note": "\u2022"}
 
@@ -22,8 +44,11 @@ ROW_MARK = {"send": "\u2192", "recv": "\u2190", "note": "\u2022"}
 class TranscriptRenderer:
     """Renders transcripts and results in the language of ``env`` (Odoo's ``_`` reads it from ``self.env``)."""
 
-    def __init__(self, env):
+    def __init__(self, env, masker=None):
         self.env = env
+        #: hides the login in what a device answered; our own words (a result's labels) are left
+        #: alone, or the mask would turn 'admin state' into '[login] state' and tell the login
+        self.mask = masker or (lambda text: text)
 
     @staticmethod
     def transcript_rows(entries, masker):
@@ -74,17 +99,18 @@ class TranscriptRenderer:
             return ", ".join(self._words(item) for item in value)
         if isinstance(value, dict):
             return self.dict_in_words(value)
-        return str(value)
+        return self.mask(str(value))
 
-    @staticmethod
-    def _label(key):
-        return str(key).replace("_", " ")
+    def _label(self, key):
+        # An instance method: str() of a lazy term reads the language from this frame's self.env.
+        label = RESULT_LABELS.get(key)
+        return str(label) if label is not None else str(key).replace("_", " ")
 
     def dict_in_words(self, data):
         """A driver's result mapping as a sentence (a router answer is a dict: never shown as Python text)."""
         data = {key: value for key, value in data.items() if value not in (None, "", [], {})}
         if "created" in data and isinstance(data["created"], bool):
-            name = data.get("name") or data.get("user") or ""
+            name = self.mask(str(data.get("name") or data.get("user") or ""))
             head = _("%s created", name).strip() if data["created"] else _("%s was already there, kept", name).strip()
             rest = {key: value for key, value in data.items() if key not in ("created", "name", "user")}
             return "; ".join([head, *(f"{self._label(key)}: {self._words(value)}" for key, value in rest.items())])
@@ -102,7 +128,7 @@ class TranscriptRenderer:
             return self.dict_in_words(data.to_dict()) or _("done")
         if isinstance(data, bool):
             return _("done") if data else _("nothing to do")
-        return str(data)
+        return self.mask(str(data))
 
     def attachment_name(self, record, operation, when=None):
         """'<record> - <operation> - <YYYY-MM-DD HHMMSS>.txt': a technician finds the session by these."""

@@ -210,13 +210,20 @@ def run_once(label, odoo_cmd, env, addons_path, with_demo, log_dir, keep, only="
         problems.append(f"odoo exited with status {process.returncode}")
     for line in problems[:60]:
         print(f"[{label}] {line}")
-    skipped_tours = [line for line in log_text.splitlines() if "TOURS NOT RUN" in line and "WARNING" in line]
-    if skipped_tours:
-        # Skipped is not passed: one loud line, whatever the count below says.
-        reason = skipped_tours[0].split("TOURS NOT RUN", 1)[1].split(": odoo.addons", 1)[0]
-        print(f"[{label}] TOURS NOT RUN ({len(skipped_tours)} skipped){reason}", flush=True)
+    not_run = tours_not_run(log_text)
+    if not_run:
+        # Skipped is not passed: the log's ERROR line failed the run; said again as one loud line.
+        print(f"[{label}] {not_run}", flush=True)
     print(f"[{label}] {total} tests, {failed} failed; log: {log_file}", flush=True)
     return total, failed
+
+
+def tours_not_run(log_text):
+    """'TOURS NOT RUN: <reason>' when the log says the browser tours did not run (tests/tours_common.py), else ''."""
+    for line in log_text.splitlines():
+        if "TOURS NOT RUN: " in line:
+            return "TOURS NOT RUN: " + line.split("TOURS NOT RUN: ", 1)[1].strip()
+    return ""
 
 
 def main(argv=None):

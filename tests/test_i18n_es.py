@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import PoFileReader, TranslationModuleReader
 
+from ..models.silver_provisioning_transcript_render import TranscriptRenderer
+
 MODULE = "silver_provisioning"
 PO_FILE = Path(__file__).resolve().parent.parent / "i18n" / "es.po"
 #: %s, %(name)s and friends: a translation that drops or renames one breaks the message at run time
@@ -81,6 +83,17 @@ class TestSpanishTranslation(TransactionCase):
         message = str(caught.exception)
         self.assertIn("5000 está fuera del rango 1..4094", message)
         self.assertNotIn("out of range", message)
+
+    def test_result_words_in_spanish(self):
+        """A driver's result in the chatter: its labels are words of the user's language, not Python keys."""
+        words = TranscriptRenderer(self.env_es).dict_in_words(
+            {"pon": "0/2", "onu_id": 1, "admin_state": "enabled", "rx_power_dbm": -25.78}
+        )
+        self.assertEqual(
+            words, "puerto PON: 0/2; ID de ONU: 1; estado administrativo: enabled; potencia RX (dBm): -25.78"
+        )
+        english = TranscriptRenderer(self.env).dict_in_words({"rx_power_dbm": -25.78, "distance_m": 1200})
+        self.assertEqual(english, "RX power (dBm): -25.78; distance (m): 1200")
 
     def test_device_failure_outcome_in_spanish(self):
         from ..models.silver_provisioning_transcript_render import TranscriptRenderer

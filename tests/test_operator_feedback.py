@@ -41,6 +41,26 @@ class TestDeviceErrorDialog(SilverProvisioningCommon):
         self.assertIn("Nothing was changed on the device.", message)
         self.assertNotIn("undone", message)
 
+    def test_unexpected_fault_before_sending_says_nothing_changed(self):
+        """A fault of ours (not the device's) with nothing sent: 'nothing changed', not 'left: unknown'."""
+        contract = self.make_contract("vsol", with_router=False)
+        olt = contract.olt_id
+        driver = olt._provisioning_driver()
+
+        def broken(_driver):
+            raise ValueError("a bug of ours")
+
+        # The traceback goes to the server log (masked), as an ERROR: a fault of ours.
+        with (
+            self.assertLogs(DeviceOperationError.__module__, "ERROR"),
+            self.assertRaises(DeviceOperationError) as caught,
+        ):
+            contract._execute_with_logging("Read ONU status", driver, olt, broken)
+        self.assertEqual(caught.exception.outcome, "unchanged")
+        self.assertIn("Nothing was changed on the device.", str(caught.exception))
+        self.assertNotIn("Left on the device", str(caught.exception))
+        self.assertNotIn("Left on the device", self.logged(contract)[0])
+
     def test_router_refusal_is_one_message_with_its_undo(self):
         contract = self.make_contract("vsol")
         self.sim("mikrotik").faults.reject_pattern = r"^/ppp/secret/add"
@@ -79,6 +99,18 @@ class TestTranscriptRendering(SilverProvisioningCommon):
         self.assertNotIn("{'", html.unescape(body))
         self.assertIn(contract.pppoe_user, body)
         self.assertNoSecret(body, "the activation message")
+
+    def test_result_words_keep_their_labels_where_the_login_is_a_word_of_them(self):
+        """The OLT's login is 'admin': the result's 'admin state' stays, the login stays hidden;
+        a secret ending like a value ('...enable', 'enabled') does not eat the value."""
+        contract = self.make_contract("vsol", with_router=False, pppoe_password="zz-enable")
+        contract.action_activate_service()
+        self.assertEqual(contract.olt_id.username, "admin")
+        contract.action_read_onu_status()
+        body = html.unescape(self.logged(contract)[-1])
+        self.assertIn("admin state: enabled", body)
+        self.assertNotIn("[login] state", body, "the label told which word is the login")
+        self.assertIn("as [login]", body, "the login itself is still masked in the transcript")
 
     def test_answers_are_not_bare_timings(self):
         olt = self.olts["vsol"]

@@ -150,3 +150,24 @@ class TestProvisionedOnus(InventoryCommon):
         self.assertIn("refused", self.logged(contract)[-1])
         for body in self.logged(contract):
             self.assertNoSecret(body, "the read's log")
+        # What an earlier read said is stale now: not "OK" at its old RX, not counted as offline.
+        self.assertEqual(contract.onu_status_quality, "stale")
+        self.assertEqual(contract.onu_rx_level, "stale")
+        self.assertFalse(self.listed("offline", olt))
+        self.assertFalse(self.listed("low_signal", olt))
+
+    def test_a_failed_read_is_stale_in_the_list_not_ok_nor_offline(self):
+        olt = self.olts["vsol"]
+        port = self.port_for("vsol", "0/1")
+        contract = self.contract(41, olt_id=olt.id, olt_card_id=port.olt_card_id.id, olt_port_id=port.id)
+        self.read(contract, -15.57)
+        contract.onu_status_quality = "read"
+        self.assertEqual(contract.onu_rx_level, "ok")
+        contract._mark_status_stale()
+        self.assertEqual(contract.onu_rx_level, "stale")
+        self.assertEqual(
+            self.env["silver.contract"].search([("id", "=", contract.id), ("onu_rx_level", "=", "stale")]), contract
+        )
+        self.assertFalse(self.env["silver.contract"].search([("id", "=", contract.id), ("onu_rx_level", "=", "ok")]))
+        self.assertFalse(self.listed("offline", olt), "a read that failed says nothing of the ONU")
+        self.assertEqual(olt.onu_offline_count, 0)

@@ -3,32 +3,16 @@ against the project's simulators; the database and the devices are checked after
 each tour."""
 
 import datetime
-import logging
 
 from odoo.addons.queue_job.job import Job
-from odoo.tests import HttpCase, tagged
-from odoo.tests.common import _find_executable
+from odoo.tests import tagged
 
 from .common import SilverProvisioningCommon
-
-_logger = logging.getLogger(__name__)
-
-
-def tours_unavailable():
-    """Why the tours cannot run here, or ''."""
-    try:
-        import websocket  # noqa: F401  # pylint: disable=import-outside-toplevel,unused-import
-    except ImportError:
-        return "the websocket-client Python package is not installed (requirements.txt)"
-    try:
-        _find_executable()
-    except Exception:  # noqa: BLE001 - whatever Odoo raises when it finds no browser
-        return "no Chromium found (install Debian's chromium package)"
-    return ""
+from .tours_common import TourCase
 
 
 @tagged("post_install", "-at_install")
-class TestTours(SilverProvisioningCommon, HttpCase):
+class TestTours(SilverProvisioningCommon, TourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -36,14 +20,6 @@ class TestTours(SilverProvisioningCommon, HttpCase):
         # start_tour logs in with the login as the password.
         for user in (cls.technician, cls.operator):
             user.password = user.login
-
-    def setUp(self):
-        super().setUp()
-        reason = tours_unavailable()
-        if reason:
-            # Logged as an error: the Odoo run fails, it never passes without its tours.
-            _logger.error("TOURS NOT RUN: %s", reason)
-            self.skipTest(reason)
 
     def spanish(self, *users):
         self.env["res.lang"]._activate_lang("es_ES")

@@ -7,8 +7,8 @@
 Logs in over JSON-RPC, hands the session cookie to Chromium and drives it over
 the DevTools protocol (websocket-client, as Odoo's own tours do).  Before the
 shots it reads the status of the demo's contracts, so the list and the chatter
-show what the simulated devices answered; the failure dialog is a Read ONU
-Status on a contract whose OLT the script switches off first (tools/demo
+show what the simulated devices answered; the failure dialog is a Suspend
+on an active contract whose OLT the script switches off first (tools/demo
 --stop-device) and on again afterwards.  Writes static/description/screenshot_*.png.
 """
 
@@ -168,7 +168,11 @@ def main():
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--cache-dir", help="the demo's --cache-dir, if it was given one")
-    parser.add_argument("--failing-device", default="huawei", help="the device switched off for the failure dialog")
+    parser.add_argument(
+        "--failing-device",
+        default="mikrotik",
+        help="the device switched off for the failure dialog (the router: every demo contract's Suspend reaches it)",
+    )
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=900)
     args = parser.parse_args()
@@ -187,10 +191,8 @@ def main():
             odoo.execute("silver.contract", "action_read_onu_status", [contract["id"]])
         except RuntimeError as error:
             print(f"{contract['name']}: {error}")
-    shown = next(
-        (c for c in contracts if c["provisioning_platform"] == args.failing_device and c["state_service"] == "active"),
-        contracts[0],
-    )
+    active = [c for c in contracts if c["state_service"] == "active"] or contracts
+    shown = next((c for c in active if c["provisioning_platform"] == args.failing_device), active[0])
     base = f"{args.url}/web"
     OUT.mkdir(parents=True, exist_ok=True)
     browser = Chromium(args.width, args.height)
@@ -202,15 +204,20 @@ def main():
         browser.open(f"{base}#action=silver_provisioning.silver_olt_dashboard_action", ".o_silver_count_online")
         browser.shoot(OUT / "screenshot_olt_dashboard.png")
         form = f"{base}#model=silver.contract&id={shown['id']}&view_type=form"
-        browser.open(form, ".o-mail-Message-body pre")
+        # The transcript block of the newest log (models/silver_provisioning_transcript_render.py).
+        browser.open(form, ".o-mail-Message-body .o_silver_transcript")
         browser.evaluate("document.querySelector('.o-mail-Message').scrollIntoView({block: 'start'})")
         time.sleep(0.5)
         browser.shoot(OUT / "screenshot_transcript.png")
         demo_device(args, "stop", args.failing_device)
         try:
-            browser.open(form, "button[name=action_read_onu_status]")
-            browser.evaluate("document.querySelector('button[name=action_read_onu_status]').click()")
-            browser.wait_for(".modal .modal-body", timeout=60)
+            # Suspend, not Read ONU Status: a failed read is a notification (the status turns
+            # stale), a failed change of service is the device failure dialog.
+            browser.open(form, "button[name=action_suspend_service]")
+            browser.evaluate("document.querySelector('button[name=action_suspend_service]').click()")
+            browser.wait_for(".modal-footer .btn-primary")
+            browser.evaluate("document.querySelector('.modal-footer .btn-primary').click()")
+            browser.wait_for(".modal .o_error_dialog", timeout=60)
             time.sleep(1)
             browser.shoot(OUT / "screenshot_failure_dialog.png")
         finally:

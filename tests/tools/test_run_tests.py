@@ -117,3 +117,18 @@ def test_the_logs_of_a_run_that_matched_no_test_stay(tmp_path, monkeypatch, caps
     for log in logs:
         log.unlink()
         log.parent.rmdir()
+
+
+def test_tours_not_run_fail_the_run_in_one_loud_line():
+    """tests/tours_common.py logs one ERROR line when the tours cannot run: a failure, said once."""
+    runner = load("silver_odoo_runner_for_tours", ROOT / "tests" / "odoo_runner.py")
+    log = (
+        "2026-12-02 03:00:00,000 1 ERROR db odoo.addons.silver_provisioning.tests.tours_common: "
+        "TOURS NOT RUN: no Chromium found (install Debian's chromium package)\n"
+        "2026-12-02 03:00:09,000 1 INFO db odoo.tests.result: 0 failed, 0 error(s) of 6 tests\n"
+    )
+    total, failed, problems = runner.analyse(log)
+    assert (total, failed) == (6, 1), "skipped tours passed the run"
+    assert len(problems) == 1
+    assert runner.tours_not_run(log) == "TOURS NOT RUN: no Chromium found (install Debian's chromium package)"
+    assert runner.tours_not_run(log.replace("TOURS NOT RUN", "tours ran")) == ""
