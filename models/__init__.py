@@ -24,6 +24,7 @@ from . import silver_provisioning_drift
 
 # The operators' screens: the provisioned-ONU list and the OLT dashboard.
 from . import silver_olt_dashboard
+
 # Every day's service changes (issue 12): billing batches and zero-touch activation.
 from . import silver_provisioning_batch
 from . import silver_contract_batch
