@@ -168,9 +168,10 @@ class SilverContractZeroTouch(models.Model):
             return None
 
     def _zero_touch_user(self, olt):
-        """Who is told: the contract's own responsible user where it has one, else the OLT's."""
+        """Who is told: the contract's own responsible user where it has one, else the OLT's
+        *Notify* user, else whoever gets the OLT's alarms: a technician must hear of it."""
         user = self["user_id"] if "user_id" in self._fields else self.env["res.users"]
-        return user or olt.zero_touch_user_id
+        return user or olt.zero_touch_user_id or olt._inventory_alarm_user()
 
     def _zero_touch_tell(self, olt, summary, note):
         self.message_post(body=Markup("<p>{}</p>").format(note), subtype_xmlid="mail.mt_note")

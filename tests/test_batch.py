@@ -512,3 +512,14 @@ class TestZeroTouch(SilverProvisioningCommon):
         olt.zero_touch_next_at = False
         self._run_discoveries()
         self.assertEqual(contract.state_service, "active")
+
+    def test_nobody_to_notify_falls_back_to_the_alarm_responsible(self):
+        contract = self.make_contract("vsol")
+        olt = self.olts["vsol"]
+        olt.write({"zero_touch_enabled": True, "zero_touch_user_id": False, "alarm_user_id": self.admin.id})
+        self._run_discoveries()
+        self.assertEqual(contract.state_service, "active")
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "silver.contract"), ("res_id", "=", contract.id)]
+        )
+        self.assertEqual(activities.user_id, self.admin, "nobody was told of the zero-touch activation")
