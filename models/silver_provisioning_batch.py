@@ -79,6 +79,12 @@ def _committed_open_operation(env, key):
     return (row[0], row[1], json.loads(row[2] or "[]")) if row else None
 
 
+def _state_words(contract, state):
+    """A service state as the user reads it inside a sentence ("already suspended", "ya suspendido")."""
+    labels = dict(contract._fields["state_service"]._description_selection(contract.env))
+    return (labels.get(state) or state or "").lower()
+
+
 def _other(device):
     return "olt" if device == "router" else "router"
 
@@ -152,12 +158,14 @@ class SilverProvisioningBatch(models.Model):
         wanted_from, wanted_to, _date = TRANSITIONS[self.kind]
         values = {"batch_id": self.id, "contract_id": contract.id, "router_step": False, "olt_step": False}
         if contract.state_service == wanted_to:
-            return dict(values, state="done", message=_("already %s", wanted_to))
+            return dict(values, state="done", message=_("already %s", _state_words(contract, wanted_to)))
         missing = [name for name in ("olt_id", "olt_port_id") if not contract[name]]
         if contract.core_id and not contract.pppoe_user:
             missing.append("pppoe_user")
         if contract.state_service != wanted_from:
-            return dict(values, state="skipped", message=_("the service is %s", contract.state_service))
+            return dict(
+                values, state="skipped", message=_("the service is %s", _state_words(contract, contract.state_service))
+            )
         if missing:
             labels = ", ".join(contract._fields[name]._description_string(self.env) for name in missing)
             return dict(values, state="failed", message=_("fill in %s first", labels))
@@ -516,14 +524,14 @@ class SilverProvisioningBatchLine(models.Model):
                 contract._lock_for_device_operation()
                 if contract.state_service == wanted_to:
                     # Another batch (or a manual action) got there first: what was asked is so.
-                    self._already_there(device, wanted_to)
+                    self._already_there(device, _state_words(contract, wanted_to))
                     return False
                 if contract.state_service != wanted_from:
                     self.write(
                         {
                             f"{device}_step": "skipped",
                             "state": "skipped",
-                            "message": _("the service is %s now", contract.state_service),
+                            "message": _("the service is %s now", _state_words(contract, contract.state_service)),
                         }
                     )
                     return False

@@ -340,6 +340,22 @@ class TestProvisioningBatch(SilverProvisioningCommon):
             suspensions = [op[:2] for op in self.operations(contract) if op[0] == "suspend"]
             self.assertEqual(suspensions, [("suspend", "done")] * 2, "one per device, of the first batch only")
 
+    def test_states_are_said_in_the_users_words(self):
+        """A line's result names the service state by its label (translated), not its technical value."""
+        contract = self.make_contract("vsol", with_router=False)
+        self.env.cr.execute("UPDATE silver_contract SET state_service = 'suspended' WHERE id = %s", (contract.id,))
+        contract.invalidate_recordset()
+        field = contract._fields["state_service"]
+        labels = [("inactive", "Not Connected"), ("active", "In Service"), ("suspended", "Cut Off")]
+        with trap_jobs(), mock.patch.object(field, "_description_selection", return_value=labels):
+            suspension = contract._enqueue_batch("suspend")
+            reconnection = contract._enqueue_batch("reconnect")
+        self.assertEqual(suspension.line_ids.message, "already cut off")
+        self.assertEqual(reconnection.line_ids.state, "pending")
+        inactive = self.make_contract("vsol", with_router=False, onu=self.autofind("vsol")[1])
+        with trap_jobs(), mock.patch.object(field, "_description_selection", return_value=labels):
+            self.assertEqual(inactive._enqueue_batch("suspend").line_ids.message, "the service is not connected")
+
 
 @tagged("post_install", "-at_install")
 class TestBatchRecovery(SilverProvisioningCommittedCommon):
