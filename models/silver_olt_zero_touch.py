@@ -97,17 +97,24 @@ class SilverOltZeroTouch(models.Model):
         outcome = {}
         waiting = {onu.serial: onu for onu in found}
         for contract in olt._zero_touch_candidates():
-            onu = waiting.get(contract._zero_touch_serial())
-            if onu is None:
+            serial = contract._zero_touch_serial()
+            onu = waiting.get(serial)
+            if onu is None or contract.zero_touch_failed_serial == serial:
+                # A refused activation is not tried again by itself on every
+                # discovery (a login, a plan and its undo, a log each time): the
+                # technician was told; a new serial or an activation by hand ends it.
                 continue
             commit_progress(self.env)
+            # The commit ended the session lock: taken again at once, so a poll or a
+            # sync never gets in between and makes the activation fail as "busy".
+            if not olt._try_lock_for_session():
+                outcome[contract.id] = "later"
+                break
             if onu.pon != olt._pon_address(contract.olt_port_id, type(driver)):
                 outcome[contract.id] = contract._zero_touch_flag(olt, onu, type(driver))
             else:
                 outcome[contract.id] = contract._zero_touch_activate()
             commit_progress(self.env)
-            # The activation's commit ended the session lock: this job still owns the OLT.
-            olt._try_lock_for_session()
         olt.write(
             {
                 "zero_touch_last_at": fields.Datetime.now(),
@@ -115,7 +122,7 @@ class SilverOltZeroTouch(models.Model):
                     "%(seen)s ONU(s) waiting, %(activated)s activated, %(flagged)s flagged or failed",
                     seen=len(found),
                     activated=sum(1 for state in outcome.values() if state == "activated"),
-                    flagged=sum(1 for state in outcome.values() if state != "activated"),
+                    flagged=sum(1 for state in outcome.values() if state in ("flagged", "failed")),
                 ),
             }
         )
@@ -147,6 +154,12 @@ class SilverContractZeroTouch(models.Model):
         help="Zero-touch found this contract's serial waiting on a port other than the contract's.",
     )
     zero_touch_message = fields.Char(string="Zero-Touch", readonly=True, copy=False)
+    zero_touch_failed_serial = fields.Char(
+        string="Zero-Touch Refused Serial",
+        readonly=True,
+        copy=False,
+        help="The serial whose zero-touch activation the devices refused: not tried again by itself.",
+    )
 
     def _zero_touch_serial(self):
         try:
@@ -155,9 +168,10 @@ class SilverContractZeroTouch(models.Model):
             return None
 
     def _zero_touch_user(self, olt):
-        """Who is told: the contract's own responsible user where it has one, else the OLT's."""
+        """Who is told: the contract's own responsible user where it has one, else the OLT's
+        *Notify* user, else whoever gets the OLT's alarms: a technician must hear of it."""
         user = self["user_id"] if "user_id" in self._fields else self.env["res.users"]
-        return user or olt.zero_touch_user_id
+        return user or olt.zero_touch_user_id or olt._inventory_alarm_user()
 
     def _zero_touch_tell(self, olt, summary, note):
         self.message_post(body=Markup("<p>{}</p>").format(note), subtype_xmlid="mail.mt_note")
@@ -192,9 +206,17 @@ class SilverContractZeroTouch(models.Model):
             note = _(
                 "Zero-touch: the activation of %(serial)s failed: %(error)s", serial=self.serial_number, error=error
             )
+            values = {"zero_touch_flag": False, "zero_touch_message": note}
+            if not getattr(error, "retryable", False):
+                # Refused, not out of reach: the next discovery would only be refused again.
+                values["zero_touch_failed_serial"] = self._zero_touch_serial()
+                note = values["zero_touch_message"] = _(
+                    "%s Zero-touch does not try this serial again: correct the contract and activate it by hand.",
+                    note,
+                )
             if self.zero_touch_message != note:
-                self.write({"zero_touch_flag": False, "zero_touch_message": note})
                 self._zero_touch_tell(olt, _("Zero-touch activation failed"), note)
+            self.write(values)
             return "failed"
         note = _(
             "Zero-touch: activated when %(serial)s was seen on %(port)s.",

@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 
 import psycopg2
+from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
@@ -76,6 +77,12 @@ def _committed_open_operation(env, key):
         )
         row = cr.fetchone()
     return (row[0], row[1], json.loads(row[2] or "[]")) if row else None
+
+
+def _state_words(contract, state):
+    """A service state as the user reads it inside a sentence ("already suspended", "ya suspendido")."""
+    labels = dict(contract._fields["state_service"]._description_selection(contract.env))
+    return (labels.get(state) or state or "").lower()
 
 
 def _other(device):
@@ -151,12 +158,14 @@ class SilverProvisioningBatch(models.Model):
         wanted_from, wanted_to, _date = TRANSITIONS[self.kind]
         values = {"batch_id": self.id, "contract_id": contract.id, "router_step": False, "olt_step": False}
         if contract.state_service == wanted_to:
-            return dict(values, state="done", message=_("already %s", wanted_to))
+            return dict(values, state="done", message=_("already %s", _state_words(contract, wanted_to)))
         missing = [name for name in ("olt_id", "olt_port_id") if not contract[name]]
         if contract.core_id and not contract.pppoe_user:
             missing.append("pppoe_user")
         if contract.state_service != wanted_from:
-            return dict(values, state="skipped", message=_("the service is %s", contract.state_service))
+            return dict(
+                values, state="skipped", message=_("the service is %s", _state_words(contract, contract.state_service))
+            )
         if missing:
             labels = ", ".join(contract._fields[name]._description_string(self.env) for name in missing)
             return dict(values, state="failed", message=_("fill in %s first", labels))
@@ -243,7 +252,11 @@ class SilverProvisioningBatch(models.Model):
         # A re-run (queue_job's retry, a killed job run again) finds the lines
         # it committed as done and leaves them.
         todo = lines.filtered(lambda line: line[f"{device}_step"] == "todo")
-        if not todo:
+        # A run killed after its last line and before its save: the re-run saves.
+        unsaved = lines.filtered(lambda line: line.olt_step == "done" and not line.olt_saved)
+        if device != "olt" or not record.is_write_olt:
+            unsaved = unsaved.browse()
+        if not todo and not unsaved:
             return batch._device_summary(lines, device)
         try:
             driver = record._provisioning_driver()
@@ -251,7 +264,34 @@ class SilverProvisioningBatch(models.Model):
             todo._fail_remaining(device, str(error))
             batch._commit_progress()
             return batch._device_summary(lines, device)
-        done_here, waited_out = 0, False
+        try:
+            return batch._run_device_session(device, record, driver, lines, todo, unsaved)
+        except RetryableJobError as error:
+            if not batch._last_try():
+                raise
+            # queue_job would mark the job failed and leave its lines pending for
+            # ever, the contracts' first steps unexplained: they are failed, in words.
+            lines.invalidate_recordset()
+            left = lines.filtered(lambda line: line[f"{device}_step"] == "todo")
+            left._fail_remaining(device, _("not done, the job gave up: %s", error.args[0] if error.args else error))
+            batch._commit_progress()
+            return batch._device_summary(lines, device)
+
+    def _last_try(self):
+        """Whether this run is the job's last: queue_job fails the job for good if it asks for a retry."""
+        uuid = self.env.context.get("job_uuid")
+        if not uuid:
+            return False
+        self.env.cr.execute("SELECT retry, max_retries FROM queue_job WHERE uuid = %s", (uuid,))
+        row = self.env.cr.fetchone()
+        # The row holds the runs before this one (queue_job counts this one after it ends).
+        return bool(row and row[1] and row[0] + 1 >= row[1])
+
+    def _run_device_session(self, device, record, driver, lines, todo, unsaved):
+        """The device's lines in one session; RetryableJobError when the device is busy or the
+        other device's steps are late."""
+        batch = self
+        done_here, waited_out = [], False
         with batch._device_session_held(device, record), record._secrets_out_of_server_log(), driver:
             try:
                 driver.open()
@@ -283,12 +323,13 @@ class SilverProvisioningBatch(models.Model):
                 waiting_since = time.monotonic()
                 for line in ready:
                     if line._run_step(device, record, driver):
-                        done_here += 1
+                        done_here.append(line)
                     batch._commit_progress()
                     batch._line_committed(line)
                 pending = [line for line in pending if line not in ready]
-            if device == "olt" and done_here and record.is_write_olt:
-                batch._save_olt(record, driver)
+            to_save = list(unsaved) + done_here
+            if device == "olt" and to_save and record.is_write_olt:
+                batch._save_olt(record, driver, to_save)
         batch._add_counts(logins=driver.logins)
         batch._commit_progress()
         if waited_out:
@@ -336,16 +377,25 @@ class SilverProvisioningBatch(models.Model):
             ordered += [queue[rank] for queue in queues.values() if rank < len(queue)]
         return ordered
 
-    def _save_olt(self, olt, driver):
-        """One save for the whole batch on this OLT; a failed save is said on the batch and the OLT."""
+    def _save_olt(self, olt, driver, lines):
+        """One save for the whole batch on this OLT.
+
+        The lines were committed before it (each contract on its own): a failed
+        save cannot take them back, and the OLT would bring their ONUs back at
+        its next restart.  It is said on the batch, on each line, and on each
+        contract's chatter, where whoever opens the contract looks.
+        """
         try:
             olt._save_configuration(olt, driver)
         except UserError as error:
             self._add_note(
                 _("%(olt)s: the configuration could not be saved: %(error)s", olt=olt.display_name, error=error)
             )
+            for line in lines:
+                line._report_unsaved(olt, error)
         else:
             self._add_counts(saves=1)
+            self.env["silver.provisioning.batch.line"].concat(*lines).write({"olt_saved": True})
         self._commit_progress()
 
     def _add_counts(self, logins=0, saves=0):
@@ -397,6 +447,7 @@ class SilverProvisioningBatchLine(models.Model):
     router_operation_ref = fields.Integer(string="Router Operation")
     olt_operation_ref = fields.Integer(string="OLT Operation")
     date_done = fields.Datetime(string="Done on")
+    olt_saved = fields.Boolean(string="Saved on the OLT", readonly=True)
 
     def _steps(self):
         first = FIRST_DEVICE[self.batch_id.kind]
@@ -410,6 +461,16 @@ class SilverProvisioningBatchLine(models.Model):
     def _fail_remaining(self, device, message):
         for line in self:
             line._step_failed(device, message)
+
+    def _report_unsaved(self, olt, error):
+        words = _(
+            "%(olt)s accepted this contract's step but could not save its configuration (%(error)s): a restart "
+            "of the OLT brings the ONU back as it was. Save the OLT's configuration.",
+            olt=olt.display_name,
+            error=error,
+        )
+        self.message = words
+        self.contract_id.sudo()._post_log_message(Markup("<p>{}</p>").format(words))
 
     def _step_failed(self, device, message):
         """This step failed: later steps are not taken, and what earlier ones left is said."""
@@ -461,12 +522,16 @@ class SilverProvisioningBatchLine(models.Model):
                     # The OLT's session lock ends with each commit: taken again per line.
                     record._lock_for_session()
                 contract._lock_for_device_operation()
+                if contract.state_service == wanted_to:
+                    # Another batch (or a manual action) got there first: what was asked is so.
+                    self._already_there(device, _state_words(contract, wanted_to))
+                    return False
                 if contract.state_service != wanted_from:
                     self.write(
                         {
                             f"{device}_step": "skipped",
                             "state": "skipped",
-                            "message": _("the service is %s now", contract.state_service),
+                            "message": _("the service is %s now", _state_words(contract, contract.state_service)),
                         }
                     )
                     return False
@@ -492,6 +557,13 @@ class SilverProvisioningBatchLine(models.Model):
         # Committed with the line by the caller; the operation is then settled.
         self.env.cr.postcommit.add(lambda: operation.finish("done"))
         return True
+
+    def _already_there(self, device, state):
+        values = {"state": "done", "message": _("already %s", state), "date_done": fields.Datetime.now()}
+        for step in self._steps():
+            if step == device or self[f"{step}_step"] == "todo":
+                values[f"{step}_step"] = "skipped"
+        self.write(values)
 
     def _step_operation(self, device, contract, record):
         """The journal of this step, committed before the device is touched.

@@ -21,6 +21,7 @@ per step, whether the device held the object before (``created``).
 import json
 import logging
 import random
+import re
 import time
 from datetime import timedelta
 
@@ -35,6 +36,12 @@ _logger = logging.getLogger(__name__)
 
 #: first key of the advisory locks the asking transaction holds on its operation
 OPERATION_LOCK_NAMESPACE = 74_615_302
+#: the job key of a billing batch's step (see silver_provisioning_batch.py)
+BATCH_STEP_KEY = re.compile(r"batch_line:(\d+):(router|olt)")
+BATCH_STEP_QUERIES = {
+    "router": "SELECT router_step FROM silver_provisioning_batch_line WHERE id = %s",
+    "olt": "SELECT olt_step FROM silver_provisioning_batch_line WHERE id = %s",
+}
 #: an open operation younger than this is left to the hooks of its own transaction
 RECOVERY_MIN_AGE_SECONDS = 60
 
@@ -235,7 +242,7 @@ class SilverProvisioningOperation(models.Model):
         """Compare what the database says with what the operation wanted; take back the rest."""
         self.ensure_one()
         record = self.env[self.res_model].browse(self.res_id).exists() if self.res_id else None
-        if self.kind == "sync":
+        if self.kind == "sync" or self._batch_step_committed():
             return self._finish("done")
         current = record.state_service if record is not None and "state_service" in record._fields else None
         if record and current == self.state_to and current != self.state_from:
@@ -251,6 +258,22 @@ class SilverProvisioningOperation(models.Model):
             )
         problems, notes = self._take_back(self._entries(), record or None)
         return self._finish_taken_back(problems, notes, record or None)
+
+    def _batch_step_committed(self):
+        """Whether this is a billing batch's step whose line was committed as done.
+
+        The batch settles it after that commit; a worker that died in between
+        leaves it open with the contract still in its former state (the
+        contract changes with its last step only), which the comparison below
+        would read as "not recorded" and take the device's change back under
+        a line that says it is done.
+        """
+        match = BATCH_STEP_KEY.fullmatch(self.job_uuid or "")
+        if not match:
+            return False
+        self.env.cr.execute(BATCH_STEP_QUERIES[match[2]], (int(match[1]),))
+        row = self.env.cr.fetchone()
+        return bool(row and row[0] == "done")
 
     def _finish_taken_back(self, problems, notes, record):
         state = "left" if problems else "undone"

@@ -1,9 +1,16 @@
+import threading
 from unittest import mock
 
+from odoo import SUPERUSER_ID, api
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
-from .common import SilverProvisioningCommon
+from ..models import silver_olt as silver_olt_module
+from ..models import silver_provisioning_batch as batch_module
+from ..models.silver_olt import OLT_LOCK_NAMESPACE
+from ..models.silver_provisioning_operation import OperationHandle
+from .common import SilverProvisioningCommittedCommon, SilverProvisioningCommon
 
 
 class Killed(Exception):
@@ -243,6 +250,167 @@ class TestProvisioningBatch(SilverProvisioningCommon):
         self.assertEqual(set(contracts.mapped("state_service")), {"suspended"})
         self.assertEqual(inactive.state_service, "inactive")
 
+    # -- review 12b -------------------------------------------------------------------
+    def _perform_all(self, trap):
+        """Each job once, first device first; a retry asked for is kept (what was committed stays)."""
+        asked = []
+        for job in sorted(trap.enqueued_jobs, key=lambda job: job.priority):
+            try:
+                job.perform()
+            except RetryableJobError as error:
+                asked.append(str(error))
+        return asked
+
+    def test_olt_busy_at_the_last_try_fails_its_lines_in_words(self):
+        """A manual sync (or a poll) holds the OLT for the whole life of the OLT job: the lines are not
+        left pending for ever once queue_job gives up; the router's cut is said to be left."""
+        contracts = self._in_service("vsol", count=2)
+        olt = self.olts["vsol"]
+        Batch = type(self.env["silver.provisioning.batch"])
+        # The test's own transaction holds the OLT's lock since the activations (it never
+        # commits): the other session holds the batch's key under a namespace of its own.
+        busy = OLT_LOCK_NAMESPACE + 1000
+        with self.registry.cursor() as holder, mock.patch.object(batch_module, "OLT_LOCK_NAMESPACE", busy):
+            holder.execute("SELECT pg_advisory_lock(%s, %s)", (busy, olt.id))
+            with trap_jobs() as trap:
+                contracts._enqueue_batch("suspend")
+                asked = self._perform_all(trap)
+                self.assertEqual(len(asked), 1, "a busy OLT asks for a retry while tries remain")
+                self.assertIn("busy", asked[0])
+                batch = self._batch_of(contracts)
+                self.assertEqual(set(batch.line_ids.mapped("olt_step")), {"todo"})
+                with mock.patch.object(Batch, "_last_try", return_value=True):
+                    olt_job = [job for job in trap.enqueued_jobs if job.priority == 10][0]
+                    olt_job.perform()
+            holder.execute("SELECT pg_advisory_unlock(%s, %s)", (busy, olt.id))
+        self.assertEqual(batch.state, "failed", "the batch stayed queued after the job gave up")
+        self.assertEqual(set(batch.line_ids.mapped("olt_step")), {"failed"})
+        self.assertEqual(set(contracts.mapped("state_service")), {"active"})
+        for line in batch.line_ids:
+            self.assertIn("busy", line.message)
+            self.assertIn("left", line.message, "the router's cut is not said")
+            self.assertIn(("suspend", "left"), [op[:2] for op in self.operations(line.contract_id)])
+
+    def test_failed_save_is_said_on_each_contract_and_saved_by_the_rerun(self):
+        """The OLT refuses its save after every line was committed: the contracts are suspended (the ONUs
+        are disabled) but each says the OLT would bring them back; a re-run of the job saves."""
+        contracts = self._in_service("vsol", count=2, with_router=False)
+        sim = self.sim("vsol")
+        sim.faults.reject_pattern = r"^write"
+        with trap_jobs() as trap:
+            contracts._enqueue_batch("suspend")
+            trap.assert_jobs_count(1)
+            job = trap.enqueued_jobs[0]
+            job.perform()
+        batch = self._batch_of(contracts)
+        self.assertEqual(set(contracts.mapped("state_service")), {"suspended"})
+        self.assertEqual(batch.save_count, 0)
+        self.assertIn("could not be saved", batch.note or "")
+        for line in batch.line_ids:
+            self.assertIn("could not save", line.message or "", "the line does not say the save failed")
+            self.assertTrue(
+                any("could not save" in body for body in self.logged(line.contract_id)),
+                "the contract's chatter does not say its ONU is not saved",
+            )
+        sim.faults.reject_pattern = None
+        logins = self._logins("vsol")
+        job.perform()  # queue_job's retry, or a new run of the job
+        self.assertEqual(batch.save_count, 1, "the re-run did not save what the first run left unsaved")
+        self.assertEqual(self._logins("vsol") - logins, 1)
+        self.assertTrue(all(batch.line_ids.mapped("olt_saved")))
+
+    def test_second_batch_over_the_same_contracts_is_done_not_failed(self):
+        contracts = self._in_service("vsol", count=2)
+        with trap_jobs() as trap:
+            contracts._enqueue_batch("suspend")
+            contracts._enqueue_batch("suspend")  # the billing's cron ran twice, or two operators
+            first, second = self.env["silver.provisioning.batch"].search([], order="id desc", limit=2)[::-1]
+            self.assertEqual(set(second.line_ids.mapped("state")), {"pending"})
+            commands = None
+            for job in sorted(trap.enqueued_jobs, key=lambda job: (job.recordset.id, job.priority)):
+                if job.recordset == second and commands is None:
+                    commands = len(self.sim("mikrotik").commands)
+                job.perform()
+        self.assertEqual(first.state, "done")
+        self.assertEqual(set(contracts.mapped("state_service")), {"suspended"})
+        self.assertEqual(second.state, "done", second.line_ids.mapped("message"))
+        self.assertEqual(set(second.line_ids.mapped("message")), {"already suspended"})
+        self.assertEqual(len(self.sim("mikrotik").commands), commands, "the second batch cut again")
+        for contract in contracts:
+            suspensions = [op[:2] for op in self.operations(contract) if op[0] == "suspend"]
+            self.assertEqual(suspensions, [("suspend", "done")] * 2, "one per device, of the first batch only")
+
+    def test_states_are_said_in_the_users_words(self):
+        """A line's result names the service state by its label (translated), not its technical value."""
+        contract = self.make_contract("vsol", with_router=False)
+        self.env.cr.execute("UPDATE silver_contract SET state_service = 'suspended' WHERE id = %s", (contract.id,))
+        contract.invalidate_recordset()
+        field = contract._fields["state_service"]
+        labels = [("inactive", "Not Connected"), ("active", "In Service"), ("suspended", "Cut Off")]
+        with trap_jobs(), mock.patch.object(field, "_description_selection", return_value=labels):
+            suspension = contract._enqueue_batch("suspend")
+            reconnection = contract._enqueue_batch("reconnect")
+        self.assertEqual(suspension.line_ids.message, "already cut off")
+        self.assertEqual(reconnection.line_ids.state, "pending")
+        inactive = self.make_contract("vsol", with_router=False, onu=self.autofind("vsol")[1])
+        with trap_jobs(), mock.patch.object(field, "_description_selection", return_value=labels):
+            self.assertEqual(inactive._enqueue_batch("suspend").line_ids.message, "the service is not connected")
+
+
+@tagged("post_install", "-at_install")
+class TestBatchRecovery(SilverProvisioningCommittedCommon):
+    """A worker dies between the commit of a router step and the settling of its operation."""
+
+    def test_recovery_never_takes_back_a_committed_step(self):
+        sim, router = self.sim("vsol", onus=0), self.sim("mikrotik")
+        pon = "0/1"
+        serial = sim.add_autofind(pon=pon)["serial"]
+        olt_id, _partner_id, (contract_id,) = self._setup_committed(sim, pon, [serial], prefix="CT-BREC", router=router)
+        batch_ids = []
+        self.addCleanup(self._committed, lambda env: env["silver.provisioning.batch"].browse(batch_ids).unlink())
+
+        def activate(env):
+            # The ONU is cut too, after the router: the contract changes state only then.
+            env["silver.olt"].browse(olt_id).write({"is_disable_onu": True})
+            env["silver.contract"].browse(contract_id).action_activate_service()
+
+        self._committed(activate)
+        user = self._committed(lambda env: env["silver.contract"].browse(contract_id).pppoe_user)
+        real_finish = OperationHandle.finish
+
+        def dies_before_settling(handle, state, left=False, error=False):
+            if state != "done":
+                return real_finish(handle, state, left=left, error=error)
+            return None  # the worker is gone: the post-commit hook never ran
+
+        def run_job():
+            # A thread of its own is not a test's: commit_progress commits for real, as a worker does.
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                contract = env["silver.contract"].browse(contract_id)
+                batch = env["silver.provisioning.batch"]._create_for("suspend", contract)
+                batch_ids.append(batch.id)
+                cr.commit()
+                self.assertEqual(batch.line_ids.mapped("olt_step"), ["todo"])
+                batch._job_run_router(contract.core_id.id)  # the OLT's job has not run yet
+
+        with mock.patch.object(OperationHandle, "finish", dies_before_settling):
+            thread = threading.Thread(target=run_job)
+            thread.start()
+            thread.join(120)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(router.rows("/ppp/secret", name=user)[0]["disabled"], "true")
+        contract = self.env["silver.contract"].browse(contract_id)
+        self.assertEqual([op[:2] for op in self.operations(contract) if op[0] == "suspend"], [("suspend", "open")])
+        state = self._committed(lambda env: env["silver.contract"].browse(contract_id).state_service)
+        self.assertEqual(state, "active", "the contract changes with its last step only")
+
+        self._committed(lambda env: env["silver.provisioning.operation"]._cron_recover_operations(min_age=0))
+        self.assertEqual(
+            router.rows("/ppp/secret", name=user)[0]["disabled"], "true", "the recovery took back a committed cut"
+        )
+        self.assertEqual([op[:2] for op in self.operations(contract) if op[0] == "suspend"], [("suspend", "done")])
+
 
 @tagged("post_install", "-at_install")
 class TestZeroTouch(SilverProvisioningCommon):
@@ -304,3 +472,70 @@ class TestZeroTouch(SilverProvisioningCommon):
         self._run_discoveries()
         self.assertTrue(contract.zero_touch_flag)
         self.assertEqual(len(self._activities(contract)), 1)
+
+    def test_refused_activation_is_not_tried_again_on_every_discovery(self):
+        """The OLT refuses the registration: told once, and the next discoveries do not log in, send the
+        plan and take it back again (a log on the contract each time)."""
+        contract = self.make_contract("vsol")
+        sim = self.sim("vsol")
+        sim.faults.reject_pattern = r"^onu (add )?\d+ profile"
+        olt = self._enable("vsol")
+        self._run_discoveries()
+        self.assertEqual(contract.state_service, "inactive")
+        self.assertIn("failed", contract.zero_touch_message)
+        self.assertEqual(len(self._activities(contract)), 1)
+        tried = len([body for body in self.logged(contract) if "Provision ONU" in body])
+        self.assertTrue(tried)
+        attempted = sim.logins["attempted"]
+
+        olt.zero_touch_next_at = False
+        self._run_discoveries()
+        self.assertEqual(sim.logins["attempted"] - attempted, 1, "the refused activation was tried again")
+        self.assertEqual(len([body for body in self.logged(contract) if "Provision ONU" in body]), tried)
+        self.assertEqual(len(self._activities(contract)), 1)
+
+        # A serial corrected on the contract is tried again.
+        sim.faults.reject_pattern = None
+        other = self.autofind("vsol")[1]
+        contract.write({"serial_number": other["serial"], "olt_port_id": self.port_for("vsol", other["pon"]).id})
+        olt.zero_touch_next_at = False
+        self._run_discoveries()
+        self.assertEqual(contract.state_service, "active")
+
+    def test_a_session_taken_between_discovery_and_activation_is_not_a_failure(self):
+        """A poll takes the OLT in the instant the discovery's commit frees it: the activation waits
+        for the next discovery instead of failing as "busy" and telling the technician so."""
+        contract = self.make_contract("vsol")
+        olt = self._enable("vsol")
+        Olt = type(olt)
+        real = Olt._try_lock_for_session
+        calls = []
+
+        def taken_after_discovery(record):
+            # In a test the transaction never commits (the lock is never freed): the other
+            # session's hold is what the lock answers after the discovery's.
+            calls.append(record.id)
+            return real(record) if len(calls) == 1 else False
+
+        with (
+            mock.patch.object(Olt, "_try_lock_for_session", taken_after_discovery),
+            mock.patch.object(silver_olt_module, "LOCK_WAIT_SECONDS", 0.5),
+        ):
+            self._run_discoveries()
+        self.assertEqual(contract.state_service, "inactive")
+        self.assertFalse(contract.zero_touch_message, "a busy OLT was reported as a failed activation")
+        self.assertFalse(self._activities(contract))
+        olt.zero_touch_next_at = False
+        self._run_discoveries()
+        self.assertEqual(contract.state_service, "active")
+
+    def test_nobody_to_notify_falls_back_to_the_alarm_responsible(self):
+        contract = self.make_contract("vsol")
+        olt = self.olts["vsol"]
+        olt.write({"zero_touch_enabled": True, "zero_touch_user_id": False, "alarm_user_id": self.admin.id})
+        self._run_discoveries()
+        self.assertEqual(contract.state_service, "active")
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "silver.contract"), ("res_id", "=", contract.id)]
+        )
+        self.assertEqual(activities.user_id, self.admin, "nobody was told of the zero-touch activation")
