@@ -214,8 +214,8 @@ class SilverContract(models.Model):
         blocks = []
         # A preview logs in like any operation: not beside another session (a sync, a
         # batch, a poll) on an OLT that takes one; a move's target OLT too, in id order.
-        olts = {self.olt_id} | ({(params or {}).get("olt")} - {None})
-        for olt in sorted(olts, key=lambda record: record.id):
+        olts = self.olt_id | ((params or {}).get("olt") or self.env["silver.olt"])
+        for olt in olts.sorted("id"):
             olt._lock_for_session()
         with self._secrets_out_of_server_log(self.olt_id, self.core_id):
             for device, driver, method, args, kwargs in self._device_plan(operation, params):

@@ -170,14 +170,14 @@ class TestContractChanges(SilverProvisioningCommon):
 
     def test_a_preview_waits_for_the_session_another_operation_holds(self):
         """A sync or batch holds the OLT: the preview does not log in beside it."""
-        contract = self._active_contract()
-        contract.write({"vlan_id": self._vlan(200).id})
+        # Not activated here: this test's transaction would hold the OLT's lock until it ends.
+        contract = self.make_contract(self.platform)
         logins = self.sim(self.platform).logins["succeeded"]
         with self.registry.cursor() as other:
             other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, contract.olt_id.id))
             with mock.patch("odoo.addons.silver_provisioning.models.silver_olt.LOCK_WAIT_SECONDS", 0):
                 with self.assertRaisesRegex(UserError, "busy"):
-                    self._wizard(contract, "apply")
+                    self._wizard(contract, "activate")
         self.assertEqual(self.sim(self.platform).logins["succeeded"], logins)
 
     def test_apply_without_changes_is_refused(self):
