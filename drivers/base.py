@@ -607,11 +607,15 @@ class OltDriver(BaseDriver):
             result = self._register_for_plan(self, service, wan, wifi, ref)
             return self._result("replace_onu", result)
 
-    def move_onu(self, ref, service, wan=None, wifi=(), to=None):
+    def move_onu(self, ref, service, wan=None, wifi=(), to=None, back=None):
         """The ONU registered at ``ref`` to ``service.pon`` (and ``service.onu_id``,
         or the id the OLT gives), on this OLT or on the OLT driver ``to``: removed
         here, registered there with its whole service, as one plan: if the new
-        registration fails, the ONU is registered here again as it was."""
+        registration fails, the ONU is registered here again as it was.
+
+        ``back`` is the service as this OLT registers it (its profiles), for
+        putting the ONU back; required for a move to another OLT, whose
+        profiles (or platform) are not this one's."""
         destination = to or self
         self.check_target()
         destination.check_target()
@@ -623,16 +627,26 @@ class OltDriver(BaseDriver):
             raise InvalidInput("serial", "the serial of the ONU being moved is required")
         if destination is self and service.pon == ref.pon and service.onu_id in (None, ref.onu_id):
             raise InvalidInput("pon", "the ONU is on that port already")
+        if back is None and destination is not self:
+            # The destination's service carries the destination's profiles: registered
+            # with them here, the ONU would be refused and the customer left offline.
+            raise InvalidInput("back", "is required")
+        if back is not None:
+            self.check_service(back)
+            back = self.canonical_service(back)
         wan, wifi = destination._checked_extras(wan, wifi)
-        # The undo registers the ONU here again with the same WAN and WiFi.
-        self._checked_extras(wan, wifi)
-        old = replace(service, pon=ref.pon, onu_id=ref.onu_id, serial=self.normalize_serial(ref.serial))
+        # The undo registers the ONU here again with the same WAN and WiFi, as far as
+        # this OLT sets them (elsewhere TR-069 does, as at its activation here).
+        back_wan, back_wifi = self._checked_extras(
+            wan if self.supports_wan() else None, wifi if self.supports_wifi() else ()
+        )
+        old = replace(back or service, pon=ref.pon, onu_id=ref.onu_id, serial=self.normalize_serial(ref.serial))
         with ExitStack() as stack:
             stack.enter_context(self._operation("move_onu"))
             if destination is not self:
                 stack.enter_context(destination._operation("move_onu"))
             plan = stack.enter_context(engine.Plan(self, destination if destination is not self else None))
-            self._remove_for_plan(plan, ref, old, wan, wifi)
+            self._remove_for_plan(plan, ref, old, back_wan, back_wifi)
             result = self._register_for_plan(destination, service, wan, wifi, ref)
             return self._result("move_onu", result)
 

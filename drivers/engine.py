@@ -370,25 +370,35 @@ class Plan:
         return self
 
     def __exit__(self, kind, error, traceback):
-        for driver, journal in zip(self.drivers, self.outer, strict=True):
-            driver.plan_journal = journal
         if error is None:
+            self._detach()
             outer = next((journal for journal in self.outer if journal is not None), None)
             if outer is not None:
                 outer.extend(self.parts)
             return False
-        if error is None or not self.parts:
-            return False
-        if not isinstance(error, DriverError):
-            # A failure the caller turned into its own error (Odoo's, with the
-            # device's words): the parts are taken back all the same, and what
-            # is left is on ``self.left`` for the caller to tell.
-            self._undo(DriverError(str(error)))
-            return False
-        failed = self._undo(error)
+        # The take-back's own converges (an ONU registered again) belong to no
+        # plan: journaled in an outer one, its failure would take them back too.
+        for driver in self.drivers:
+            driver.plan_journal = None
+        try:
+            if not self.parts:
+                return False
+            if not isinstance(error, DriverError):
+                # A failure the caller turned into its own error (Odoo's, with the
+                # device's words): the parts are taken back all the same, and what
+                # is left is on ``self.left`` for the caller to tell.
+                self._undo(DriverError(str(error)))
+                return False
+            failed = self._undo(error)
+        finally:
+            self._detach()
         if failed is not error:
             raise failed from error
         return False
+
+    def _detach(self):
+        for driver, journal in zip(self.drivers, self.outer, strict=True):
+            driver.plan_journal = journal
 
     def compensate(self, driver, undo, label):
         """Record a part done outside the journal, taken back by ``undo()``."""

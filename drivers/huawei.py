@@ -47,7 +47,7 @@ from typing import ClassVar
 from netmiko.exceptions import NetmikoAuthenticationException
 from netmiko.huawei.huawei_smartax import HuaweiSmartAXSSH
 
-from . import parsing
+from . import engine, parsing
 from . import validation as v
 from .cli import CliOltDriver, clean_output
 from .engine import Step, converge
@@ -1185,6 +1185,16 @@ class HuaweiDriver(CliOltDriver):
         done = self._converge(observe, wanted, context)
         onu_id = done.context["onu_id"]
         chosen = done.context.get("service_ports", {})
+        missing = [
+            key
+            for key, entry in done.after.items()
+            if key.startswith("service_port:") and entry["index"] is None and key not in chosen
+        ]
+        if missing:
+            # The answer naming the index the OLT chose was lost (the re-login read the
+            # port back, then resent the WAN or WiFi, whose keys it cannot read): read it.
+            seen = engine.read(self, observe)
+            chosen = {**chosen, **{key: seen[key]["index"] for key in missing}}
         ports = [
             entry["index"] if entry["index"] is not None else chosen[key]
             for key, entry in done.after.items()

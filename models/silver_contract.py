@@ -464,12 +464,15 @@ class SilverContract(models.Model):
             )
 
     # -- what the devices are asked --------------------------------------------
-    def _onu_request(self, driver, onu_id=None):
-        """(OnuService, WanConfig or None, [WifiConfig]), checked by the driver before anything is sent."""
-        olt = self.olt_id
+    def _onu_request(self, driver, onu_id=None, olt=None, port=None):
+        """(OnuService, WanConfig or None, [WifiConfig]), checked by the driver before anything is sent.
+
+        ``olt``/``port``: where the ONU is to be registered (a move's target),
+        with that OLT's profiles; by default the contract's own."""
+        olt = olt or self.olt_id
         service = OnuService(
             serial=self.serial_number or "",
-            pon=olt._pon_address(self.olt_port_id, type(driver)),
+            pon=olt._pon_address(port or self.olt_port_id, type(driver)),
             vlan=self.vlan_id.vlanid,
             onu_id=onu_id,
             description=self._device_description(),
@@ -481,7 +484,7 @@ class SilverContract(models.Model):
             traffic_profile=self._service_plan().traffic_profile_index or olt.traffic_table_value or "",
             onu_type=olt.onu_type or "",
         )
-        wan = self._wan_config(driver)
+        wan = self._wan_config(driver, olt)
         wifi = self._wifi_configs(driver)
         try:
             driver.check_service(service)
@@ -496,9 +499,9 @@ class SilverContract(models.Model):
                 self._input_error(error)
         return service, wan, wifi
 
-    def _wan_config(self, driver):
+    def _wan_config(self, driver, olt=None):
         """The ONU's WAN over OMCI; none in bridge mode or where the OLT cannot set it."""
-        olt = self.olt_id
+        olt = olt or self.olt_id
         if self.is_bridge or olt.wan_mode == "bridge" or not driver.supports_wan():
             return None
         mode = olt.connection_wan or "pppoe"
@@ -854,7 +857,7 @@ class SilverContract(models.Model):
             {
                 "do": "suspend_subscriber" if suspend else "resume_subscriber",
                 "router": router.id,
-                "name": self.pppoe_user,
+                "name": self._router_user(),
             }
         )
 
@@ -883,7 +886,7 @@ class SilverContract(models.Model):
                 steps.drivers[("router", self.core_id.id)] = router_driver
                 with router_driver:
                     steps.run(lambda: self.core_id._remove_subscriber(self, router_driver))
-                steps.journal({"do": "remove_subscriber", "router": self.core_id.id, "name": self.pppoe_user})
+                steps.journal({"do": "remove_subscriber", "router": self.core_id.id, "name": self._router_user()})
             steps.run(lambda: olt._remove_onu(self, olt_driver))
             steps.journal(
                 {"do": "remove_onu", "olt": olt.id, "pon": ref.pon, "onu_id": ref.onu_id, "serial": ref.serial}

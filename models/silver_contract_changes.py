@@ -20,6 +20,8 @@ APPLYING = "silver_provisioning_applying"
 #: what an edit changes on the devices, by the contract fields that carry it
 WATCHED = {"vlan_id": "vlan", "pppoe_user": "pppoe", "pppoe_password": "pppoe", "line_ids": "plan"}
 PENDING_ORDER = ("plan", "vlan", "pppoe", "wifi")
+#: the fields only the provisioning code writes
+BOOKKEEPING = {"provisioning_changes_pending", "provisioning_pending_what", "provisioning_router_user"}
 
 
 class SilverContract(models.Model):
@@ -34,6 +36,13 @@ class SilverContract(models.Model):
     )
     provisioning_pending_what = fields.Char(string="Changes to Apply", readonly=True, copy=False)
     provisioning_pending_label = fields.Char(string="Pending Changes", compute="_compute_provisioning_pending_label")
+    provisioning_router_user = fields.Char(
+        string="PPPoE User on the Router",
+        readonly=True,
+        copy=False,
+        help="The PPPoE user the router still authenticates while a change of the user is pending: "
+        "suspension and termination reach this one until Apply to Devices replaces it.",
+    )
 
     @api.depends("provisioning_pending_what")
     def _compute_provisioning_pending_label(self):
@@ -54,8 +63,17 @@ class SilverContract(models.Model):
         }
 
     def write(self, vals):
+        # The bookkeeping is written by the provisioning code only (as superuser): a
+        # client's RPC write (or its context key) would hide an edit from Apply, or
+        # name another customer's secret for removal.
+        applying = self.env.su and self.env.context.get(APPLYING)
+        if not self.env.su and BOOKKEEPING & set(vals):
+            raise AccessError(_("The pending changes of a contract are recorded by the provisioning only."))
+        if vals.get("state_service") and vals["state_service"] not in IN_SERVICE:
+            # Out of service the router holds no secret of it any more: nothing to remember.
+            vals = {**vals, "provisioning_router_user": False}
         watched = {WATCHED[name] for name in vals if name in WATCHED}
-        if not watched or self.env.context.get(APPLYING):
+        if not watched or applying:
             return super().write(vals)
         live = self.filtered(lambda contract: contract.state_service in IN_SERVICE)
         before = {contract.id: contract._live_signature() for contract in live}
@@ -63,8 +81,20 @@ class SilverContract(models.Model):
         for contract in live:
             after = contract._live_signature()
             changed = [key for key in watched if after[key] != before[contract.id][key]]
+            contract._remember_router_user(before[contract.id]["pppoe"][0])
             contract._mark_changes_pending(changed)
         return result
+
+    def _remember_router_user(self, previous):
+        """The user the router holds, kept from the first rename until applied (renamed back: forgotten)."""
+        live = self.provisioning_router_user or previous
+        wanted = live if live and live != (self.pppoe_user or "") else False
+        if (self.provisioning_router_user or False) != wanted:
+            self.sudo().with_context(**{APPLYING: True}).write({"provisioning_router_user": wanted})
+
+    def _router_user(self):
+        """The PPPoE user the router authenticates for this contract now."""
+        return self.provisioning_router_user or self.pppoe_user or ""
 
     def _mark_changes_pending(self, what):
         """Remember that ``what`` ('plan', 'vlan', 'pppoe', 'wifi') differs from the devices."""
@@ -73,7 +103,7 @@ class SilverContract(models.Model):
             pending |= set(what)
             if pending == set((contract.provisioning_pending_what or "").split(",")) - {""}:
                 continue
-            contract.with_context(**{APPLYING: True}).write(
+            contract.sudo().with_context(**{APPLYING: True}).write(
                 {
                     "provisioning_changes_pending": bool(pending),
                     "provisioning_pending_what": ",".join(key for key in PENDING_ORDER if key in pending),
@@ -123,6 +153,7 @@ class SilverContract(models.Model):
             if self._router_pending(pending):
                 router_driver, subscriber = self._router_request()
                 calls.append((self.core_id, router_driver, "ensure_subscriber", (subscriber,), {}))
+                calls += self._router_rename_calls(router_driver, subscriber)
             kwargs = self._olt_change_kwargs(olt_driver, pending)
             if kwargs:
                 calls.append((olt, olt_driver, "change_service", (ref,), kwargs))
@@ -135,11 +166,14 @@ class SilverContract(models.Model):
         elif operation == "move":
             target_olt = params["olt"]
             target_driver = olt_driver if target_olt == olt else target_olt._provisioning_driver()
-            service, wan, wifi = self._onu_request(target_driver, onu_id=params.get("onu_id"))
-            new = dataclasses.replace(service, pon=target_olt._pon_address(params["port"], type(target_driver)))
+            new, wan, wifi = self._onu_request(
+                target_driver, onu_id=params.get("onu_id"), olt=target_olt, port=params["port"]
+            )
             kwargs = {"wan": wan, "wifi": wifi}
             if target_olt != olt:
                 kwargs["to"] = target_driver
+                # Put back (if the target refuses) with this OLT's own profiles.
+                kwargs["back"] = self._onu_request(olt_driver, onu_id=self.onu_pon_id)[0]
             calls.append((olt, olt_driver, "move_onu", (ref, new), kwargs))
         elif operation == "activate":
             service, wan, wifi = self._onu_request(olt_driver)
@@ -154,18 +188,35 @@ class SilverContract(models.Model):
             router_driver = self._router_driver()
             if router_driver is not None:
                 method = "suspend_subscriber" if suspend else "resume_subscriber"
-                calls.append((self.core_id, router_driver, method, (self.pppoe_user or "",), {}))
+                calls.append((self.core_id, router_driver, method, (self._router_user(),), {}))
         elif operation == "terminate":
             router_driver = self._router_driver()
             if router_driver is not None:
-                calls.append((self.core_id, router_driver, "remove_subscriber", (self.pppoe_user or "",), {}))
+                calls.append((self.core_id, router_driver, "remove_subscriber", (self._router_user(),), {}))
             calls.append((olt, olt_driver, "remove", (ref,), {}))
+        return calls
+
+    def _router_rename_calls(self, driver, subscriber):
+        """A new PPPoE user: the new secret carries the suspension, the old one goes (in the same plan,
+        so a refusal puts it back): left behind, the old secret would go on working, uncut by suspensions."""
+        old = self.provisioning_router_user
+        if not old or old == subscriber.name:
+            return []
+        calls = []
+        if self.state_service == "suspended":
+            calls.append((self.core_id, driver, "suspend_subscriber", (subscriber.name,), {}))
+        calls.append((self.core_id, driver, "remove_subscriber", (old,), {}))
         return calls
 
     def _preview_text(self, operation, params=None):
         """The commands ``operation`` would send to each device now, read from the devices (nothing changed)."""
         self.ensure_one()
         blocks = []
+        # A preview logs in like any operation: not beside another session (a sync, a
+        # batch, a poll) on an OLT that takes one; a move's target OLT too, in id order.
+        olts = self.olt_id | ((params or {}).get("olt") or self.env["silver.olt"])
+        for olt in olts.sorted("id"):
+            olt._lock_for_session()
         with self._secrets_out_of_server_log(self.olt_id, self.core_id):
             for device, driver, method, args, kwargs in self._device_plan(operation, params):
                 masker = self._provisioning_masker(driver)
@@ -174,6 +225,11 @@ class SilverContract(models.Model):
                 except InvalidInput as error:
                     self._input_error(error)
                 except DriverError as error:
+                    if operation == "apply" and method == "suspend_subscriber":
+                        # The new user's secret exists only once the step before it ran.
+                        note = _("then the new PPPoE user is suspended as the former one is (computed once it exists)")
+                        blocks.append(f"{device.display_name}:\n  {note}")
+                        continue
                     raise UserError(
                         _(
                             "%(device)s could not be read for the preview: %(error)s",
@@ -181,10 +237,23 @@ class SilverContract(models.Model):
                             error=masker(error.message),
                         )
                     ) from None
-                lines = [masker(command) for command in data["commands"]] or [_("(nothing to send)")]
+                lines = self._preview_lines(data["steps"], masker) or [_("(nothing to send)")]
                 lines += [masker(note) for note in data["notes"]]
                 blocks.append(f"{device.display_name}:\n" + "\n".join(f"  {line}" for line in lines))
         return "\n\n".join(blocks) or _("Nothing would be sent to any device.")
+
+    @staticmethod
+    def _preview_lines(steps, masker):
+        """Each command under the CLI context it is typed in: a bare ``reboot`` (ZTE's ONU
+        restart, typed in the ONU's management context) would read as the OLT's own."""
+        lines, context = [], None
+        for mode, command in steps:
+            if tuple(mode) != context:
+                context = tuple(mode)
+                if context:
+                    lines.append(masker(" > ".join(context)) + ":")
+            lines.append(("  " if context else "") + masker(command))
+        return lines
 
     # -- buttons -----------------------------------------------------------------------
     def _open_operation_wizard(self, operation):
@@ -232,10 +301,21 @@ class SilverContract(models.Model):
             raise UserError(_("%s: there are no changes pending to apply.", self.display_name))
         calls = self._device_plan("apply")
         self._lock_for_operation()
-        labels = {"change_service": _("Change ONU service"), "ensure_subscriber": _("Update PPPoE subscriber")}
-        self._run_plan(
-            "change", calls, labels, {"provisioning_changes_pending": False, "provisioning_pending_what": False}
-        )
+        if self.provisioning_router_user:
+            # The new user's secret may be another contract's: ensuring it would take it over.
+            self._check_pppoe_user_is_free()
+        labels = {
+            "change_service": _("Change ONU service"),
+            "ensure_subscriber": _("Update PPPoE subscriber"),
+            "suspend_subscriber": _("Suspend PPPoE subscriber"),
+            "remove_subscriber": _("Remove the former PPPoE subscriber"),
+        }
+        values = {
+            "provisioning_changes_pending": False,
+            "provisioning_pending_what": False,
+            "provisioning_router_user": False,
+        }
+        self._run_plan("change", calls, labels, values)
 
     def _reboot_onu(self):
         self.ensure_one()
@@ -382,7 +462,8 @@ class SilverContract(models.Model):
                 moved_to[0]._save_configuration(self, calls[0][4]["to"])
             try:
                 with self.env.cr.savepoint():
-                    self.with_context(**{APPLYING: True}).write(values)
+                    # As superuser: the roles were checked before any device was touched.
+                    self.sudo().with_context(**{APPLYING: True}).write(values)
                     self.flush_recordset()
             except Exception as error:  # noqa: BLE001 - turned into the operator's error below
                 first = self._provisioning_masker()(str(error).splitlines()[0] if str(error) else "")

@@ -205,7 +205,7 @@ class SilverContractReadings(models.Model):
                 steps.drivers[("router", self.core_id.id)] = router_driver
                 with router_driver:
                     steps.run(lambda: self.core_id._remove_subscriber(self, router_driver))
-                steps.journal({"do": "remove_subscriber", "router": self.core_id.id, "name": self.pppoe_user})
+                steps.journal({"do": "remove_subscriber", "router": self.core_id.id, "name": self._router_user()})
             if olt_driver is not None:
                 ref = OnuRef(pon=onu.pon, onu_id=onu.onu_id, serial=onu.serial_number or "")
                 steps.drivers[("olt", olt.id)] = olt_driver

@@ -248,13 +248,13 @@ class SilverCore(models.Model):
         )
 
     def _remove_subscriber(self, contract, driver):
-        return self._remove_subscriber_named(contract, driver, contract.pppoe_user)
+        return self._remove_subscriber_named(contract, driver, contract._router_user())
 
     def _suspend_subscriber(self, contract, driver):
-        return self._suspend_subscriber_named(contract, driver, contract.pppoe_user)
+        return self._suspend_subscriber_named(contract, driver, contract._router_user())
 
     def _resume_subscriber(self, contract, driver):
-        return self._resume_subscriber_named(contract, driver, contract.pppoe_user)
+        return self._resume_subscriber_named(contract, driver, contract._router_user())
 
     def _remove_subscriber_named(self, record, driver, name):
         return record._execute_with_logging(

@@ -605,7 +605,7 @@ class SilverProvisioningBatchLine(models.Model):
             return {
                 "do": "suspend_subscriber" if suspend else "resume_subscriber",
                 "router": record.id,
-                "name": contract.pppoe_user,
+                "name": contract._router_user(),
             }
         ref = record._onu_ref(contract, type(driver))
         (record.disable_onu if suspend else record.enable_onu)(contract, driver)

@@ -1,5 +1,8 @@
+import re
 import time
+from unittest import mock
 
+from odoo.addons.silver_provisioning.models.silver_olt import OLT_LOCK_NAMESPACE
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -107,6 +110,76 @@ class TestContractChanges(SilverProvisioningCommon):
         self.assertNotIn("Ppp0e-N3w-Secret", take_back[0])
         self.assertTrue(contract.provisioning_changes_pending, "still pending")
 
+    # -- a new PPPoE user -----------------------------------------------------------------------------
+    def _secrets(self):
+        return {row["name"]: row for row in self.sim("mikrotik").rows("/ppp/secret")}
+
+    def test_a_new_pppoe_user_replaces_the_old_secret(self):
+        """Applied, the old user's secret is gone (it would go on working, uncut by suspensions)."""
+        contract = self._active_contract()
+        old = contract.pppoe_user
+        contract.write({"pppoe_user": "renamed0001"})
+        self.assertEqual(contract.provisioning_router_user, old)
+        # Suspended before Apply: the secret the router authenticates (the old one) is cut.
+        contract.action_suspend_service()
+        self.assertEqual(self._secrets()[old]["disabled"], "true")
+        self.assertNotIn("renamed0001", self._secrets())
+        self._wizard(contract, "apply").action_confirm()
+        secrets = self._secrets()
+        self.assertNotIn(old, secrets, "the former secret is removed")
+        self.assertEqual(secrets["renamed0001"]["disabled"], "true", "the new secret carries the suspension")
+        self.assertFalse(contract.provisioning_router_user)
+        contract.action_reconnect_service()
+        self.assertEqual(self._secrets()["renamed0001"]["disabled"], "false")
+
+    def test_a_refused_rename_keeps_the_old_secret(self):
+        contract = self._active_contract()
+        old = contract.pppoe_user
+        contract.write({"pppoe_user": "renamed0002"})
+        # Only the former secret's removal is refused (the take-back removes the new one).
+        former = re.escape(self._secrets()[old][".id"])
+        self.sim("mikrotik").faults.reject_pattern = rf"^/ppp/secret/remove =\.id={former}$"
+        with self.assertRaisesRegex(UserError, "put back"):
+            self._wizard(contract, "apply").action_confirm()
+        self.sim("mikrotik").faults.reject_pattern = None
+        secrets = self._secrets()
+        self.assertIn(old, secrets)
+        self.assertNotIn("renamed0002", secrets, "the new secret is taken back")
+        self.assertEqual(contract.provisioning_router_user, old)
+
+    def test_a_new_pppoe_user_in_service_elsewhere_is_refused(self):
+        contract = self._active_contract()
+        other = self._active_contract()
+        contract.write({"pppoe_user": other.pppoe_user})
+        with self.assertRaisesRegex(UserError, "already in service"):
+            self._wizard(contract, "apply").action_confirm()
+        self.assertEqual(self._secrets()[other.pppoe_user]["comment"], other._device_description())
+
+    def test_the_pending_bookkeeping_is_not_writable_by_users(self):
+        contract = self._active_contract()
+        for values in (
+            {"provisioning_changes_pending": True},
+            {"provisioning_router_user": "someone-else"},
+            {"provisioning_pending_what": False},
+        ):
+            with self.assertRaises(AccessError):
+                contract.write(values)
+        # The provisioning's own context key, sent by a client, hides nothing.
+        contract.with_context(silver_provisioning_applying=True).write({"vlan_id": self._vlan(200).id})
+        self.assertEqual(contract.provisioning_pending_what, "vlan")
+
+    def test_a_preview_waits_for_the_session_another_operation_holds(self):
+        """A sync or batch holds the OLT: the preview does not log in beside it."""
+        # Not activated here: this test's transaction would hold the OLT's lock until it ends.
+        contract = self.make_contract(self.platform)
+        logins = self.sim(self.platform).logins["succeeded"]
+        with self.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (OLT_LOCK_NAMESPACE, contract.olt_id.id))
+            with mock.patch("odoo.addons.silver_provisioning.models.silver_olt.LOCK_WAIT_SECONDS", 0):
+                with self.assertRaisesRegex(UserError, "busy"):
+                    self._wizard(contract, "activate")
+        self.assertEqual(self.sim(self.platform).logins["succeeded"], logins)
+
     def test_apply_without_changes_is_refused(self):
         contract = self._active_contract()
         with self.assertRaisesRegex(UserError, "no changes pending"):
@@ -150,10 +223,36 @@ class TestContractChanges(SilverProvisioningCommon):
         onu = self._device_onu(contract.serial_number)
         self.assertEqual((onu["pon"], onu["id"]), (olt._pon_address(target), contract.onu_pon_id))
 
+    def test_move_onu_to_an_olt_of_another_platform(self):
+        """Huawei to ZTE with the ZTE's own profiles; the ZTE refusing, the ONU is back on the Huawei
+        with the Huawei's profiles (not the ZTE's service, which the Huawei refuses)."""
+        contract = self._active_contract()
+        zte = self.olts["zte"]
+        target = zte.port_ids[:1]
+        pon = zte._pon_address(target)
+        zte_sim = self.sim("zte", onus=0)
+        onu = self._device_onu(contract.serial_number)
+        zte_sim.faults.inject("reject", r"^wan-ip .*$")
+        wizard = self._wizard(contract, "move", user=self.technician, target_olt_id=zte.id, target_port_id=target.id)
+        with self.assertRaises(UserError) as caught:
+            wizard.action_confirm()
+        zte_sim.faults.reset()
+        self.assertIn("The devices were put back as they were", str(caught.exception))
+        self.assertEqual(self._device_onu(contract.serial_number), onu, "registered on the Huawei again as it was")
+        self.assertEqual(contract.olt_id, self.olts[self.platform])
+        wizard = self._wizard(contract, "move", user=self.technician, target_olt_id=zte.id, target_port_id=target.id)
+        wizard.action_confirm()
+        self.assertEqual((contract.olt_id, contract.olt_port_id), (zte, target))
+        self.assertFalse(self._device_onu(contract.serial_number))
+        moved = {o["serial"]: o for os in zte_sim.state()["onus"].values() for o in os}[contract.serial_number]
+        self.assertEqual((moved["pon"], moved["id"]), (pon, contract.onu_pon_id))
+
     def test_reboot_onu(self):
         contract = self._active_contract()
         wizard = self._wizard(contract, "reboot")
         self.assertIn("ont reset", wizard.preview)
+        # Under the context it is typed in, as the run sends it.
+        self.assertRegex(wizard.preview, r"interface gpon 0/1:\n +ont reset")
         self.assertFalse(self._device_onu(contract.serial_number).get("reboots"))
         wizard.action_confirm()
         self.assertEqual(self._device_onu(contract.serial_number)["reboots"], 1)

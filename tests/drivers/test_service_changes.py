@@ -261,6 +261,21 @@ def test_replace_onu_undone_when_the_new_registration_fails(olt):
     assert olt.config() == before
 
 
+def test_replace_onu_undone_inside_an_outer_plan(olt):
+    """As the contract's Apply runs it, inside a plan of its own: the re-registration of
+    the old ONU (the undo) is no part of the outer plan, which would take it back."""
+    ref, _ = olt.activate()
+    before = olt.config()
+    new = _waiting_on(olt, ref.pon)
+    olt.sim.faults.inject("reject", "^" + olt.case["wan_command"] + "$")
+    driver = olt.driver()
+    with pytest.raises(DriverError) as caught, driver, Plan(driver):
+        driver.replace_onu(ref, olt.service(serial=new, pon=ref.pon), wan=_wan(), wifi=[_wifi()])
+    olt.sim.faults.reset()
+    assert caught.value.outcome == "undone", caught.value.message
+    assert olt.config() == before, "the old ONU is registered again, and stays"
+
+
 def test_replace_onu_refuses_the_same_serial_before_connecting(olt):
     ref, service = olt.activate()
     mark = len(olt.sim.commands)
@@ -319,7 +334,7 @@ def test_move_onu_between_two_olts():
         first, second = Olt("huawei", a), Olt("huawei", b)
         ref, service = first.activate()
         result = first.driver().move_onu(
-            ref, replace_pon(service, "0/1/1"), wan=_wan(), wifi=[_wifi()], to=second.driver()
+            ref, replace_pon(service, "0/1/1"), wan=_wan(), wifi=[_wifi()], to=second.driver(), back=service
         )
         assert first.onu(ref) is None
         assert second.onu(OnuRef("0/1/1", result.data.onu_id))["serial"] == ref.serial
@@ -327,7 +342,12 @@ def test_move_onu_between_two_olts():
         back = (
             second.driver()
             .move_onu(
-                OnuRef("0/1/1", result.data.onu_id, ref.serial), service, wan=_wan(), wifi=[_wifi()], to=first.driver()
+                OnuRef("0/1/1", result.data.onu_id, ref.serial),
+                service,
+                wan=_wan(),
+                wifi=[_wifi()],
+                to=first.driver(),
+                back=replace_pon(service, "0/1/1"),
             )
             .data
         )
@@ -340,10 +360,67 @@ def test_move_onu_between_two_olts():
                 wan=_wan(),
                 wifi=[_wifi()],
                 to=second.driver(),
+                back=service,
             )
         b.faults.reset()
         assert caught.value.outcome == "undone", caught.value.message
         assert (first.config(), second.config()) == (before_a, before_b)
+
+
+def test_move_onu_to_another_platform_puts_it_back_with_its_own_profiles():
+    """Huawei to ZTE, the ZTE refusing its WAN after the Huawei registration was
+    removed: the ONU is registered on the Huawei again with the Huawei's profiles
+    (not the ZTE's service, which the Huawei refuses: the customer left offline)."""
+    with (
+        simulator.start(
+            platform="huawei", protocol="ssh", password=PASSWORD, onus=1, options={"firmware": "ma5800"}
+        ) as a,
+        simulator.start(platform="zte", protocol="ssh", password=PASSWORD, onus=0) as b,
+    ):
+        first, second = Olt("huawei", a), Olt("zte", b)
+        ref, service = first.activate()
+        before_a, before_b = first.config(), second.config()
+        there = OnuService(serial=ref.serial, pon="1/1/1", vlan=100, description="CT-0001", **CASES["zte"]["service"])
+        with pytest.raises(DriverError) as caught:
+            first.driver().move_onu(ref, there, wan=_wan(), wifi=[_wifi()], to=second.driver())
+        assert caught.value.field == "back", "refused before anything is sent: no way back"
+        assert first.config() == before_a
+        b.faults.inject("reject", r"^wan-ip .*$")
+        with pytest.raises(DriverError) as caught:
+            first.driver().move_onu(ref, there, wan=_wan(), wifi=[_wifi()], to=second.driver(), back=service)
+        b.faults.reset()
+        assert caught.value.outcome == "undone", caught.value.message
+        assert (first.config(), second.config()) == (before_a, before_b)
+        assert _holds(first, ref, "client0001", "Cliente-0001", 100)
+
+
+def test_move_onu_between_two_olts_survives_a_lost_answer_to_the_service_port():
+    """The destination's service port is created, its answer (which names the index the OLT
+    chose) lost; the re-login reads the ONU back and resends the WAN and WiFi (their keys
+    cannot be read): the result names the service port read back, not a KeyError."""
+    with (
+        simulator.start(
+            platform="huawei", protocol="ssh", password=PASSWORD, onus=1, options={"firmware": "ma5800"}
+        ) as a,
+        simulator.start(
+            platform="huawei", protocol="ssh", password=PASSWORD, onus=0, options={"firmware": "ma5800"}
+        ) as b,
+    ):
+        first, second = Olt("huawei", a), Olt("huawei", b)
+        ref, service = first.activate()
+        b.faults.inject("drop_after", r"^service-port vlan .*$")
+        result = first.driver().move_onu(
+            ref,
+            replace_pon(service, "0/1/1"),
+            wan=_wan(),
+            wifi=[_wifi()],
+            to=second.driver(max_resyncs=2),
+            back=service,
+        )
+        assert b.faults.drop_after_pattern is None, "the fault did not fire"
+        b.faults.reset()
+        assert result.data.service_ports == [port["index"] for port in b.state()["service_ports"]]
+        assert _holds(second, OnuRef("0/1/1", result.data.onu_id), "client0001", "Cliente-0001", 100)
 
 
 def replace_pon(service, pon):
@@ -564,3 +641,70 @@ def test_every_command_faulted(olt, operation):
             why = f"fired={fired} truthful={truthful} converged={converged}"
             failures.append(f"#{k} {command!r}: {why}: {outcome and outcome.message}")
     assert not failures, "\n".join(failures)
+
+
+MOVE_PAIRS = (("huawei", "huawei"), ("vsol", "vsol"), ("huawei", "zte"), ("zte_c600", "vsol"))
+
+
+@pytest.mark.parametrize(("source", "target"), MOVE_PAIRS)
+def test_move_between_two_olts_every_command_faulted(source, target):
+    """A move across two OLTs (of one platform or two): the connection to either OLT drops
+    after each command of an uninterrupted move; the result says what both hold, and one
+    re-run ends as the uninterrupted move did (the ONU on the new OLT, gone from the old)."""
+
+    def start(platform, onus):
+        options = CASES[platform]["sim_options"]
+        return simulator.start(platform=platform, protocol="ssh", password=PASSWORD, onus=onus, options=options)
+
+    with start(source, 1) as a, start(target, 0) as b:
+        first, second = Olt(source, a), Olt(target, b)
+        ref, service = first.activate()
+        pon = b.device.pons[0]
+        b.add_autofind(pon=pon, serial=ref.serial)  # its fibre on the new OLT
+        there = OnuService(serial=ref.serial, pon=pon, vlan=100, description="CT-0001", **CASES[target]["service"])
+
+        def run(here, away):
+            return here.move_onu(ref, there, wan=_wan(), wifi=[_wifi()], to=away, back=service)
+
+        starts, baseline = (a.state(), b.state()), (first.config(), second.config())
+        here, away = first.driver(), second.driver()
+        marks = (len(a.commands), len(b.commands))
+        with here, away:
+            run(here, away)
+            sent = (here.transcript.commands(), away.transcript.commands())
+        uninterrupted = (first.config(), second.config())
+        failures = []
+        for sim, commands, mark in zip((a, b), sent, marks, strict=True):
+            skips = _occurrences(commands, sim.commands[mark:])
+            for k, command in enumerate(commands):
+                for each, state in zip((a, b), starts, strict=True):
+                    each.faults.reset()
+                    each.device.restore(state)
+                sim.faults.inject("drop_after", "^" + _line_pattern(command) + "$", skip=skips[k])
+                try:
+                    run(first.driver(max_resyncs=2), second.driver(max_resyncs=2))
+                    outcome = None
+                except DriverError as error:
+                    outcome = error
+                fired = sim.faults.drop_after_pattern is None
+                a.faults.reset()
+                b.faults.reset()
+                state = (first.config(), second.config())
+                if outcome is None:
+                    truthful = state == uninterrupted
+                elif outcome.outcome in ("unchanged", "undone"):
+                    truthful = state == baseline
+                else:
+                    truthful = outcome.outcome in ("left", "unknown") and bool(outcome.left) and state != baseline
+                _no_secret(str(outcome))
+                if state != uninterrupted:
+                    try:
+                        run(first.driver(), second.driver())
+                    except DriverError as error:
+                        failures.append(f"{sim.platform} #{k} {command!r}: re-run failed: {error.message}")
+                        continue
+                converged = (first.config(), second.config()) == uninterrupted
+                if not (fired and truthful and converged):
+                    why = f"fired={fired} truthful={truthful} converged={converged}"
+                    failures.append(f"{sim.platform} #{k} {command!r}: {why}: {outcome and outcome.message}")
+        assert not failures, "\n".join(failures)
