@@ -175,7 +175,7 @@ class _Run:
         self.note(f"outcome unknown ({error.message}): logging in again to read the device back")
         self.driver.reconnect()
 
-    def read(self, observe):
+    def read(self, observe):  # pylint: disable=method-required-super  # not an Odoo model
         """``observe()`` on a live session; a read is safe to repeat."""
         while True:
             try:

@@ -39,6 +39,7 @@ and ``firmware`` (what the box is, before connecting), ``omci_wan``
 unconfirmed ``ont wifi`` syntax), plus the session options of drivers/base.py.
 """
 
+import contextlib
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -527,10 +528,8 @@ class HuaweiDriver(CliOltDriver):
             return v.normalize_serial(row["serial_hex"])
         except InvalidInput:
             if row["serial_vendor"]:
-                try:
+                with contextlib.suppress(InvalidInput):
                     return v.normalize_serial(row["serial_vendor"])
-                except InvalidInput:
-                    pass
             raise ParseError(f"autofind entry {row['number']}: {row['serial_hex']!r} is not a GPON serial") from None
 
     @classmethod

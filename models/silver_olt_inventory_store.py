@@ -548,9 +548,10 @@ class SilverOltInventoryStore(models.Model):
         )
 
     def _inventory_poll_succeeded(self, summary, now):
-        super()._inventory_poll_succeeded(summary, now)
+        result = super()._inventory_poll_succeeded(summary, now)
         # The OLT answers again: its 'does not answer' activity is done.
         unreachable = self.env.ref("silver_provisioning.mail_activity_olt_unreachable")
         self.env["mail.activity"].sudo().search(
             [("res_model", "=", "silver.olt"), ("res_id", "=", self.id), ("activity_type_id", "=", unreachable.id)]
         ).action_feedback(feedback=_("The OLT answers again."))
+        return result

@@ -134,7 +134,7 @@ class SilverOltSyncUi(models.Model):
             _logger.debug("sync state of OLT %s not written", self.id, exc_info=True)
 
     def _follow_vlan_change(self, vlan, contracts):
-        super()._follow_vlan_change(vlan, contracts)
+        result = super()._follow_vlan_change(vlan, contracts)
         for contract in contracts:
             contract._post_log_message(
                 Markup("<p><b>{}</b></p>").format(
@@ -145,6 +145,7 @@ class SilverOltSyncUi(models.Model):
                     )
                 )
             )
+        return result
 
     # -- live progress ---------------------------------------------------------------
     def _write_sync_values(self, values):

@@ -79,7 +79,8 @@ class SilverOnuReadingAggregate(models.Model):
     def _cron_compact_readings(self, now=None):
         """Fold complete hours and days into aggregates and apply each OLT's retention."""
         now = now or fields.Datetime.now()
-        for olt in self.env["silver.olt"].sudo().search([]):
+        # Every OLT keeps its own retention: a few hundred records at most.
+        for olt in self.env["silver.olt"].sudo().search([]):  # pylint: disable=no-search-all
             self._compact_olt(olt, now)
         return True
 

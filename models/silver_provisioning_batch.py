@@ -438,9 +438,9 @@ class SilverProvisioningBatchLine(models.Model):
 
     batch_id = fields.Many2one("silver.provisioning.batch", required=True, ondelete="cascade", index=True)
     contract_id = fields.Many2one("silver.contract", required=True, ondelete="cascade", index=True)
-    router_id = fields.Many2one("silver.core", string="Router", ondelete="set null")
+    router_id = fields.Many2one("silver.core", ondelete="set null")
     olt_id = fields.Many2one("silver.olt", string="OLT", ondelete="set null")
-    router_step = fields.Selection(STEP_STATES, string="Router Step")
+    router_step = fields.Selection(STEP_STATES)
     olt_step = fields.Selection(STEP_STATES, string="OLT Step")
     state = fields.Selection(LINE_STATES, default="pending", required=True, index=True)
     message = fields.Char(string="Result")

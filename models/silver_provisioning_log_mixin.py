@@ -129,7 +129,7 @@ class LogMasker(Masker):
     def secrets_only(self, text):
         """``text`` with the secrets masked, the words left: for a message whose device
         parts were masked already (the login's word in our labels would give it away)."""
-        return super().__call__(text)
+        return Masker.__call__(self, text)
 
 
 def hide_login_users(text, usernames):

@@ -79,7 +79,7 @@ class SilverProvisioningOperation(models.Model):
     res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True, index=True)
     olt_ref = fields.Integer(string="OLT ID", readonly=True)
     core_ref = fields.Integer(string="Router ID", readonly=True)
-    contract_id = fields.Many2one("silver.contract", compute="_compute_records", string="Contract")
+    contract_id = fields.Many2one("silver.contract", compute="_compute_records")
     olt_id = fields.Many2one("silver.olt", compute="_compute_records", string="OLT")
     core_id = fields.Many2one("silver.core", compute="_compute_records", string="Router")
     state_from = fields.Char(string="Service State Before", readonly=True)

@@ -232,7 +232,7 @@ class TestSyncScreens(SilverProvisioningCommon):
         olt = self.olts["vsol"]
         action = olt.with_user(self.admin).action_open_sync_wizard()
         self.assertEqual(action["name"], f"Manual Sync of {olt.display_name}")
-        Wizard = self.env["silver.olt.sync.wizard"].with_user(self.admin).with_context(action["context"])
+        Wizard = self.env["silver.olt.sync.wizard"].with_user(self.admin).with_context(**action["context"])
         kinds = dict(Wizard.fields_get(["kind"])["kind"]["selection"])
         self.assertEqual(set(kinds), {"traffic_profile", "vlan"}, "DNS is refused by every platform")
 

@@ -11,7 +11,7 @@ from .inventory_common import PONS, InventoryCommon
 
 @tagged("post_install", "-at_install")
 class TestProvisionedOnus(InventoryCommon):
-    def read(self, contract, rx, online=True):
+    def set_reading(self, contract, rx, online=True):
         contract.write(
             {"onu_rx_power": rx, "onu_online": online, "onu_status_date": datetime.datetime(2026, 3, 2, 8, 0)}
         )
@@ -23,11 +23,11 @@ class TestProvisionedOnus(InventoryCommon):
 
     def test_rx_levels_follow_the_olt_thresholds_and_an_unread_onu_is_no_zero(self):
         never = self.contract(1, PONS[0], 1)
-        good = self.read(self.contract(2, PONS[0], 2), -20.0)
-        low = self.read(self.contract(3, PONS[1], 1), -25.5)
-        critical = self.read(self.contract(4, PONS[1], 2), -27.5)
-        dark = self.read(self.contract(5, PONS[2], 1), 0.0, online=False)
-        suspended = self.read(self.contract(6, PONS[2], 2, service="suspended"), -26.0, online=False)
+        good = self.set_reading(self.contract(2, PONS[0], 2), -20.0)
+        low = self.set_reading(self.contract(3, PONS[1], 1), -25.5)
+        critical = self.set_reading(self.contract(4, PONS[1], 2), -27.5)
+        dark = self.set_reading(self.contract(5, PONS[2], 1), 0.0, online=False)
+        suspended = self.set_reading(self.contract(6, PONS[2], 2, service="suspended"), -26.0, online=False)
         levels = {c.name: c.onu_rx_level for c in never | good | low | critical | dark | suspended}
         self.assertEqual(
             levels,
@@ -160,7 +160,7 @@ class TestProvisionedOnus(InventoryCommon):
         olt = self.olts["vsol"]
         port = self.port_for("vsol", "0/1")
         contract = self.contract(41, olt_id=olt.id, olt_card_id=port.olt_card_id.id, olt_port_id=port.id)
-        self.read(contract, -15.57)
+        self.set_reading(contract, -15.57)
         contract.onu_status_quality = "read"
         self.assertEqual(contract.onu_rx_level, "ok")
         contract._mark_status_stale()

@@ -169,7 +169,7 @@ class TestReviewFixes(SilverProvisioningCommon):
 
         def refusing_write(records, vals):
             if vals.get("state_service") == state:
-                raise UserError("refused")
+                raise UserError("refused")  # pylint: disable=translation-required
             return original_write(records, vals)
 
         return mock.patch.object(type(contract), "write", refusing_write)

@@ -24,7 +24,7 @@ class SilverContractApplyWizard(models.TransientModel):
     contract_id = fields.Many2one("silver.contract", required=True, readonly=True, ondelete="cascade")
     operation = fields.Selection(OPERATIONS, required=True, readonly=True)
     pending_what = fields.Char(related="contract_id.provisioning_pending_label", string="Changes to Apply")
-    new_serial = fields.Char(string="New Serial", help="The serial of the ONU that replaces the broken one.")
+    new_serial = fields.Char(help="The serial of the ONU that replaces the broken one.")
     target_olt_id = fields.Many2one("silver.olt", string="Target OLT")
     target_port_id = fields.Many2one(
         "silver.olt.card.port", string="Target PON Port", domain="[('olt_id', '=', target_olt_id)]"
