@@ -400,3 +400,28 @@ def test_other_wan_modes_reach_the_device(olt, mode):
     assert mode in values
     if mode == "static":
         assert {"192.0.2.10", "255.255.255.0", "192.0.2.1", "198.51.100.1"} <= values
+
+
+@pytest.mark.parametrize(
+    "profile", [name for name, can in HUAWEI_CAN.items() if not all(can.values())], ids=lambda name: f"huawei-{name}"
+)
+def test_declared_huawei_firmware_refuses_before_login(profile):
+    """A target that says which box it is (the OLT form's model and firmware) is
+    refused what that firmware lacks before any password is sent."""
+    from simulator.huawei import FIRMWARES
+
+    firmware = FIRMWARES[profile]
+    with simulator.start(
+        platform="huawei", protocol="ssh", username="admin", password=PASSWORD, onus=1, options={"firmware": profile}
+    ) as sim:
+        olt = Olt("huawei", "ssh", sim, _profile_case("huawei", profile) | {"profile": profile})
+        olt.case["target_options"] = {"model": firmware["product"], "firmware": firmware["version"], "olt_wifi": True}
+        waiting = olt.waiting()[0]
+        for what, extra in (("wan", {"wan": _wan()}), ("wifi", {"wifi": [_wifi()]})):
+            if olt.can(what):
+                olt.driver().provision(olt.service(waiting), **extra)
+                continue
+            attempts = sim.logins["attempted"]
+            with pytest.raises(UnsupportedOperation):
+                olt.driver().provision(olt.service(waiting), **extra)
+            assert sim.logins["attempted"] == attempts, f"{what}: a login before the refusal"
