@@ -28,6 +28,13 @@ each command shape (the command with its numbers taken out), which covers
 each step of an ONU at the first ONU of the run, at a later one (after the
 per-port reads) and at the last; ``FAULT_MATRIX_FULL=1`` tries every command
 of it (about eight times the points).
+
+Firmware profiles: each platform's default simulator profile runs the whole
+matrix; every other profile runs a slice (see ``ALL_PROFILES``), and all of
+it with ``SILVER_ALL_PROFILES=1``.  Off the default, a Huawei target does not
+declare its firmware (the driver reads ``display version``) and a provisioning
+asks only for the WAN and WiFi that firmware takes (test_contract.py checks
+the refusals).
 """
 
 import json
