@@ -6,6 +6,7 @@ simulator's own state, never against what the driver says it did.
 """
 
 import json
+import os
 import re
 
 import pytest
@@ -74,12 +75,13 @@ def _profiles():
 PROFILES, HUAWEI_CAN = _profiles()
 
 #: (platform, firmware profile, protocol): the default profile over SSH and
-#: Telnet, every other one over SSH (the profiles change layouts, not the transport)
+#: Telnet, every other one over SSH (the profiles change layouts, not the
+#: transport), over both with SILVER_ALL_PROFILES=1
 MATRIX = [
     (platform, profile, protocol)
     for platform in CASES
     for number, profile in enumerate(PROFILES[platform])
-    for protocol in (("ssh", "telnet") if number == 0 else ("ssh",))
+    for protocol in (("ssh", "telnet") if number == 0 or os.environ.get("SILVER_ALL_PROFILES") else ("ssh",))
 ]
 ENABLED = {"active", "enable", "enabled", "activate", "activated", "up"}
 
