@@ -34,7 +34,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     write = terminalreporter.write_line
     terminalreporter.section("fault matrix: points per platform")
-    write(f"{'platform':<10} {'protocol':<8} " + " ".join(f"{key:>9}" for key in COUNTS) + "  failing")
+    write(f"{'platform':<24} {'protocol':<8} " + " ".join(f"{key:>9}" for key in COUNTS) + "  failing")
     for (platform, protocol), row in sorted(rows.items()):
         cells = " ".join(f"{row[key]:>9}" for key in COUNTS)
-        write(f"{platform:<10} {protocol:<8} {cells}  {', '.join(sorted(failing[platform, protocol])) or '-'}")
+        write(f"{platform:<24} {protocol:<8} {cells}  {', '.join(sorted(failing[platform, protocol])) or '-'}")

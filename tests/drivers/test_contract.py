@@ -6,6 +6,7 @@ simulator's own state, never against what the driver says it did.
 """
 
 import json
+import os
 import re
 
 import pytest
@@ -53,7 +54,35 @@ CASES = {
     },
 }
 
-MATRIX = [(platform, protocol) for platform in CASES for protocol in ("ssh", "telnet")]
+
+def _profiles():
+    """Every firmware profile of the simulator, per platform; the first is CASES' default."""
+    from simulator import huawei, vsol, zte
+
+    names = {
+        "huawei": ["ma5800_v100r019", *(name for name in huawei.FIRMWARES if name != "ma5800_v100r019")],
+        "vsol": list(vsol.FIRMWARE),
+        "zte": list(zte.FIRMWARE["zte"]),
+        "zte_c600": list(zte.FIRMWARE["zte_c600"]),
+    }
+    capable = {
+        name: {"wan": fw["wan_config"] or fw["internet_config"], "wifi": fw["wifi"]}
+        for name, fw in huawei.FIRMWARES.items()
+    }
+    return names, capable
+
+
+PROFILES, HUAWEI_CAN = _profiles()
+
+#: (platform, firmware profile, protocol): the default profile over SSH and
+#: Telnet, every other one over SSH (the profiles change layouts, not the
+#: transport), over both with SILVER_ALL_PROFILES=1
+MATRIX = [
+    (platform, profile, protocol)
+    for platform in CASES
+    for number, profile in enumerate(PROFILES[platform])
+    for protocol in (("ssh", "telnet") if number == 0 or os.environ.get("SILVER_ALL_PROFILES") else ("ssh",))
+]
 ENABLED = {"active", "enable", "enabled", "activate", "activated", "up"}
 
 
@@ -65,12 +94,32 @@ def _driver_available(platform):
     return True
 
 
-@pytest.fixture(params=MATRIX, ids=lambda case: f"{case[0]}-{case[1]}")
+def _case_id(case):
+    platform, profile, protocol = case
+    if profile == PROFILES[platform][0]:
+        return f"{platform}-{protocol}"
+    return f"{platform}-{profile}-{protocol}"
+
+
+def _profile_case(platform, profile):
+    """CASES[platform] started as ``profile``.  Off the default, a Huawei target
+    declares no model/firmware: the driver learns them from ``display version``."""
+    case = dict(CASES[platform])
+    if profile == PROFILES[platform][0]:
+        return case
+    case["sim_options"] = dict(case["sim_options"], firmware=profile)
+    if platform == "huawei":
+        case["target_options"] = {"olt_wifi": True}
+    return case
+
+
+@pytest.fixture(params=MATRIX, ids=_case_id)
 def olt(request):
-    platform, protocol = request.param
+    platform, profile, protocol = request.param
     if not _driver_available(platform):
         pytest.fail(f"driver for {platform} is missing")
-    case = CASES[platform]
+    case = _profile_case(platform, profile)
+    case["profile"] = profile
     with simulator.start(
         platform=platform,
         protocol=protocol,
@@ -116,6 +165,18 @@ class Olt:
         values.update(overrides)
         return OnuService(**values)
 
+    def can(self, what):
+        """Whether this firmware takes ``what`` ("wan", "wifi") over OMCI."""
+        if self.platform != "huawei":
+            return True
+        return HUAWEI_CAN[self.case["profile"]][what]
+
+    def wan(self):
+        return _wan() if self.can("wan") else None
+
+    def wifi(self):
+        return [_wifi()] if self.can("wifi") else []
+
     def onu(self, serial):
         for onus in self.sim.state()["onus"].values():
             for onu in onus:
@@ -156,13 +217,29 @@ def test_discover_lists_every_waiting_onu(olt):
     )
 
 
+def _refuses_what_the_firmware_lacks(olt, waiting):
+    """Asked for a WAN or WiFi this firmware cannot take over OMCI: the driver's
+    UnsupportedOperation, with the device left as it was."""
+    before = _comparable(olt.sim.state())
+    for what, extra in (("wan", {"wan": _wan()}), ("wifi", {"wifi": [_wifi()]})):
+        if olt.can(what):
+            continue
+        with pytest.raises(UnsupportedOperation) as raised:
+            olt.driver().provision(olt.service(waiting), **extra)
+        assert "TR-069" in str(raised.value), raised.value
+        assert _comparable(olt.sim.state()) == before, f"refusing {what} changed the device"
+        _no_secrets(str(raised.value))
+
+
 def test_full_lifecycle(olt):
     waiting = olt.waiting()[0]
+    _refuses_what_the_firmware_lacks(olt, waiting)
+    logins = olt.sim.logins["succeeded"]
     driver = olt.driver()
     with driver:
-        provisioned = driver.provision(olt.service(waiting), wan=_wan(), wifi=[_wifi()]).data
+        provisioned = driver.provision(olt.service(waiting), wan=olt.wan(), wifi=olt.wifi()).data
         status = driver.status(OnuRef(provisioned.pon, provisioned.onu_id)).data
-    assert olt.sim.logins["succeeded"] == 1, "one login for the whole block"
+    assert olt.sim.logins["succeeded"] == logins + 1, "one login for the whole block"
     onu = olt.onu(waiting["serial"])
     assert onu is not None and onu["id"] == provisioned.onu_id
     assert provisioned.pon == waiting["pon"]
@@ -192,9 +269,9 @@ def test_full_lifecycle(olt):
 def test_rerun_of_completed_provisioning_changes_nothing(olt):
     waiting = olt.waiting()[0]
     service = olt.service(waiting)
-    first = olt.driver().provision(service, wan=_wan(), wifi=[_wifi()]).data
+    first = olt.driver().provision(service, wan=olt.wan(), wifi=olt.wifi()).data
     before = _comparable(olt.sim.state())
-    second = olt.driver().provision(service, wan=_wan(), wifi=[_wifi()]).data
+    second = olt.driver().provision(service, wan=olt.wan(), wifi=olt.wifi()).data
     assert second.onu_id == first.onu_id
     assert _comparable(olt.sim.state()) == before
 
@@ -204,7 +281,7 @@ def test_failure_at_every_step_leaves_the_device_as_it_was(olt):
     service = olt.service(waiting)
     probe = olt.driver()
     with probe:
-        probe.provision(service, wan=_wan(), wifi=[_wifi()])
+        probe.provision(service, wan=olt.wan(), wifi=olt.wifi())
         # Taken before logging out: leaving the CLI modes at logout is no step.
         sent = probe.transcript.commands()
     probe.remove(OnuRef(service.pon, olt.onu(waiting["serial"])["id"]))
@@ -214,7 +291,7 @@ def test_failure_at_every_step_leaves_the_device_as_it_was(olt):
         # The transcript is masked: a masked secret matches any value.
         olt.sim.faults.reject_pattern = "^" + re.escape(command).replace(re.escape(MASK), ".*") + "$"
         with pytest.raises(DriverError) as raised:
-            olt.driver().provision(service, wan=_wan(), wifi=[_wifi()])
+            olt.driver().provision(service, wan=olt.wan(), wifi=olt.wifi())
         olt.sim.faults.reject_pattern = None
         # CommandRejected, not RollbackFailed: the undo steps all went through.
         assert isinstance(raised.value, CommandRejected), f"{command!r}: {raised.value}"
@@ -315,8 +392,38 @@ def test_other_wan_modes_reach_the_device(olt, mode):
             olt.driver().provision(olt.service(waiting), wan=wan)
         assert olt.sim.logins["attempted"] == attempts
         return
+    if not olt.can("wan"):
+        with pytest.raises(UnsupportedOperation):
+            olt.driver().provision(olt.service(waiting), wan=wan)
+        assert olt.onu(waiting["serial"]) is None
+        return
     olt.driver().provision(olt.service(waiting), wan=wan)
     values = _values(olt.onu(waiting["serial"]))
     assert mode in values
     if mode == "static":
         assert {"192.0.2.10", "255.255.255.0", "192.0.2.1", "198.51.100.1"} <= values
+
+
+@pytest.mark.parametrize(
+    "profile", [name for name, can in HUAWEI_CAN.items() if not all(can.values())], ids=lambda name: f"huawei-{name}"
+)
+def test_declared_huawei_firmware_refuses_before_login(profile):
+    """A target that says which box it is (the OLT form's model and firmware) is
+    refused what that firmware lacks before any password is sent."""
+    from simulator.huawei import FIRMWARES
+
+    firmware = FIRMWARES[profile]
+    with simulator.start(
+        platform="huawei", protocol="ssh", username="admin", password=PASSWORD, onus=1, options={"firmware": profile}
+    ) as sim:
+        olt = Olt("huawei", "ssh", sim, _profile_case("huawei", profile) | {"profile": profile})
+        olt.case["target_options"] = {"model": firmware["product"], "firmware": firmware["version"], "olt_wifi": True}
+        waiting = olt.waiting()[0]
+        for what, extra in (("wan", {"wan": _wan()}), ("wifi", {"wifi": [_wifi()]})):
+            if olt.can(what):
+                olt.driver().provision(olt.service(waiting), **extra)
+                continue
+            attempts = sim.logins["attempted"]
+            with pytest.raises(UnsupportedOperation):
+                olt.driver().provision(olt.service(waiting), **extra)
+            assert sim.logins["attempted"] == attempts, f"{what}: a login before the refusal"

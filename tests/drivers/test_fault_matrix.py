@@ -28,6 +28,13 @@ each command shape (the command with its numbers taken out), which covers
 each step of an ONU at the first ONU of the run, at a later one (after the
 per-port reads) and at the last; ``FAULT_MATRIX_FULL=1`` tries every command
 of it (about eight times the points).
+
+Firmware profiles: each platform's default simulator profile runs the whole
+matrix; every other profile runs a slice (see ``ALL_PROFILES``), and all of
+it with ``SILVER_ALL_PROFILES=1``.  Off the default, a Huawei target does not
+declare its firmware (the driver reads ``display version``) and a provisioning
+asks only for the WAN and WiFi that firmware takes (test_contract.py checks
+the refusals).
 """
 
 import json
@@ -85,13 +92,82 @@ FAULTS = ("drop", "drop_after", "late")
 FAULT_ATTRIBUTE = {"drop": "drop_pattern", "drop_after": "drop_after_pattern", "late": "late_pattern"}
 BULK_ONUS = 20
 
-OLT_MATRIX = [
-    (platform, protocol, operation, fault)
-    for platform in CASES
-    for protocol in ("ssh", "telnet")
-    for operation in OPERATIONS
-    for fault in FAULTS
-]
+
+def _profiles():
+    """Every firmware profile of the simulator per platform (the first: CASES' own),
+    and what each Huawei firmware takes over OMCI."""
+    from simulator import huawei, vsol, zte
+
+    names = {
+        "huawei": ["ma5800_v100r019", *(name for name in huawei.FIRMWARES if name != "ma5800_v100r019")],
+        "vsol": list(vsol.FIRMWARE),
+        "zte": list(zte.FIRMWARE["zte"]),
+        "zte_c600": list(zte.FIRMWARE["zte_c600"]),
+    }
+    capable = {
+        name: {"wan": fw["wan_config"] or fw["internet_config"], "wifi": fw["wifi"]}
+        for name, fw in huawei.FIRMWARES.items()
+    }
+    return names, capable
+
+
+PROFILES, HUAWEI_CAN = _profiles()
+
+#: SILVER_ALL_PROFILES=1: the complete matrix in every firmware profile.  Without
+#: it, a profile other than the default runs a slice: provision and suspend over
+#: SSH, each fault at the first command of each shape that the profiles answer
+#: or take differently (the reads of the tables whose layout a profile changes,
+#: the firmware read, the WAN/WiFi commands, the ONU management mode).
+ALL_PROFILES = bool(os.environ.get("SILVER_ALL_PROFILES"))
+_ZTE_STEPS = (
+    r"show (?:system-group|software|gpon onu state|pon onu uncfg|gpon onu uncfg|pon power|gpon onu detail-info)"
+    r"|pon-onu-mng"
+)
+PROFILE_STEPS = {
+    "huawei": (
+        r"display (?:version|ont autofind|ont info|ont wan-info|ont wlan-info)"
+        r"|ont (?:ipconfig|internet-config|wan-config|wifi)"
+    ),
+    "vsol": r"show (?:version|onu info|onu state|onu auto-find|onu \d+ optical|running-config)",
+    "zte": _ZTE_STEPS,
+    "zte_c600": _ZTE_STEPS,
+}
+SLICE_OPERATIONS = ("provision", "suspend")
+
+
+def _olt_matrix():
+    cases = []
+    for platform in CASES:
+        for number, profile in enumerate(PROFILES[platform]):
+            full = number == 0 or ALL_PROFILES
+            for protocol in ("ssh", "telnet") if full else ("ssh",):
+                for operation in OPERATIONS if full else SLICE_OPERATIONS:
+                    for fault in FAULTS:
+                        cases.append((platform, profile, protocol, operation, fault))
+    return cases
+
+
+def _olt_id(case):
+    platform, profile, *rest = case
+    name = [platform] if profile == PROFILES[platform][0] else [platform, profile]
+    return "-".join(name + rest)
+
+
+OLT_MATRIX = _olt_matrix()
+
+
+def _profile_case(platform, profile):
+    """CASES[platform] started as ``profile``.  Off the default, a Huawei target
+    declares no model/firmware (the driver reads them with ``display version``),
+    and asks only for what the firmware takes over OMCI."""
+    case = dict(CASES[platform], profile=profile, wan=True, wifi=True)
+    if profile == PROFILES[platform][0]:
+        return case
+    case["sim_options"] = dict(case["sim_options"], firmware=profile)
+    if platform == "huawei":
+        case["target_options"] = {"olt_wifi": True}
+        case.update(HUAWEI_CAN[profile])
+    return case
 
 
 # -- what a point found ---------------------------------------------------------------------
@@ -160,8 +236,15 @@ def _skips(commands, lines):
     return skips
 
 
-def _points(commands, operation):
-    """Indexes of the commands to fault (see the module docstring)."""
+def _points(commands, operation, steps=None):
+    """Indexes of the commands to fault (see the module docstring); with
+    ``steps`` (a regex), the first command of each shape that matches it."""
+    if steps is not None:
+        shapes = {}
+        for index, command in enumerate(commands):
+            if re.match(steps, command.strip()):
+                shapes.setdefault(re.sub(r"\d+", "#", command), index)
+        return sorted(shapes.values())
     if operation != "bulk" or os.environ.get("FAULT_MATRIX_FULL"):
         return list(range(len(commands)))
     shapes = {}
@@ -212,9 +295,9 @@ def _without(state, refs):
 class OltScene:
     """A simulated OLT in the starting state of one operation, and that operation."""
 
-    def __init__(self, platform, protocol, operation, sim):
-        self.platform, self.protocol, self.operation, self.sim = platform, protocol, operation, sim
-        self.case = CASES[platform]
+    def __init__(self, case, protocol, operation, sim):
+        self.platform, self.protocol, self.operation, self.sim = case["platform"], protocol, operation, sim
+        self.case = case
         self.refs = []
         self.ref = None
 
@@ -248,15 +331,19 @@ class OltScene:
             return self.sim.state()
         self.waiting = self.sim.state()["autofind"][0]
         if self.operation != "provision":
-            data = self.driver().provision(self.service(), wan=_wan(), wifi=[_wifi()]).data
+            data = self.driver().provision(self.service(), **self.extras()).data
             self.ref = OnuRef(data.pon, data.onu_id)
             if self.operation == "resume":
                 self.driver().suspend(self.ref)
         return self.sim.state()
 
+    def extras(self):
+        """The WAN and WiFi of a full provisioning, where the firmware takes them."""
+        return {"wan": _wan() if self.case["wan"] else None, "wifi": [_wifi()] if self.case["wifi"] else []}
+
     def run(self, driver):
         if self.operation == "provision":
-            return driver.provision(self.service(), wan=_wan(), wifi=[_wifi()])
+            return driver.provision(self.service(), **self.extras())
         if self.operation == "bulk":
             return driver.bulk_apply(self.refs, self.case["bulk"])
         return getattr(driver, self.operation)(self.ref)
@@ -310,11 +397,10 @@ def _attempt(run):
         return error
 
 
-@pytest.mark.parametrize(
-    "platform, protocol, operation, fault", OLT_MATRIX, ids=["-".join(case) for case in OLT_MATRIX]
-)
-def test_olt_fault_matrix(request, platform, protocol, operation, fault):
-    case = CASES[platform]
+@pytest.mark.parametrize("platform, profile, protocol, operation, fault", OLT_MATRIX, ids=map(_olt_id, OLT_MATRIX))
+def test_olt_fault_matrix(request, platform, profile, protocol, operation, fault):
+    case = dict(_profile_case(platform, profile), platform=platform)
+    sliced = not ALL_PROFILES and profile != PROFILES[platform][0]
     with simulator.start(
         platform=platform,
         protocol=protocol,
@@ -325,11 +411,12 @@ def test_olt_fault_matrix(request, platform, protocol, operation, fault):
         registered=BULK_ONUS if operation == "bulk" else 0,
         options=dict(case["sim_options"]),
     ) as sim:
-        scene = OltScene(platform, protocol, operation, sim)
+        scene = OltScene(case, protocol, operation, sim)
         start = scene.prepare()
         baseline = _comparable(start)
 
-        tally = Tally(platform, protocol, operation, fault)
+        label = platform if profile == PROFILES[platform][0] else f"{platform}:{profile}"
+        tally = Tally(label, protocol, operation, fault)
         # The probe: an uninterrupted run, the commands it sends and where it ends.
         probe = scene.driver()
         mark = len(sim.commands)
@@ -346,7 +433,9 @@ def test_olt_fault_matrix(request, platform, protocol, operation, fault):
         skips = _skips(commands, sim.commands[mark:])
         tally.commands = len(commands)
         reruns = {}
-        for k in _points(commands, operation):
+        points = _points(commands, operation, PROFILE_STEPS[platform] if sliced else None)
+        assert points, f"no command of the run matches the profile's steps: {commands}"
+        for k in points:
             command, skip = commands[k], skips[k]
             sim.faults.reset()
             sim.device.restore(start)
