@@ -401,15 +401,7 @@ class OltDriver(BaseDriver):
         self.check_target()
         self.check_service(service)
         service = self.canonical_service(service)
-        if wan is not None:
-            self.check_wan(wan)
-            wan = self.canonical_wan(wan)
-            self.add_secrets(wan.password)
-        checked = []
-        for item in wifi:
-            self.check_wifi(item)
-            checked.append(self.canonical_wifi(item))
-            self.add_secrets(item.key)
+        wan, checked = self._checked_extras(wan, wifi)
         self.add_secrets(service.password)
         with self._operation("provision"):
             return self._result("provision", self._provision(service, wan, checked))
@@ -520,15 +512,7 @@ class OltDriver(BaseDriver):
             vlan = v.check_vlan(vlan, "vlan")
         if traffic_profile:
             traffic_profile = v.check_name(str(traffic_profile), "traffic_profile")
-        if wan is not None:
-            self.check_wan(wan)
-            wan = self.canonical_wan(wan)
-            self.add_secrets(wan.password)
-        checked = []
-        for item in wifi:
-            self.check_wifi(item)
-            checked.append(self.canonical_wifi(item))
-            self.add_secrets(item.key)
+        wan, checked = self._checked_extras(wan, wifi)
         with self._operation("change_service"), engine.Plan(self):
             changed = [name for name, value in (("vlan", vlan), ("traffic_profile", traffic_profile)) if value]
             if changed:

@@ -17,6 +17,20 @@ from odoo import api, fields, models
 
 from .silver_olt_onu import RUN_STATES
 
+#: the two aggregates (hour, day) write the same row: what differs is the SELECT between these
+_AGGREGATE_INSERT = """
+INSERT INTO silver_onu_reading_aggregate
+       (period, period_start, olt_id, port_id, onu_id, contract_id, samples, online_samples,
+        availability, rx_min, rx_avg, rx_max, tx_avg)
+"""
+_AGGREGATE_UPSERT = """
+ON CONFLICT (onu_id, period, period_start) DO UPDATE SET
+       port_id = EXCLUDED.port_id, contract_id = EXCLUDED.contract_id, samples = EXCLUDED.samples,
+       online_samples = EXCLUDED.online_samples, availability = EXCLUDED.availability,
+       rx_min = EXCLUDED.rx_min, rx_avg = EXCLUDED.rx_avg, rx_max = EXCLUDED.rx_max,
+       tx_avg = EXCLUDED.tx_avg
+"""
+
 
 class SilverOnuReading(models.Model):
     _name = "silver.onu.reading"
@@ -119,10 +133,8 @@ class SilverOnuReadingAggregate(models.Model):
         if start >= end:
             return
         self.env.cr.execute(
-            """
-            INSERT INTO silver_onu_reading_aggregate
-                   (period, period_start, olt_id, port_id, onu_id, contract_id, samples, online_samples,
-                    availability, rx_min, rx_avg, rx_max, tx_avg)
+            _AGGREGATE_INSERT
+            + """
             SELECT 'hour', date_trunc('hour', read_at), olt_id,
                    (array_agg(port_id ORDER BY read_at DESC))[1], onu_id,
                    (array_agg(contract_id ORDER BY read_at DESC))[1],
@@ -132,12 +144,8 @@ class SilverOnuReadingAggregate(models.Model):
               FROM silver_onu_reading
              WHERE olt_id = %s AND read_at >= %s AND read_at < %s
           GROUP BY date_trunc('hour', read_at), olt_id, onu_id
-            ON CONFLICT (onu_id, period, period_start) DO UPDATE SET
-                   port_id = EXCLUDED.port_id, contract_id = EXCLUDED.contract_id, samples = EXCLUDED.samples,
-                   online_samples = EXCLUDED.online_samples, availability = EXCLUDED.availability,
-                   rx_min = EXCLUDED.rx_min, rx_avg = EXCLUDED.rx_avg, rx_max = EXCLUDED.rx_max,
-                   tx_avg = EXCLUDED.tx_avg
-            """,
+            """
+            + _AGGREGATE_UPSERT,
             (olt.id, start, end),
         )
 
@@ -150,10 +158,8 @@ class SilverOnuReadingAggregate(models.Model):
         if start >= end:
             return
         self.env.cr.execute(
-            """
-            INSERT INTO silver_onu_reading_aggregate
-                   (period, period_start, olt_id, port_id, onu_id, contract_id, samples, online_samples,
-                    availability, rx_min, rx_avg, rx_max, tx_avg)
+            _AGGREGATE_INSERT
+            + """
             SELECT 'day', date_trunc('day', period_start), olt_id,
                    (array_agg(port_id ORDER BY period_start DESC))[1], onu_id,
                    (array_agg(contract_id ORDER BY period_start DESC))[1],
@@ -166,11 +172,7 @@ class SilverOnuReadingAggregate(models.Model):
               FROM silver_onu_reading_aggregate
              WHERE olt_id = %s AND period = 'hour' AND period_start >= %s AND period_start < %s
           GROUP BY date_trunc('day', period_start), olt_id, onu_id
-            ON CONFLICT (onu_id, period, period_start) DO UPDATE SET
-                   port_id = EXCLUDED.port_id, contract_id = EXCLUDED.contract_id, samples = EXCLUDED.samples,
-                   online_samples = EXCLUDED.online_samples, availability = EXCLUDED.availability,
-                   rx_min = EXCLUDED.rx_min, rx_avg = EXCLUDED.rx_avg, rx_max = EXCLUDED.rx_max,
-                   tx_avg = EXCLUDED.tx_avg
-            """,
+            """
+            + _AGGREGATE_UPSERT,
             (olt.id, start, end),
         )
